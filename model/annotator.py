@@ -1,0 +1,154 @@
+"""Inference API: raw text in, mentions with exact character offsets out.
+
+    annotator = Annotator.load()            # the shipped checkpoint
+    annotator.annotate("Germany beat Brazil in Berlin.")   # A2KB
+    annotator.link(text, [(0, 7)])          # D2KB: exactly the given spans
+
+Text is split into CoNLL-like tokens (`model.tokenizer`), run through the model
+sentence by sentence, and token spans are mapped back to code-point offsets.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from model.annotation import Mention, Token
+from model.checkpoint import TrainedSystem
+from model.decoder import LinkDecision, greedy_decode
+from model.features import SentenceExample
+from model.tokenizer import tokenize
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CHECKPOINT = REPO_ROOT / "model" / "checkpoint" / "joint.pt"
+
+
+class Annotator:
+    """A loaded system plus its tokenizer and (if used) the contextual encoder."""
+
+    def __init__(self, system: TrainedSystem, batch_size: int = 64) -> None:
+        self.system, self.batch_size = system, batch_size
+        self.lookup = system.candidate_lookup()
+        self.contextual = None
+        if system.model.config.use_contextual:
+            from model.embeddings.contextual import ContextualEncoder
+
+            self.contextual = ContextualEncoder()
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, threads: int | None = None) -> "Annotator":
+        """Load a checkpoint (default: the shipped one, or $NEREL_MODEL).
+
+        `threads` (default $NEREL_TORCH_THREADS or 1) bounds torch's intra-op threads:
+        one per worker process suits a 2-core machine serving with 2 workers.
+        """
+        torch.set_num_threads(threads or int(os.environ.get("NEREL_TORCH_THREADS", "1")))
+        system, _ = TrainedSystem.load(Path(path or os.environ.get("NEREL_MODEL") or DEFAULT_CHECKPOINT))
+        return cls(system)
+
+    def annotate(self, text: str) -> list[Mention]:
+        """Detect, type and link every mention of `text` (A2KB)."""
+        sentences = tokenize(text)
+        return [self._mention(text, tokens, d) for tokens, d in self._decode(sentences, None)]
+
+    def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
+        """Link exactly `spans` (D2KB): one Mention per span, in the given order.
+
+        Tokens are split at span edges so every span is a whole number of tokens, and
+        sentences a span crosses are merged. Overlapping spans are decoded in separate
+        passes, since one transition sequence cannot build nested mentions.
+        """
+        answers: dict[int, Mention] = {}
+        for layer in _non_overlapping_layers(spans):
+            sentences = _align_to_spans(tokenize(text), [spans[i] for i in layer], text)
+            wanted = {}
+            for i in layer:
+                start, end = _trim(text, *spans[i])
+                wanted[(start, end)] = i
+            by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
+            for tokens, decision in self._decode(sentences, by_sentence):
+                key = (tokens[decision.start].start, tokens[decision.end - 1].end)
+                index = wanted[key]
+                mention = self._mention(text, tokens, decision)
+                mention.start, mention.end = spans[index]
+                mention.surface = text[mention.start:mention.end]
+                answers[index] = mention
+        for i, (start, end) in enumerate(spans):  # spans holding no token (e.g. only spaces)
+            answers.setdefault(i, Mention(start, end, text[start:end], None, None, ner_score=0.0))
+        return [answers[i] for i in range(len(spans))]
+
+    def _decode(self, sentences: list[list[Token]], spans: list[list[tuple[int, int]]] | None):
+        """(tokens, LinkDecision) for each mention, sentences batched."""
+        words = [[t.text for t in sentence] for sentence in sentences]
+        contextual = self.contextual.embed(words) if self.contextual else [None] * len(words)
+        examples = [SentenceExample(w, contextual=c) for w, c in zip(words, contextual)]
+        self.system.model.eval()
+        for begin in range(0, len(examples), self.batch_size):
+            batch = examples[begin:begin + self.batch_size]
+            batch_spans = spans[begin:begin + self.batch_size] if spans is not None else None
+            predictions = greedy_decode(self.system.model, batch, self.lookup, spans=batch_spans)
+            for offset, prediction in enumerate(predictions):
+                for decision in prediction.mentions:
+                    yield sentences[begin + offset], decision
+
+    @staticmethod
+    def _mention(text: str, tokens: list[Token], d: LinkDecision) -> Mention:
+        start, end = tokens[d.start].start, tokens[d.end - 1].end
+        return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
+                       el_score=d.el_score, nil_score=d.nil_score, candidates=d.candidates[:5])
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding whitespace (tokens never include whitespace)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _non_overlapping_layers(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Span indices grouped so that no two spans of a group overlap."""
+    layers: list[list[int]] = []
+    ends: list[int] = []
+    for i in sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1])):
+        start, end = spans[i]
+        for layer, last_end in enumerate(ends):
+            if start >= last_end:
+                layers[layer].append(i)
+                ends[layer] = end
+                break
+        else:
+            layers.append([i])
+            ends.append(end)
+    return layers
+
+
+def _align_to_spans(sentences: list[list[Token]], spans: list[tuple[int, int]], text: str) -> list[list[Token]]:
+    """Split tokens at span edges and merge sentences that a span crosses."""
+    edges = {edge for s, e in spans for edge in _trim(text, s, e)}
+    split: list[list[Token]] = []
+    for sentence in sentences:
+        pieces = []
+        for token in sentence:
+            cuts = sorted(e for e in edges if token.start < e < token.end)
+            bounds = [token.start] + cuts + [token.end]
+            pieces.extend(Token(text[a:b], a, b) for a, b in zip(bounds, bounds[1:]))
+        split.append(pieces)
+    merged: list[list[Token]] = []
+    for sentence in split:
+        if merged and any(s < merged[-1][-1].end and e > sentence[0].start
+                          for s, e in (_trim(text, *sp) for sp in spans) if s < e):
+            merged[-1].extend(sentence)
+        else:
+            merged.append(sentence)
+    return merged
+
+
+def _token_spans(sentence: list[Token], wanted: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
+    """Token index ranges of the wanted character spans that lie in this sentence."""
+    starts = {t.start: i for i, t in enumerate(sentence)}
+    ends = {t.end: i + 1 for i, t in enumerate(sentence)}
+    return [(starts[s], ends[e]) for s, e in wanted if s in starts and e in ends and s < e]

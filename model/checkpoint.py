@@ -1,0 +1,83 @@
+"""Saving and loading a trained system: weights, vocabularies, knowledge base, entities.
+
+A shipped checkpoint is self-contained: besides the weights (fp16, no optimizer) it
+carries the character vocabulary, the entity titles and vectors, and the alias table
+with priors, so serving needs only the repository and the pip packages (GloVe is read
+from its package). A training checkpoint (`resume=True`) adds the optimizer state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from model.config import ModelConfig
+from model.data.knowledge_base import KnowledgeBase
+from model.embeddings.glove import GloveVectors
+from model.features import CandidateLookup, CharVocabulary
+from model.joint_model import JointNerElModel
+
+_GLOVE: GloveVectors | None = None
+
+
+def glove_vectors() -> GloveVectors:
+    """GloVe loaded once per process."""
+    global _GLOVE
+    if _GLOVE is None:
+        _GLOVE = GloveVectors.load()
+    return _GLOVE
+
+
+@dataclass
+class TrainedSystem:
+    """A model and the lookup tables it was trained with."""
+
+    model: JointNerElModel
+    kb: KnowledgeBase
+    titles: list[str]
+    chars: CharVocabulary
+    meta: dict
+
+    @classmethod
+    def create(cls, config: ModelConfig, kb: KnowledgeBase, titles: list[str], vectors: np.ndarray,
+               chars: CharVocabulary, meta: dict | None = None) -> "TrainedSystem":
+        glove = glove_vectors()
+        model = JointNerElModel(config, glove.matrix, glove.index, chars, vectors)
+        return cls(model, kb, titles, chars, meta or {})
+
+    def candidate_lookup(self) -> CandidateLookup:
+        rows = {t: i for i, t in enumerate(self.titles)}
+        return CandidateLookup(self.kb, rows, self.model.config.max_candidates)
+
+    def save(self, path: Path, half: bool = True, extra: dict | None = None) -> None:
+        """Write the system; `half` stores floating weights as fp16 (shipping)."""
+        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.model.state_dict().items()}
+        payload = {
+            "format": 1,
+            "config": self.model.config.to_dict(),
+            "state_dict": state,
+            "chars": self.chars.chars,
+            "titles": self.titles,
+            "kb": self.kb.to_state(),
+            "meta": self.meta,
+        }
+        payload.update(extra or {})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        torch.save(payload, tmp)
+        tmp.replace(path)  # atomic: an interrupted save never leaves a broken checkpoint
+
+    @classmethod
+    def load(cls, path: Path) -> tuple["TrainedSystem", dict]:
+        """The system and the raw payload (for optimizer state and other extras)."""
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+        config = ModelConfig.from_dict(payload["config"])
+        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+        vectors = state["entity_vectors"].numpy()
+        system = cls.create(config, KnowledgeBase.from_state(payload["kb"]), list(payload["titles"]),
+                            vectors, CharVocabulary(list(payload["chars"])), payload.get("meta", {}))
+        system.model.load_state_dict(state)
+        system.model.eval()
+        return system, payload

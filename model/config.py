@@ -1,0 +1,40 @@
+"""Model configuration: every component the paper's ablations toggle is a switch here."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+OBJECTIVES = ("joint", "ner", "el")
+
+
+@dataclass
+class ModelConfig:
+    hidden: int = 100  # Stack-LSTM and BiLSTM size (§4.2)
+    char_dim: int = 25
+    char_hidden: int = 25  # per direction: a 50-d character BiLSTM
+    case_dim: int = 8
+    action_dim: int = 20
+    type_dim: int = 20
+    el_hidden: int = 5000  # EL scorer layer (§4.2)
+    nil_hidden: int = 100
+    dropout: float = 0.3
+    max_candidates: int = 30
+    use_contextual: bool = True  # the paper's "+ Flair" (here MiniLM through flair)
+    use_sentence_rep: bool = True  # v_t
+    use_mention_rep: bool = True  # m
+    use_nil_classifier: bool = True
+    objective: str = "joint"  # joint | ner (Only NER) | el (Only EL)
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, not {self.objective!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ModelConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
+        return cls(**values)

@@ -1,0 +1,122 @@
+"""From documents to model inputs: vocabularies, casing, EL targets, sentence examples."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.data.knowledge_base import KnowledgeBase
+from model.data.records import Document
+from model.transitions import oracle
+
+PAD, UNK = 0, 1
+CASES: tuple[str, ...] = ("pad", "lower", "upper", "title", "mixed", "numeric", "punct", "other")
+
+
+def casing(token: str) -> int:
+    """Case class of a token: the GloVe and MiniLM vocabularies are lower-cased."""
+    if token.isdigit() or token.replace(",", "").replace(".", "").replace("-", "").isdigit():
+        return CASES.index("numeric")
+    if not any(ch.isalnum() for ch in token):
+        return CASES.index("punct")
+    if token.islower():
+        return CASES.index("lower")
+    if token.isupper():
+        return CASES.index("upper")
+    if token[0].isupper() and (len(token) == 1 or token[1:].islower()):
+        return CASES.index("title")
+    if any(ch.isupper() for ch in token):
+        return CASES.index("mixed")
+    return CASES.index("other")
+
+
+@dataclass
+class CharVocabulary:
+    """Characters seen in training; index 0 is padding, 1 unknown."""
+
+    chars: list[str]
+
+    def __post_init__(self) -> None:
+        self.index = {c: i + 2 for i, c in enumerate(self.chars)}
+
+    def __len__(self) -> int:
+        return len(self.chars) + 2
+
+    def encode(self, token: str, max_len: int = 30) -> list[int]:
+        return [self.index.get(c, UNK) for c in token[:max_len]] or [UNK]
+
+    @classmethod
+    def build(cls, documents: list[Document], min_count: int = 2) -> "CharVocabulary":
+        counts: dict[str, int] = {}
+        for doc in documents:
+            for token in doc.tokens:
+                for ch in token:
+                    counts[ch] = counts.get(ch, 0) + 1
+        return cls(sorted(c for c, n in counts.items() if n >= min_count))
+
+
+@dataclass
+class MentionTarget:
+    """A mention to link: candidates (entity-table rows), their priors and the answer."""
+
+    start: int
+    end: int
+    candidates: list[int]
+    priors: list[float]
+    gold: int = -1  # index into `candidates`, -1 when the answer is not among them
+    nil: bool = False  # the gold answer is NIL (no entity in the knowledge base)
+
+
+@dataclass
+class SentenceExample:
+    """One sentence with everything training and evaluation need."""
+
+    tokens: list[str]
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    actions: list[int] = field(default_factory=list)
+    mentions: dict[tuple[int, int], MentionTarget] = field(default_factory=dict)
+    contextual: np.ndarray | None = None
+    doc_index: int = 0
+    offset: int = 0  # document token index of the sentence's first token
+
+
+class CandidateLookup:
+    """Knowledge-base candidates as entity-table rows, capped at `limit` by prior."""
+
+    def __init__(self, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int) -> None:
+        self.kb, self.entity_rows, self.limit = kb, entity_rows, limit
+
+    def __call__(self, tokens: list[str]) -> tuple[list[str], list[int], list[float]]:
+        found = [(t, p) for t, p in self.kb.candidates(" ".join(tokens)) if t in self.entity_rows][: self.limit]
+        return [t for t, _ in found], [self.entity_rows[t] for t, _ in found], [p for _, p in found]
+
+
+def mention_target(lookup: CandidateLookup, tokens: list[str], start: int, end: int, entity: str | None) -> MentionTarget:
+    titles, rows, priors = lookup(tokens[start:end])
+    gold = titles.index(entity) if entity in titles else -1
+    return MentionTarget(start, end, rows, priors, gold, nil=entity is None)
+
+
+def document_examples(
+    documents: list[Document],
+    lookup: CandidateLookup,
+    contextual: list[list[np.ndarray]] | None = None,
+) -> list[SentenceExample]:
+    """Sentence examples with oracle actions and, per gold NER span, its EL target.
+
+    An NER span's answer is the gold link of the AIDA mention with the same tokens;
+    NER spans with no AIDA mention (AIDA's NIL mentions that PPRforNED omits) are NIL.
+    """
+    examples = []
+    for d, doc in enumerate(documents):
+        links = {(m.start, m.end): m.entity for m in doc.mentions}
+        for s, (sentence, offset) in enumerate(zip(doc.sentences, doc.sentence_starts)):
+            spans = [(n.start - offset, n.end - offset, n.ner_type) for n in doc.ner_spans
+                     if offset <= n.start < offset + len(sentence)]
+            example = SentenceExample(sentence, spans, oracle(len(sentence), spans), doc_index=d, offset=offset,
+                                      contextual=None if contextual is None else contextual[d][s])
+            for start, end, _ in spans:
+                entity = links.get((start + offset, end + offset))
+                example.mentions[(start, end)] = mention_target(lookup, sentence, start, end, entity)
+            examples.append(example)
+    return examples

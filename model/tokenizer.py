@@ -1,0 +1,164 @@
+"""Rule-based tokenizer and sentence splitter producing CoNLL-2003-like tokens.
+
+The model was trained on CoNLL tokens, and GERBIL sends AIDA documents as text glued back
+together from those tokens (see `nif.aida_text.rebuild_text`), so the rules here aim first
+at recovering CoNLL tokens from such text, then at handling ordinary raw text sensibly.
+`scripts/tokenizer_check.py` measures the recovery rate on all CoNLL-2003 documents.
+
+Every token carries its exact code-point span: ``text[t.start:t.end] == t.text`` always.
+Pure Python, no dependency on torch.
+"""
+from __future__ import annotations
+
+import re
+
+from model.annotation import Token
+
+MAX_SENTENCE_TOKENS = 120
+
+# Abbreviations whose final dot CoNLL keeps in the token (measured on all CoNLL-2003
+# files: these are joined in most occurrences; state names such as "Ala." "Va." "Mich."
+# and "Co." "Gov." "Sen." are mostly split there, so they are not listed).
+ABBREVIATIONS: frozenset[str] = frozenset(
+    "calif dr fla lt ltd mr mrs ms nov oct dec jan aug feb rev vol prof sr st vs".split()
+)
+# Kept whole mid-sentence but split ("Corp" ".") when a new sentence follows: 33 of 35
+# joined cases precede a lowercase word or comma, 17 of 22 split ones a capital.
+SENTENCE_SENSITIVE_ABBREVIATIONS: frozenset[str] = frozenset({"corp", "inc"})
+CLITICS = r"(?:'[sS]|'[rR][eE]|'[vV][eE]|'[lL][lL]|'[dD]|'[mM])"
+# Joined-character rules inside one word: letters/digits joined by single hyphens,
+# ampersands or slashes (``Saint-Etienne``, ``AT&T``, ``1/2``), apostrophes that are not
+# clitics (``O'Neill``), and . , : between digits (``1,000``, ``3.5``, ``4:35``).
+_ALNUM = r"[^\W_][\u0300-\u036f]*"
+_WORD = (
+    rf"(?:{_ALNUM})+"
+    rf"(?:(?:[-&/]|(?!{CLITICS}(?![^\W_]))'|(?<=\d)[.,:](?=\d))(?:{_ALNUM})+)*"
+    r"(?:\$(?![^\W_]))?"  # currency glued to letters: US$, C$
+)
+_TOKEN_RE = re.compile(
+    "|".join(
+        [
+            r"(?P<url>(?:https?://|www\.)[^\s\"()<>]*[^\s\"()<>.,;:!?'])",
+            r"(?P<initials>(?:[^\W\d_]\.){2,})",  # U.S. a.m. F.C.
+            rf"(?P<clitic>{CLITICS}(?![^\W_]))",
+            r"(?P<signed>[+](?:\d+(?:[.,-]\d+)*))",  # +44, +0.05
+            r"(?P<decimal>(?<![^\W_])\.\d+)",  # .500 batting averages
+            rf"(?P<word>{_WORD})",
+            r"(?P<dashes>-{2,}|\.{2,}|\*{2,}|={2,}|_{2,})",
+            # Any other single character, keeping emoji modifiers / ZWJ sequences together.
+            r"(?P<symbol>\S(?:[\ufe0e\ufe0f\U0001F3FB-\U0001F3FF\u20e3]|\u200d\S)*)",
+        ]
+    )
+)
+_NEGATION_RE = re.compile(r"(?i)^(.+)(n't)$")
+_SENTENCE_END = frozenset({".", "?", "!", "...", "....", ".."})
+
+
+def _split_word(text: str, start: int, end: int) -> list[Token]:
+    """Tokens of one regex word match; splits negations CoNLL-style (``does n't``)."""
+    word = text[start:end]
+    negation = _NEGATION_RE.match(word)
+    if negation and len(negation.group(1)) > 0 and "'" not in negation.group(1):
+        cut = start + len(negation.group(1))
+        return [Token(text[start:cut], start, cut), Token(text[cut:end], cut, end)]
+    return [Token(word, start, end)]
+
+
+def _next_starts_sentence(text: str, position: int) -> bool:
+    """True when whitespace then a capital letter or quote, or the end of the text, follow."""
+    rest = text[position:]
+    stripped = rest.lstrip()
+    if not stripped:
+        return True
+    return len(stripped) < len(rest) and (stripped[0].isupper() or stripped[0] in "\"'")
+
+
+def _keeps_dot(text: str, start: int, end: int) -> bool:
+    """True when the word at [start, end) is followed by a dot that CoNLL keeps in the
+    token: known abbreviations, initials (``M. Smith``), list numbers (``1. Dennis``)."""
+    if end >= len(text) or text[end] != ".":
+        return False
+    after = text[end + 1 : end + 2]
+    if after and not (after.isspace() or after in ",;:)\"'"):
+        return False
+    word = text[start:end]
+    lowered = word.lower()
+    if lowered in ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+        return True
+    sentence_follows = _next_starts_sentence(text, end + 1)
+    if lowered in SENTENCE_SENSITIVE_ABBREVIATIONS:
+        return not sentence_follows
+    # Ranked lists ("1. Dennis Mitchell"): 1155 joined vs 196 split before a capital;
+    # a number ending the text ("he won 2.") keeps its dot separate.
+    text_continues = bool(text[end + 1 :].strip())
+    return word.isdigit() and len(word) <= 3 and after.isspace() and sentence_follows and text_continues
+
+
+def word_tokens(text: str) -> list[Token]:
+    """All tokens of `text` in order, ignoring sentence structure."""
+    tokens: list[Token] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN_RE.search(text, position)
+        if match is None:
+            break
+        start, end = match.span()
+        kind = match.lastgroup
+        if kind == "word" and _keeps_dot(text, start, end):
+            end += 1
+            tokens.append(Token(text[start:end], start, end))
+        elif kind == "word":
+            tokens.extend(_split_word(text, start, end))
+        else:
+            tokens.append(Token(text[start:end], start, end))
+        position = end
+    return tokens
+
+
+def _starts_sentence(token: Token) -> bool:
+    """A token that may open a sentence: capitalised word, digit, quote or bracket."""
+    first = token.text[0]
+    return first.isupper() or first.isdigit() or first in "\"'([`"
+
+
+def _chunk(sentence: list[Token], limit: int) -> list[list[Token]]:
+    """Split an over-long sentence into pieces of at most `limit` tokens, preferring to
+    cut after ``;`` or ``,`` in the second half of each window so entities stay whole."""
+    pieces: list[list[Token]] = []
+    rest = sentence
+    while len(rest) > limit:
+        cut = limit
+        for i in range(limit - 1, limit // 2, -1):
+            if rest[i].text in {";", ","}:
+                cut = i + 1
+                break
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def tokenize(text: str, max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> list[list[Token]]:
+    """Split `text` into sentences of CoNLL-like tokens with exact code-point offsets.
+
+    A sentence ends after ``. ? !`` (or an ellipsis) when whitespace and a plausible
+    sentence opener follow, and at every line break. Sentences longer than
+    `max_sentence_tokens` are cut into chunks.
+    """
+    sentences: list[list[Token]] = []
+    current: list[Token] = []
+    tokens = word_tokens(text)
+    for index, token in enumerate(tokens):
+        if current:
+            gap = text[current[-1].end : token.start]
+            previous = current[-1].text
+            if "\n" in gap or (
+                previous in _SENTENCE_END and gap and _starts_sentence(token)
+            ):
+                sentences.append(current)
+                current = []
+        current.append(token)
+    if current:
+        sentences.append(current)
+    return [piece for sentence in sentences for piece in _chunk(sentence, max_sentence_tokens)]

@@ -1,0 +1,77 @@
+"""Evaluate a checkpoint on AIDA validation or test: NER F1 and end-to-end EL.
+
+    python -m scripts.evaluate --split test --json
+    python -m scripts.evaluate --split validation --checkpoint runs/joint_s1/best.pt
+    python -m scripts.evaluate --split test --d2kb          # gold mentions given
+    python -m scripts.evaluate --split test --checkpoint runs/el_s1/best.pt \\
+        --mentions-from model/checkpoint/joint.pt           # Only-EL on the joint model's mentions
+
+EL is InKB strong matching (exact span and entity; gold NIL mentions and NIL
+predictions are not counted); macro F1 is the mean per-document F1 (GERBIL). Figures
+are percentages. Reads the documents and contextual vectors from the prepare_data cache.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from model.annotator import DEFAULT_CHECKPOINT
+from model.checkpoint import TrainedSystem
+from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.evaluation import predict_documents, score_predictions
+
+
+def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
+             mentions_from: Path | None = None) -> dict:
+    system, _ = TrainedSystem.load(checkpoint)
+    documents = cache.documents()[split]
+    needs_ctx = system.model.config.use_contextual
+    spans = None
+    if mentions_from is not None:
+        detector, _ = TrainedSystem.load(mentions_from)
+        ctx = cache.contextual(split, documents) if detector.model.config.use_contextual else None
+        found = predict_documents(detector, documents, ctx)
+        spans = [[(m.start, m.end) for m in doc.mentions] for doc in found]
+    started = time.time()
+    predictions = predict_documents(system, documents, cache.contextual(split, documents) if needs_ctx else None,
+                                    given_spans=d2kb, mention_spans=spans)
+    seconds = time.time() - started
+    scores = {k: round(v, 2) if isinstance(v, float) else v for k, v in score_predictions(documents, predictions).items()}
+    return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb",
+            "mentions_from": str(mentions_from) if mentions_from else None, **scores,
+            "documents": len(documents), "seconds": round(seconds, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=["validation", "test"], default="validation")
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--d2kb", action="store_true", help="link the gold linked mentions (no NER)")
+    parser.add_argument("--mentions-from", type=Path, help="link the mentions this other checkpoint detects")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    torch.set_num_threads(args.threads)
+    if not args.checkpoint.exists():
+        print(f"error: checkpoint {args.checkpoint} not found; train one with `python -m scripts.train`", file=sys.stderr)
+        return 2
+    try:
+        result = evaluate(args.checkpoint, args.split, DataCache(resolve_cache_dir(args.cache_dir)),
+                          args.d2kb, args.mentions_from)
+    except CacheMissingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Drive a running server exactly as GERBIL would over AIDA validation/test documents.
+
+For each document the text is rebuilt from its tokens like GERBIL's AIDA/CoNLL loader
+(`nif.aida_text.rebuild_text`), sent as one NIF request per document and task:
+
+* A2KB: the context alone; the server finds, types and links mentions.
+* D2KB: the gold mentions (all PPRforNED mentions, NIL ones too, as GERBIL sends every
+  gold marking) as nif:Phrase resources with anchorOf; the server links exactly those.
+
+Replies are parsed, offsets converted back to code points (UTF-16 units in ``gerbil``
+mode) and scored with InKB strong match (`model.metrics.strong_match_scores`: exact span
+and exact entity; NIL gold and NIL/emerging predictions are not counted). Also reported:
+documents/s, p50/p95 latency, HTTP errors and offset mismatches (reply phrases whose
+anchorOf disagrees with the text at their offsets, or offsets that cannot be converted).
+
+Usage: ``python -m scripts.gerbil_drive --url http://127.0.0.1:5000/gerbil --split
+validation [--task a2kb|d2kb|both] [--concurrency N] [--limit N] [--offsets gerbil|nif]
+[--json]``. With ``--json`` exactly one JSON object goes to stdout, logs to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # allow `python scripts/gerbil_drive.py`
+    sys.path.insert(0, str(REPO_ROOT))
+
+from model.data.records import Document  # noqa: E402
+from model.metrics import strong_match_scores  # noqa: E402
+from nif.answers import read_answer  # noqa: E402
+from nif.aida_text import rebuild_text  # noqa: E402
+from nif.offsets import OffsetMap  # noqa: E402
+from nif.records import NifContext, NifError, NifPhrase  # noqa: E402
+from nif.uris import title_from_uri  # noqa: E402
+from nif.write import serialize_request  # noqa: E402
+
+LOGGER = logging.getLogger("gerbil_drive")
+CONTEXT_URI = "http://www.aksw.org/gerbil/NifWebService/request_{index}#char=0,{length}"
+REQUEST_HEADERS = {"Content-Type": "application/x-turtle;charset=UTF-8", "Accept": "application/x-turtle"}
+TASKS: tuple[str, ...] = ("a2kb", "d2kb")
+
+Item = tuple[int, int, str]
+# send(body) -> (HTTP status, Content-Type, body); raises OSError-like on connection failure.
+Sender = Callable[[bytes], tuple[int, str, bytes]]
+
+
+@dataclass
+class PreparedDocument:
+    """One document as GERBIL sees it: text, gold mentions in code points, its context."""
+
+    doc_id: int
+    text: str
+    context_uri: str
+    gold_mentions: list[tuple[int, int, str | None]]
+
+    @property
+    def gold_in_kb(self) -> set[Item]:
+        return {(b, e, entity) for b, e, entity in self.gold_mentions if entity}
+
+
+def prepare(document: Document, index: int) -> PreparedDocument:
+    """Rebuild the document's text and map its gold mentions to character spans."""
+    # LinkedMention offsets are document-level token indices (sentences concatenated).
+    text, spans = rebuild_text([token for sentence in document.sentences for token in sentence])
+    gold = [(spans[m.start][0], spans[m.end - 1][1], m.entity) for m in document.mentions]
+    uri = CONTEXT_URI.format(index=index, length=len(text))
+    return PreparedDocument(document.doc_id, text, uri, gold)
+
+
+def request_body(document: PreparedDocument, task: str) -> bytes:
+    """The NIF request GERBIL would send for this document and task."""
+    phrases: list[NifPhrase] = []
+    if task == "d2kb":
+        spans = sorted({(b, e) for b, e, _ in document.gold_mentions})
+        phrases = [NifPhrase("", b, e, document.text[b:e]) for b, e in spans]
+    return serialize_request([NifContext(document.context_uri, document.text, phrases)])
+
+
+@dataclass
+class ReplyReading:
+    """What one reply contributed: InKB predictions and offset mismatches."""
+
+    predictions: set[Item] = field(default_factory=set)
+    offset_mismatches: int = 0
+
+
+def read_reply(document: PreparedDocument, body: bytes, content_type: str, offsets: str) -> ReplyReading:
+    """Predictions of a reply in code points; NIL / emerging / other-KB URIs dropped."""
+    reading = ReplyReading()
+    offset_map = OffsetMap(document.text)
+    for phrase in read_answer(body, content_type):
+        if phrase.context_uri != document.context_uri:
+            continue
+        try:
+            if offsets == "gerbil":
+                begin, end = offset_map.from_utf16(phrase.begin), offset_map.from_utf16(phrase.end)
+            else:
+                begin, end = phrase.begin, phrase.end
+                if end > len(document.text):
+                    raise ValueError("offset past the end of the text")
+        except ValueError:
+            reading.offset_mismatches += 1
+            continue
+        if phrase.anchor is not None and document.text[begin:end] != phrase.anchor:
+            reading.offset_mismatches += 1
+        titles = [t for t in (title_from_uri(uri) for uri in phrase.entity_uris) if t]
+        if titles:
+            reading.predictions.add((begin, end, titles[0]))
+    return reading
+
+
+@dataclass
+class TaskResult:
+    """Everything measured for one task over all documents."""
+
+    gold: list[set[Item]] = field(default_factory=list)
+    predictions: list[set[Item]] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    http_errors: int = 0
+    offset_mismatches: int = 0
+    error_examples: list[str] = field(default_factory=list)
+
+
+def run_task(documents: list[PreparedDocument], task: str, send: Sender, offsets: str, concurrency: int) -> tuple[TaskResult, float]:
+    """Send every document for `task`; returns the result and the wall time in seconds."""
+    result = TaskResult()
+    readings: list[ReplyReading | None] = [None] * len(documents)
+    lock = threading.Lock()
+
+    def one(index: int) -> None:
+        document = documents[index]
+        body = request_body(document, task)
+        started = time.perf_counter()
+        try:
+            status, content_type, reply = send(body)
+        except Exception as error:  # connection refused, timeout: counted, not fatal
+            status, content_type, reply = -1, "", str(error).encode()
+        elapsed = time.perf_counter() - started
+        reading: ReplyReading | None = None
+        if status == 200:
+            try:
+                reading = read_reply(document, reply, content_type, offsets)
+            except (NifError, ValueError) as error:
+                status, reply = -2, f"unparseable reply: {error}".encode()
+        with lock:
+            result.latencies.append(elapsed)
+            if reading is None:
+                result.http_errors += 1
+                if len(result.error_examples) < 5:
+                    result.error_examples.append(f"doc {document.doc_id}: {status} {reply[:200]!r}")
+            readings[index] = reading
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        list(pool.map(one, range(len(documents))))
+    wall = time.perf_counter() - started
+    for document, reading in zip(documents, readings):
+        result.gold.append(document.gold_in_kb)
+        result.predictions.append(reading.predictions if reading else set())
+        result.offset_mismatches += reading.offset_mismatches if reading else 0
+    return result, wall
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def summarize(result: TaskResult, wall: float) -> dict:
+    """Scores and service measurements of one task as a JSON-ready dict."""
+    documents = len(result.gold)
+    return {
+        **strong_match_scores(result.gold, result.predictions),
+        "documents": documents,
+        "docs_per_s": documents / wall if wall > 0 else 0.0,
+        "latency_p50_ms": 1000 * percentile(result.latencies, 0.5),
+        "latency_p95_ms": 1000 * percentile(result.latencies, 0.95),
+        "latency_mean_ms": 1000 * statistics.fmean(result.latencies) if result.latencies else 0.0,
+        "http_errors": result.http_errors,
+        "offset_mismatches": result.offset_mismatches,
+        "error_examples": result.error_examples,
+    }
+
+
+def http_sender(url: str, timeout: float) -> Sender:
+    """A thread-safe sender posting to `url` (one requests.Session per thread)."""
+    import requests
+
+    local = threading.local()
+
+    def send(body: bytes) -> tuple[int, str, bytes]:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        response = local.session.post(url, data=body, headers=REQUEST_HEADERS, timeout=timeout)
+        return response.status_code, response.headers.get("Content-Type", ""), response.content
+
+    return send
+
+
+def drive(documents: list[Document], send: Sender, tasks: tuple[str, ...], offsets: str, concurrency: int) -> dict:
+    """Run the tasks over the documents; one summary dict per task."""
+    prepared = [prepare(document, index) for index, document in enumerate(documents)]
+    report: dict = {}
+    for task in tasks:
+        LOGGER.info("%s: sending %d documents (concurrency %d)", task, len(prepared), concurrency)
+        result, wall = run_task(prepared, task, send, offsets, concurrency)
+        report[task] = summarize(result, wall)
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Drive a running NIF server like GERBIL on AIDA.")
+    parser.add_argument("--url", default="http://127.0.0.1:5000/gerbil", help="NIF endpoint URL")
+    parser.add_argument("--split", default="validation", choices=("validation", "test"))
+    parser.add_argument("--task", default="both", choices=("a2kb", "d2kb", "both"))
+    parser.add_argument("--offsets", default="gerbil", choices=("gerbil", "nif"),
+                        help="reply offset unit (nif: also asks the server for code points)")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N documents")
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--data-dir", default=None, help="shared data dir (else NEREL_DATA_DIR)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+
+    from model.data.aida import load_aida  # lazy: reads the whole dataset
+
+    documents = load_aida(args.data_dir)[args.split]
+    if args.limit:
+        documents = documents[: args.limit]
+    url = args.url
+    if args.offsets == "nif":
+        url += ("&" if "?" in url else "?") + "offsets=nif"
+    tasks = TASKS if args.task == "both" else (args.task,)
+    report = {
+        "url": url,
+        "split": args.split,
+        "offsets": args.offsets,
+        "concurrency": args.concurrency,
+        **drive(documents, http_sender(url, args.timeout), tasks, args.offsets, args.concurrency),
+    }
+    if args.json:
+        print(json.dumps(report))
+        return
+    for task in tasks:
+        scores = report[task]
+        print(
+            f"{task.upper()} {args.split} ({scores['documents']} docs): "
+            f"micro P/R/F1 {scores['micro_p']:.2f}/{scores['micro_r']:.2f}/{scores['micro_f1']:.2f} "
+            f"macro F1 {scores['macro_f1']:.2f} | {scores['docs_per_s']:.2f} docs/s, "
+            f"p50 {scores['latency_p50_ms']:.0f} ms, p95 {scores['latency_p95_ms']:.0f} ms, "
+            f"HTTP errors {scores['http_errors']}, offset mismatches {scores['offset_mismatches']}"
+        )
+        for example in scores["error_examples"]:
+            print(f"  error: {example}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Build every derived data cache from the raw data (idempotent: fresh steps are skipped).
+
+    python -m scripts.prepare_data [--data-dir DIR] [--cache-dir DIR] [--force] [--json]
+    python -m scripts.prepare_data --no-contextual   # skip the MiniLM features (~4 min)
+
+Steps: AIDA documents (CoNLL-2003 + aligned PPRforNED), knowledge base (aliases and
+priors; gold counts from the training split only), entity vectors, contextual token
+vectors per split. With ``--json`` exactly one JSON object goes to stdout; logs go to
+stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from model.data.aida import AlignmentReport, DataDirError, load_aida, resolve_data_dir
+from model.data.cache import DataCache, resolve_cache_dir
+from model.data.entity_embeddings import build_entity_matrix, nearest_neighbours, read_link_graph
+from model.data.knowledge_base import build_knowledge_base
+from model.data.pprforned import read_popularity
+from model.data.records import SPLITS, Document
+
+log = logging.getLogger("prepare_data")
+# Bump a step's version when its code changes meaningfully, so stale caches rebuild.
+STEP_VERSIONS = {"documents": 2, "knowledge_base": 1, "entities": 1, "contextual": 1}
+SANITY_ENTITIES = ("Germany", "Manchester_United_F.C.", "Bill_Clinton", "Tennis", "Reuters")
+
+
+def data_signature(data_dir: Path) -> str:
+    """Sizes and mtimes of the raw inputs: changes when the data changes."""
+    parts = []
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        stat = path.stat()
+        parts.append(f"{path.relative_to(data_dir)}:{stat.st_size}:{int(stat.st_mtime)}")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+def split_statistics(docs: list[Document]) -> dict[str, int]:
+    return {
+        "documents": len(docs),
+        "tokens": sum(d.num_tokens for d in docs),
+        "ner_mentions": sum(len(d.ner_spans) for d in docs),
+        "linked_mentions": sum(1 for d in docs for m in d.mentions if m.entity is not None),
+        "nil_mentions": sum(1 for d in docs for m in d.mentions if m.entity is None),
+    }
+
+
+class Preparer:
+    """Runs the steps in order, each skipped when its manifest entry is current."""
+
+    def __init__(self, data_dir: Path, cache: DataCache, force: bool) -> None:
+        self.data_dir, self.cache, self.force = data_dir, cache, force
+        self.signature = data_signature(data_dir)
+        self.manifest = cache.manifest()
+        self.timings: dict[str, float] = {}
+
+    def fresh(self, step: str, *paths: Path) -> bool:
+        entry = self.manifest.get(step, {})
+        current = entry.get("version") == STEP_VERSIONS[step] and entry.get("data") == self.signature
+        return not self.force and current and all(p.exists() for p in paths)
+
+    def done(self, step: str, started: float, **info) -> None:
+        self.timings[step] = round(time.time() - started, 1)
+        self.manifest[step] = {"version": STEP_VERSIONS[step], "data": self.signature, **info}
+        self.cache.write_manifest(self.manifest)
+
+    def documents(self) -> dict[str, list[Document]]:
+        if self.fresh("documents", self.cache.documents_path):
+            log.info("documents: fresh, skipped")
+            return self.cache.documents()
+        started, report = time.time(), AlignmentReport()
+        splits = load_aida(self.data_dir, report)
+        self.cache.root.mkdir(parents=True, exist_ok=True)
+        with open(self.cache.documents_path, "wb") as handle:
+            pickle.dump(splits, handle)
+        self.done("documents", started, unaligned_mentions=report.unaligned)
+        return splits
+
+    def knowledge_base(self, splits: dict[str, list[Document]]):
+        if self.fresh("knowledge_base", self.cache.kb_path):
+            log.info("knowledge base: fresh, skipped")
+            return self.cache.knowledge_base()
+        started = time.time()
+        popularity = read_popularity(self.data_dir / "pprforned" / "Freebase_popularity")
+        kb = build_knowledge_base(splits, popularity)
+        with open(self.cache.kb_path, "wb") as handle:
+            pickle.dump(kb.to_state(), handle)
+        self.done("knowledge_base", started)
+        return kb
+
+    def entity_vectors(self, kb) -> tuple[list[str], np.ndarray]:
+        if self.fresh("entities", self.cache.entities_path):
+            log.info("entity vectors: fresh, skipped")
+            return self.cache.entity_vectors()
+        from model.embeddings.glove import GloveVectors
+
+        started = time.time()
+        graph = read_link_graph(self.data_dir / "pprforned")
+        titles = sorted(kb.entities)
+        types = [kb.entities[t].predicted_type for t in titles]
+        vectors = build_entity_matrix(titles, types, graph, GloveVectors.load())
+        np.savez(self.cache.entities_path, titles=np.array(titles), vectors=vectors)
+        self.done("entities", started, edges=sum(len(v) for v in graph.values()) // 2)
+        return titles, vectors
+
+    def contextual(self, splits: dict[str, list[Document]]) -> None:
+        paths = [self.cache.contextual_path(s) for s in SPLITS]
+        if self.fresh("contextual", *paths):
+            log.info("contextual vectors: fresh, skipped")
+            return
+        from model.embeddings.contextual import ContextualEncoder
+
+        started = time.time()
+        encoder = ContextualEncoder()
+        for split in SPLITS:
+            sentences = [s for d in splits[split] for s in d.sentences]
+            chunks = []
+            for begin in tqdm(range(0, len(sentences), 256), desc=f"MiniLM {split}", file=sys.stderr):
+                chunks.extend(encoder.embed(sentences[begin:begin + 256]))
+            np.save(self.cache.contextual_path(split), np.concatenate(chunks))
+        self.done("contextual", started)
+
+
+def knowledge_base_report(kb, splits: dict[str, list[Document]]) -> dict:
+    """Coverage of the alias table on gold linked mentions, and the prior's accuracy."""
+    out = {}
+    for split in ("validation", "test"):
+        linked = [m for d in splits[split] for m in d.mentions if m.entity is not None]
+        found = [[t for t, _ in kb.candidates(m.surface)] for m in linked]
+        out[split] = {
+            "candidate_recall": round(100 * sum(m.entity in c for m, c in zip(linked, found)) / len(linked), 2),
+            "prior_top1_accuracy": round(100 * sum(bool(c) and c[0] == m.entity for m, c in zip(linked, found)) / len(linked), 2),
+            "mean_candidates": round(sum(len(c) for c in found) / len(linked), 2),
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", help="raw data (default $NEREL_DATA_DIR or ../shared/data)")
+    parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--force", action="store_true", help="rebuild every step")
+    parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        data_dir = resolve_data_dir(args.data_dir)
+    except DataDirError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    started = time.time()
+    prep = Preparer(data_dir, DataCache(resolve_cache_dir(args.cache_dir)), args.force)
+    splits = prep.documents()
+    kb = prep.knowledge_base(splits)
+    titles, vectors = prep.entity_vectors(kb)
+    if not args.no_contextual:
+        prep.contextual(splits)
+    result = {
+        "splits": {s: split_statistics(splits[s]) for s in SPLITS},
+        "unaligned_mentions": prep.manifest["documents"]["unaligned_mentions"],
+        "entities": len(kb.entities),
+        "aliases": len(kb.aliases),
+        "entity_vector_dim": int(vectors.shape[1]),
+        "knowledge_base": knowledge_base_report(kb, splits),
+        "nearest_neighbours": {t: [n for n, _ in nearest_neighbours(vectors, titles, t, 5)]
+                               for t in SANITY_ENTITIES if t in titles},
+        "cache_dir": str(prep.cache.root),
+        "data_dir": str(data_dir),
+        "step_seconds": prep.timings,
+        "seconds": round(time.time() - started, 1),
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Speed of training and inference on this machine (printed, never asserted).
+
+    python -m scripts.speed                      # shipped checkpoint, 2 threads
+    python -m scripts.speed --no-ctx-checkpoint runs/stack_lstm_s1/best.pt --json
+
+Training: sentences/s of teacher-forced loss + backward + Adam step over AIDA train
+batches, with and without contextual embeddings (cached MiniLM vectors, as training
+reads them). Inference: documents/s and tokens/s of greedy decoding + linking over
+AIDA test, where the contextual run includes computing MiniLM vectors from scratch
+(what serving pays), and the run without contextual uses a model trained without them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from model.annotator import DEFAULT_CHECKPOINT
+from model.checkpoint import TrainedSystem
+from model.config import ModelConfig
+from model.data.cache import DataCache, resolve_cache_dir
+from model.evaluation import predict_documents
+from model.features import CharVocabulary, document_examples
+
+
+def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_size: int = 32) -> float:
+    documents = cache.documents()
+    titles, vectors = cache.entity_vectors()
+    system = TrainedSystem.create(ModelConfig(use_contextual=use_contextual), cache.knowledge_base(), titles,
+                                  vectors, CharVocabulary.build(documents["train"]))
+    ctx = cache.contextual("train", documents["train"]) if use_contextual else None
+    examples = document_examples(documents["train"], system.candidate_lookup(), ctx)[: batches * batch_size]
+    optimizer = torch.optim.Adam(system.model.parameters(), lr=1e-3)
+    system.model.train()
+    started = time.time()
+    for begin in range(0, len(examples), batch_size):
+        loss = sum(system.model.loss(examples[begin:begin + batch_size]).values())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return len(examples) / (time.time() - started)
+
+
+def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None) -> dict:
+    system, _ = TrainedSystem.load(checkpoint)
+    documents = cache.documents()["test"][:limit]
+    started = time.time()
+    ctx = None
+    if system.model.config.use_contextual:
+        from model.embeddings.contextual import ContextualEncoder
+
+        encoder = ContextualEncoder()
+        ctx = [encoder.embed(doc.sentences) for doc in documents]
+    predict_documents(system, documents, ctx)
+    seconds = time.time() - started
+    tokens = sum(d.num_tokens for d in documents)
+    return {"checkpoint": str(checkpoint), "contextual": system.model.config.use_contextual,
+            "documents": len(documents), "seconds": round(seconds, 1),
+            "docs_per_second": round(len(documents) / seconds, 2), "tokens_per_second": round(tokens / seconds, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--no-ctx-checkpoint", type=Path, help="a checkpoint trained without contextual embeddings")
+    parser.add_argument("--cache-dir")
+    parser.add_argument("--train-batches", type=int, default=20)
+    parser.add_argument("--limit", type=int, help="only the first N test documents")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cache = DataCache(resolve_cache_dir(args.cache_dir))
+    result = {
+        "threads": args.threads,
+        "train_sentences_per_second": {
+            "contextual": round(training_speed(cache, True, args.train_batches), 1),
+            "no_contextual": round(training_speed(cache, False, args.train_batches), 1),
+        },
+        "inference": [inference_speed(args.checkpoint, cache, args.limit)],
+    }
+    if args.no_ctx_checkpoint:
+        result["inference"].append(inference_speed(args.no_ctx_checkpoint, cache, args.limit))
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

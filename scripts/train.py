@@ -1,0 +1,127 @@
+"""Train the joint NER + EL model on AIDA/CoNLL train, selecting the epoch on validation.
+
+    python -m scripts.train --run-dir runs/joint --seed 1
+    python -m scripts.train --run-dir runs/ner_only --objective ner
+    python -m scripts.train --run-dir runs/joint --export model/checkpoint/joint.pt
+
+Needs the caches of ``python -m scripts.prepare_data``. A run directory holds
+config.json, log.jsonl, last.pt (resumable) and best.pt; rerunning the same command
+resumes after the last finished epoch. ``--export`` writes best.pt as a small fp16
+checkpoint with the training command recorded in it (and beside it, as .json).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from model.checkpoint import TrainedSystem
+from model.config import ModelConfig
+from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.features import CharVocabulary, CandidateLookup, document_examples
+from model.trainer import TrainConfig, Trainer, seed_everything
+
+log = logging.getLogger("train")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run-dir", required=True, type=Path)
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    parser.add_argument("--lr", type=float, default=TrainConfig.lr)
+    parser.add_argument("--lr-decay", type=float, default=TrainConfig.lr_decay)
+    parser.add_argument("--objective", choices=["joint", "ner", "el"], default="joint")
+    parser.add_argument("--no-contextual", action="store_true", help="ablation: no MiniLM features")
+    parser.add_argument("--no-sentence-rep", action="store_true", help="ablation: no v_t")
+    parser.add_argument("--no-mention-rep", action="store_true", help="ablation: no m")
+    parser.add_argument("--no-nil", action="store_true", help="ablation: no NIL classifier")
+    parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
+    parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
+    parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--export", type=Path, help="after training, write best.pt here as fp16 for shipping")
+    return parser.parse_args(argv)
+
+
+def model_config(args: argparse.Namespace) -> ModelConfig:
+    return ModelConfig(
+        use_contextual=not args.no_contextual, use_sentence_rep=not args.no_sentence_rep,
+        use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
+        objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
+    )
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def run(args: argparse.Namespace) -> dict:
+    torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+    config = model_config(args)
+    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                               lr_decay=args.lr_decay, seed=args.seed)
+    run_config = {"model": config.to_dict(), "train": asdict(train_config), "limit_train": args.limit_train}
+    args.run_dir.mkdir(parents=True, exist_ok=True)
+    config_path = args.run_dir / "config.json"
+    if config_path.exists():
+        previous = json.loads(config_path.read_text())
+        if {k: v for k, v in previous.items() if k != "train"} != {k: v for k, v in run_config.items() if k != "train"} \
+                or {k: v for k, v in previous["train"].items() if k != "epochs"} != {k: v for k, v in run_config["train"].items() if k != "epochs"}:
+            raise SystemExit(f"{args.run_dir} was made with another config; use a new --run-dir")
+    config_path.write_text(json.dumps(run_config, indent=2))
+
+    cache = DataCache(resolve_cache_dir(args.cache_dir))
+    documents = cache.documents()
+    kb = cache.knowledge_base()
+    titles, vectors = cache.entity_vectors()
+    train_docs = documents["train"][: args.limit_train] if args.limit_train else documents["train"]
+    command = "python -m scripts.train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    system = TrainedSystem.create(config, kb, titles, vectors, CharVocabulary.build(documents["train"]),
+                                  meta={"command": command, "seed": args.seed, "commit": git_commit(),
+                                        "train_config": asdict(train_config)})
+    lookup = system.candidate_lookup()
+    contextual = config.use_contextual
+    train_examples = document_examples(train_docs, lookup, cache.contextual("train", documents["train"])[: len(train_docs)] if contextual else None)
+    validation_ctx = cache.contextual("validation", documents["validation"]) if contextual else None
+    trainer = Trainer(system, train_examples, documents["validation"], validation_ctx, args.run_dir, train_config)
+    trainer.resume()
+    started = time.time()
+    result = trainer.train()
+    result["seconds_this_call"] = round(time.time() - started, 1)
+    if args.export:
+        best, _ = TrainedSystem.load(args.run_dir / "best.pt")
+        best.save(args.export, half=True)
+        args.export.with_suffix(".json").write_text(json.dumps(best.meta, indent=2))
+        result["exported"] = str(args.export)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    try:
+        result = run(args)
+    except CacheMissingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Flask server wiring the NIF layer (`nif/`) to the model (`model/`)."""

@@ -1,0 +1,70 @@
+"""Tokenizer: exact offsets, CoNLL-style splits, and round trips through GERBIL's rebuild."""
+from __future__ import annotations
+
+import pytest
+
+from model.tokenizer import tokenize, word_tokens
+from nif.aida_text import rebuild_text
+
+
+def texts(text: str) -> list[list[str]]:
+    return [[token.text for token in sentence] for sentence in tokenize(text)]
+
+
+def assert_offsets_exact(text: str) -> None:
+    for sentence in tokenize(text):
+        for token in sentence:
+            assert text[token.start : token.end] == token.text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Moody's said (Reuters): no.", ["Moody", "'s", "said", "(", "Reuters", ")", ":", "no", "."]),
+        ("He didn't pay $1,000 or 3.5%.", ["He", "did", "n't", "pay", "$", "1,000", "or", "3.5", "%", "."]),
+        ("Saint-Etienne won 2-1 on 1996-08-22 in the U.S.", ["Saint-Etienne", "won", "2-1", "on", "1996-08-22", "in", "the", "U.S."]),
+        ('He said "yes" -- O\'Neill agreed...', ["He", "said", '"', "yes", '"', "--", "O'Neill", "agreed", "..."]),
+        ("Mr. Smith of Acme Corp. said it.", ["Mr.", "Smith", "of", "Acme", "Corp.", "said", "it", "."]),
+    ],
+)
+def test_conll_style_tokens(text: str, expected: list[str]) -> None:
+    assert [t.text for t in word_tokens(text)] == expected
+    assert_offsets_exact(text)
+
+
+def test_sentences_split_on_end_punctuation_and_newlines() -> None:
+    text = "Rain fell in Paris. \"Go!\" he said.\nNew line here 1. Dennis won"
+    assert texts(text) == [
+        ["Rain", "fell", "in", "Paris", "."],
+        ['"', "Go", "!", '"', "he", "said", "."],
+        ["New", "line", "here", "1.", "Dennis", "won"],
+    ]
+
+
+def test_emoji_and_non_ascii_offsets_are_code_points() -> None:
+    text = "😀 Zürich 👍🏽 and Kraków ❤️ São Paulo 👨‍👩‍👧"
+    tokens = [t for sentence in tokenize(text) for t in sentence]
+    assert [t.text for t in tokens] == ["😀", "Zürich", "👍🏽", "and", "Kraków", "❤️", "São", "Paulo", "👨‍👩‍👧"]
+    assert tokens[1].start == 2  # one code point for the emoji, not two UTF-16 units
+    assert_offsets_exact(text)
+
+
+def test_long_sentences_are_chunked_at_commas() -> None:
+    text = " ".join(["word"] * 70 + [","] + ["word"] * 100)
+    sentences = tokenize(text, max_sentence_tokens=120)
+    assert [len(s) for s in sentences] == [71, 100]
+    assert all(len(s) <= 120 for s in tokenize(" ".join(["x"] * 300)))
+
+
+def test_rebuilt_conll_text_round_trips() -> None:
+    gold = ["EU", "rejects", "German", "call", ".", "Moody", "'s", "says", '"', "no", '"', "(", "AP", ")", ",", "1,000", "people", "."]
+    text, spans = rebuild_text(gold)
+    assert text == 'EU rejects German call. Moody\'s says "no" (AP), 1,000 people.'
+    assert [text[s:e] for s, e in spans] == gold
+    predicted = [(t.start, t.end) for sentence in tokenize(text) for t in sentence]
+    assert predicted == spans
+
+
+def test_empty_and_whitespace_text() -> None:
+    assert tokenize("") == []
+    assert tokenize(" \n\t ") == []

@@ -98,6 +98,8 @@ class Trainer:
             for begin in bar:
                 batch = [self.train_examples[i] for i in order[begin:begin + cfg.batch_size]]
                 losses = model.loss(batch)
+                if not losses:  # e.g. Only-EL on a batch without any linkable mention
+                    continue
                 total = sum(losses.values())
                 self.optimizer.zero_grad()
                 total.backward()

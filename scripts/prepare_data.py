@@ -31,7 +31,10 @@ from model.data.records import SPLITS, Document
 
 log = logging.getLogger("prepare_data")
 # Bump a step's version when its code changes meaningfully, so stale caches rebuild.
-STEP_VERSIONS = {"documents": 2, "knowledge_base": 1, "entities": 1, "contextual": 1}
+# A step is also stale when a step it depends on changed version.
+STEP_VERSIONS = {"documents": 3, "knowledge_base": 1, "entities": 1, "contextual": 1}
+STEP_INPUTS = {"documents": (), "knowledge_base": ("documents",), "entities": ("documents", "knowledge_base"),
+               "contextual": ("documents",)}
 SANITY_ENTITIES = ("Germany", "Manchester_United_F.C.", "Bill_Clinton", "Tennis", "Reuters")
 
 
@@ -42,6 +45,18 @@ def data_signature(data_dir: Path) -> str:
         stat = path.stat()
         parts.append(f"{path.relative_to(data_dir)}:{stat.st_size}:{int(stat.st_mtime)}")
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+def write_atomically(path: Path, write) -> None:
+    """Write through a temporary file and rename it over `path`.
+
+    Training memory-maps the contextual vectors: rewriting the file in place would
+    corrupt a running job, a rename leaves it reading the old inode.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        write(handle)
+    tmp.replace(path)
 
 
 def split_statistics(docs: list[Document]) -> dict[str, int]:
@@ -65,12 +80,16 @@ class Preparer:
 
     def fresh(self, step: str, *paths: Path) -> bool:
         entry = self.manifest.get(step, {})
-        current = entry.get("version") == STEP_VERSIONS[step] and entry.get("data") == self.signature
+        current = entry.get("version") == self.version(step) and entry.get("data") == self.signature
         return not self.force and current and all(p.exists() for p in paths)
+
+    @staticmethod
+    def version(step: str) -> str:
+        return ".".join(str(STEP_VERSIONS[s]) for s in STEP_INPUTS[step] + (step,))
 
     def done(self, step: str, started: float, **info) -> None:
         self.timings[step] = round(time.time() - started, 1)
-        self.manifest[step] = {"version": STEP_VERSIONS[step], "data": self.signature, **info}
+        self.manifest[step] = {"version": self.version(step), "data": self.signature, **info}
         self.cache.write_manifest(self.manifest)
 
     def documents(self) -> dict[str, list[Document]]:
@@ -80,8 +99,7 @@ class Preparer:
         started, report = time.time(), AlignmentReport()
         splits = load_aida(self.data_dir, report)
         self.cache.root.mkdir(parents=True, exist_ok=True)
-        with open(self.cache.documents_path, "wb") as handle:
-            pickle.dump(splits, handle)
+        write_atomically(self.cache.documents_path, lambda f: pickle.dump(splits, f))
         self.done("documents", started, unaligned_mentions=report.unaligned)
         return splits
 
@@ -92,8 +110,7 @@ class Preparer:
         started = time.time()
         popularity = read_popularity(self.data_dir / "pprforned" / "Freebase_popularity")
         kb = build_knowledge_base(splits, popularity)
-        with open(self.cache.kb_path, "wb") as handle:
-            pickle.dump(kb.to_state(), handle)
+        write_atomically(self.cache.kb_path, lambda f: pickle.dump(kb.to_state(), f))
         self.done("knowledge_base", started)
         return kb
 
@@ -108,7 +125,7 @@ class Preparer:
         titles = sorted(kb.entities)
         types = [kb.entities[t].predicted_type for t in titles]
         vectors = build_entity_matrix(titles, types, graph, GloveVectors.load())
-        np.savez(self.cache.entities_path, titles=np.array(titles), vectors=vectors)
+        write_atomically(self.cache.entities_path, lambda f: np.savez(f, titles=np.array(titles), vectors=vectors))
         self.done("entities", started, edges=sum(len(v) for v in graph.values()) // 2)
         return titles, vectors
 
@@ -126,7 +143,7 @@ class Preparer:
             chunks = []
             for begin in tqdm(range(0, len(sentences), 256), desc=f"MiniLM {split}", file=sys.stderr):
                 chunks.extend(encoder.embed(sentences[begin:begin + 256]))
-            np.save(self.cache.contextual_path(split), np.concatenate(chunks))
+            write_atomically(self.cache.contextual_path(split), lambda f: np.save(f, np.concatenate(chunks)))
         self.done("contextual", started)
 
 
@@ -153,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("gensim").setLevel(logging.WARNING)  # per-epoch chatter
     try:
         data_dir = resolve_data_dir(args.data_dir)
     except DataDirError as error:

@@ -44,7 +44,7 @@ class KnowledgeBase:
     def candidates(self, surface: str, limit: int | None = None) -> list[tuple[str, float]]:
         """Candidate titles with prior p(e|m) for `surface`, most probable first."""
         found = self.aliases.get(alias_key(surface), [])
-        return found[:limit] if limit else found
+        return found if limit is None else found[:limit]
 
     def to_state(self) -> dict:
         """Plain lists, so the knowledge base travels inside a checkpoint."""

@@ -37,9 +37,13 @@ def url_to_title(url: str) -> str | None:
     return url[len(WIKI_PREFIX):]
 
 
-def candidate_sort_key(candidate: Candidate) -> tuple[int, str]:
-    """Gold-independent order: most in-links first, ties by title."""
-    return (-candidate.in_count, candidate.title)
+def candidate_sort_key(candidate: Candidate) -> tuple[int, str, int]:
+    """Gold-independent order: most in-links first, ties by title, then Wikipedia id.
+
+    The key is total (no two candidates compare equal), so the sort never falls back
+    on the file's order, which would put the gold first.
+    """
+    return (-candidate.in_count, candidate.title, candidate.wiki_id)
 
 
 def _fields(parts: list[str]) -> dict[str, str]:

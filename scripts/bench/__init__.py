@@ -1,0 +1,1 @@
+"""Helpers of ``python -m scripts.benchmark``: systems and paper figures, runs, NIF, report."""

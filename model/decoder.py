@@ -14,7 +14,7 @@ from torch import Tensor
 
 from model.features import MentionTarget, SentenceExample
 from model.stack_lstm import StateStack
-from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, is_reduce, legal_actions, reduce_type
+from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_actions, reduce_type
 
 # tokens of a mention -> (titles, entity rows, priors)
 CandidateSource = Callable[[list[str]], tuple[list[str], list[int], list[float]]]

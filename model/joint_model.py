@@ -20,7 +20,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 from model.config import ModelConfig
 from model.encoder import EncodedBatch, TokenEncoder
 from model.features import CharVocabulary, MentionTarget, SentenceExample
-from model.transitions import NUM_ACTIONS, OUT, SHIFT, is_reduce, legal_actions, reduce_type
+from model.transitions import NUM_ACTIONS, OUT, SHIFT, legal_actions
 from model.annotation import NER_TYPES
 
 
@@ -168,7 +168,7 @@ class JointNerElModel(nn.Module):
         cumsum = torch.cat([words.new_zeros(batch, 1, h), words.cumsum(1)], dim=1)
 
         rows = {k: [] for k in ("sentence", "stack", "buffer", "output", "history", "gold", "legal", "qs", "qe")}
-        items, reduce_rows, out_vectors = [], [], []
+        items, reduce_rows = [], []
         for b, ex in enumerate(examples):
             n, cursor, seg_start, outputs = len(ex.tokens), 0, None, 0
             sentence_items = []

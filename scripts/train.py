@@ -26,7 +26,7 @@ import torch
 from model.checkpoint import TrainedSystem
 from model.config import ModelConfig
 from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
-from model.features import CharVocabulary, CandidateLookup, document_examples
+from model.features import CharVocabulary, document_examples
 from model.trainer import TrainConfig, Trainer, seed_everything
 
 log = logging.getLogger("train")

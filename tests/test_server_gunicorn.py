@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,23 +13,11 @@ import pytest
 import requests
 
 from nif.answers import read_answer
+from scripts.bench.nif import free_port, procfile_web_command
 from server.config import ENVIRONMENT
 from tests.test_server import TEXT, request_ttl
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def procfile_web_command() -> str:
-    for line in (REPO_ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line[len("web:") :].strip()
-    raise AssertionError("Procfile has no web: line")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start(extra_env: dict[str, str]) -> tuple[subprocess.Popen, int]:

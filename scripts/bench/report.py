@@ -264,7 +264,7 @@ def summary_sentence(table: dict) -> str:
     c = table["comparison"]
     verdicts = [v for v in c["verdict"] if v != DASH]
     if not verdicts:
-        return f"Joint vs single task: not measured yet."
+        return "Joint vs single task: not measured yet."
     if all(v.startswith("cannot tell") for v in verdicts):
         return "Joint vs single task: **cannot tell** — fewer than 2 seeds on at least one side."
     parts = [f"{col}: {fmt_diff(d)} ({v})" for col, d, v in zip(table["columns"], c["ours_diff"], c["verdict"]) if v != DASH]

@@ -16,7 +16,7 @@ import torch
 from model.config import ModelConfig
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
-from model.features import CandidateLookup, CharVocabulary
+from model.features import CandidateLookup, CharVocabulary, WordVocabulary
 from model.joint_model import JointNerElModel
 
 _GLOVE: GloveVectors | None = None
@@ -39,13 +39,14 @@ class TrainedSystem:
     titles: list[str]
     chars: CharVocabulary
     meta: dict
+    words: WordVocabulary | None = None
 
     @classmethod
     def create(cls, config: ModelConfig, kb: KnowledgeBase, titles: list[str], vectors: np.ndarray,
-               chars: CharVocabulary, meta: dict | None = None) -> "TrainedSystem":
+               chars: CharVocabulary, meta: dict | None = None, words: WordVocabulary | None = None) -> "TrainedSystem":
         glove = glove_vectors()
-        model = JointNerElModel(config, glove.matrix, glove.index, chars, vectors)
-        return cls(model, kb, titles, chars, meta or {})
+        model = JointNerElModel(config, glove.matrix, glove.index, chars, vectors, words)
+        return cls(model, kb, titles, chars, meta or {}, words)
 
     def candidate_lookup(self) -> CandidateLookup:
         rows = {t: i for i, t in enumerate(self.titles)}
@@ -59,6 +60,7 @@ class TrainedSystem:
             "config": self.model.config.to_dict(),
             "state_dict": state,
             "chars": self.chars.chars,
+            "words": self.words.words if self.words else None,
             "titles": self.titles,
             "kb": self.kb.to_state(),
             "meta": self.meta,
@@ -77,7 +79,8 @@ class TrainedSystem:
         state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
         vectors = state["entity_vectors"].numpy()
         system = cls.create(config, KnowledgeBase.from_state(payload["kb"]), list(payload["titles"]),
-                            vectors, CharVocabulary(list(payload["chars"])), payload.get("meta", {}))
+                            vectors, CharVocabulary(list(payload["chars"])), payload.get("meta", {}),
+                            WordVocabulary(list(payload["words"])) if payload.get("words") else None)
         system.model.load_state_dict(state)
         system.model.eval()
         return system, payload

@@ -23,6 +23,10 @@ class ModelConfig:
     use_mention_rep: bool = True  # m
     use_nil_classifier: bool = True
     objective: str = "joint"  # joint | ner (Only NER) | el (Only EL)
+    # Beyond the paper (each measured on validation, see the closing notes / results):
+    tune_words: bool = True  # trainable offsets to the frozen GloVe vectors of training words
+    nil_uses_candidates: bool = True  # NIL classifier also sees the best EL prob, prior and #candidates
+    nil_threshold: float = 0.5  # link only when P(NIL) <= threshold; calibrated on validation
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -37,4 +41,8 @@ class ModelConfig:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown model config keys: {sorted(unknown)}")
-        return cls(**values)
+        # Checkpoints written before a feature existed were trained without it.
+        return cls(**{**LEGACY_DEFAULTS, **values})
+
+
+LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False}

@@ -162,7 +162,9 @@ def _link(model, examples, enc, state, v_t, reduces, mention_spans, decisions, c
     context = model.mention_context(state[idx], m, None if v_t is None else v_t[idx])
     scores, _ = model.candidate_scores(context, [t for _, t in targets])
     probs = torch.softmax(scores, dim=-1)
-    nil = torch.sigmoid(model.nil_logit(context)) if model.config.use_nil_classifier else torch.zeros(len(keep))
+    mention_targets = [t for _, t in targets]
+    nil = torch.sigmoid(model.nil_logit(context, scores, mention_targets)) if model.config.use_nil_classifier \
+        else torch.zeros(len(keep))
     for row, j in enumerate(keep):
         titles = targets[row][0]
         best = int(probs[row].argmax())
@@ -170,4 +172,4 @@ def _link(model, examples, enc, state, v_t, reduces, mention_spans, decisions, c
         decision.candidates = [(t, float(probs[row, c])) for c, t in enumerate(titles)]
         decision.el_score = float(probs[row, best])
         decision.nil_score = float(nil[row])
-        decision.entity = None if decision.nil_score > 0.5 else titles[best]
+        decision.entity = None if decision.nil_score > model.config.nil_threshold else titles[best]

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 from model.config import ModelConfig
-from model.features import CASES, CharVocabulary, SentenceExample, casing
+from model.features import CASES, CharVocabulary, SentenceExample, WordVocabulary, casing
 
 CONTEXTUAL_DIM = 384
 
@@ -35,13 +35,20 @@ def run_bilstm(lstm: nn.LSTM, inputs: Tensor, lengths: list[int]) -> Tensor:
 class TokenEncoder(nn.Module):
     """Everything computed once per sentence, before any transition."""
 
-    def __init__(self, config: ModelConfig, glove: np.ndarray, glove_index: dict[str, int], chars: CharVocabulary):
+    def __init__(self, config: ModelConfig, glove: np.ndarray, glove_index: dict[str, int], chars: CharVocabulary,
+                 words: WordVocabulary | None = None):
         super().__init__()
-        self.config, self.glove_index, self.chars = config, glove_index, chars
+        self.config, self.glove_index, self.chars, self.words = config, glove_index, chars, words
+        if config.tune_words and words is None:
+            raise ValueError("tune_words needs the training word vocabulary")
         # GloVe stays frozen (not fine-tuned) and is read from its pip package, so it is
         # not saved in checkpoints; the extra last row is the zero vector for unknown words.
         table = np.concatenate([glove, np.zeros((1, glove.shape[1]), dtype=glove.dtype)])
         self.register_buffer("glove", torch.from_numpy(table).float(), persistent=False)
+        if config.tune_words:
+            # Offsets start at zero, so training starts from GloVe; unseen words keep pure GloVe.
+            self.word_offset = nn.Embedding(len(words), glove.shape[1], padding_idx=0)
+            nn.init.zeros_(self.word_offset.weight)
         self.char_embedding = nn.Embedding(len(chars), config.char_dim, padding_idx=0)
         self.char_lstm = nn.LSTM(config.char_dim, config.char_hidden, batch_first=True, bidirectional=True)
         self.case_embedding = nn.Embedding(len(CASES), config.case_dim, padding_idx=0)
@@ -68,8 +75,11 @@ class TokenEncoder(nn.Module):
     def forward(self, examples: list[SentenceExample]) -> EncodedBatch:
         lengths = [len(e.tokens) for e in examples]
         flat = [t for e in examples for t in e.tokens]
+        word_vectors = self.glove[torch.tensor([self.glove_id(t) for t in flat])]
+        if self.config.tune_words:
+            word_vectors = word_vectors + self.word_offset(torch.tensor([self.words.id(t) for t in flat]))
         parts = [
-            self.glove[torch.tensor([self.glove_id(t) for t in flat])],
+            word_vectors,
             self.char_vectors(flat),
             self.case_embedding(torch.tensor([casing(t) for t in flat])),
         ]

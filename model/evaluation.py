@@ -71,6 +71,30 @@ def _given(doc: Document, example: SentenceExample) -> list[tuple[int, int]]:
     return _inside([(m.start, m.end) for m in doc.mentions if m.entity is not None], example)
 
 
+NIL_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
+
+
+def apply_nil_threshold(predictions: list[DocumentPrediction], threshold: float) -> None:
+    """Re-decide every link for another NIL threshold (EL decisions never feed back into
+    the transitions, so this equals decoding again with that threshold)."""
+    for doc in predictions:
+        for m in doc.mentions:
+            if m.candidates and m.nil_score is not None:
+                m.entity = None if m.nil_score > threshold else max(m.candidates, key=lambda c: c[1])[0]
+
+
+def calibrate_nil_threshold(documents: list[Document], predictions: list[DocumentPrediction]) -> tuple[float, dict]:
+    """The NIL threshold with the best EL micro F1 on these (validation) documents."""
+    best = None
+    for threshold in NIL_THRESHOLDS:
+        apply_nil_threshold(predictions, threshold)
+        scores = score_predictions(documents, predictions)
+        if best is None or scores["el_micro_f1"] > best[1]["el_micro_f1"]:
+            best = (threshold, scores)
+    apply_nil_threshold(predictions, best[0])
+    return best
+
+
 def score_predictions(documents: list[Document], predictions: list[DocumentPrediction]) -> dict[str, float]:
     """NER F1 and InKB strong-match EL scores, in percent."""
     gold_ner = {(d, n.start, n.end, n.ner_type) for d, doc in enumerate(documents) for n in doc.ner_spans}

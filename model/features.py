@@ -56,6 +56,30 @@ class CharVocabulary:
 
 
 @dataclass
+class WordVocabulary:
+    """Lower-cased training words whose GloVe vectors get a trainable offset; id 0 = other."""
+
+    words: list[str]
+
+    def __post_init__(self) -> None:
+        self.index = {w: i + 1 for i, w in enumerate(self.words)}
+
+    def __len__(self) -> int:
+        return len(self.words) + 1
+
+    def id(self, token: str) -> int:
+        return self.index.get(token.lower(), 0)
+
+    @classmethod
+    def build(cls, documents: list[Document], min_count: int = 2) -> "WordVocabulary":
+        counts: dict[str, int] = {}
+        for doc in documents:
+            for token in doc.tokens:
+                counts[token.lower()] = counts.get(token.lower(), 0) + 1
+        return cls(sorted(w for w, n in counts.items() if n >= min_count))
+
+
+@dataclass
 class MentionTarget:
     """A mention to link: candidates (entity-table rows), their priors and the answer."""
 

@@ -19,9 +19,12 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 from model.config import ModelConfig
 from model.encoder import EncodedBatch, TokenEncoder
-from model.features import CharVocabulary, MentionTarget, SentenceExample
+from model.features import CharVocabulary, MentionTarget, SentenceExample, WordVocabulary
 from model.transitions import NUM_ACTIONS, OUT, SHIFT, legal_actions
 from model.annotation import NER_TYPES
+
+
+NIL_EVIDENCE = 3  # best EL probability, best prior, log(1 + number of candidates)
 
 
 @dataclass
@@ -40,11 +43,11 @@ class ParserSteps:
 
 class JointNerElModel(nn.Module):
     def __init__(self, config: ModelConfig, glove: np.ndarray, glove_index: dict[str, int],
-                 chars: CharVocabulary, entity_vectors: np.ndarray) -> None:
+                 chars: CharVocabulary, entity_vectors: np.ndarray, words: WordVocabulary | None = None) -> None:
         super().__init__()
         self.config = config
         h = config.hidden
-        self.encoder = TokenEncoder(config, glove, glove_index, chars)
+        self.encoder = TokenEncoder(config, glove, glove_index, chars, words)
         self.stack_lstm = nn.LSTM(h, h, batch_first=True)
         self.output_lstm = nn.LSTM(h, h, batch_first=True)
         self.action_lstm = nn.LSTM(config.action_dim, h, batch_first=True)
@@ -64,7 +67,7 @@ class JointNerElModel(nn.Module):
         self.el_entity = nn.Linear(entity_vectors.shape[1] + 2, config.el_hidden, bias=False)
         self.el_context = nn.Linear(context_dim, config.el_hidden)
         self.el_out = nn.Linear(config.el_hidden, 1)
-        self.nil_hidden = nn.Linear(context_dim, config.nil_hidden)
+        self.nil_hidden = nn.Linear(context_dim + (NIL_EVIDENCE if config.nil_uses_candidates else 0), config.nil_hidden)
         self.nil_out = nn.Linear(config.nil_hidden, 1)
         self.dropout = nn.Dropout(config.dropout)
 
@@ -119,7 +122,14 @@ class JointNerElModel(nn.Module):
         scores = self.el_out(hidden).squeeze(-1)
         return scores.masked_fill(~mask, float("-inf")), mask
 
-    def nil_logit(self, context: Tensor) -> Tensor:
+    def nil_logit(self, context: Tensor, el_scores: Tensor, targets: list[MentionTarget]) -> Tensor:
+        """NIL classifier: sigmoid(affine(tanh(affine(s_t)))) on the mention context, plus
+        (with `nil_uses_candidates`) how convincing the best candidate is."""
+        if self.config.nil_uses_candidates:
+            best_prob = torch.softmax(el_scores.detach(), dim=-1).max(-1).values
+            best_prior = torch.tensor([max(t.priors, default=0.0) for t in targets])
+            count = torch.log1p(torch.tensor([float(len(t.candidates)) for t in targets]))
+            context = torch.cat([context, torch.stack([best_prob, best_prior, count], dim=-1)], dim=-1)
         return self.nil_out(torch.tanh(self.nil_hidden(context))).squeeze(-1)
 
     # ---- teacher forcing ------------------------------------------------------------
@@ -135,18 +145,22 @@ class JointNerElModel(nn.Module):
         if self.config.objective in ("joint", "ner"):
             losses["ner"] = F.cross_entropy(self.action_scores(state, steps.legal), steps.gold)
         if self.config.objective in ("joint", "el") and spans:
-            targets = [examples[b].mentions[(s, e)] for b, s, e, _ in spans]
-            m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e, _ in spans])
-            rows = torch.tensor(reduce_rows)
+            # Only mentions with candidates can be linked; the others are NIL without asking.
+            keep = [i for i, (b, s, e, _) in enumerate(spans) if examples[b].mentions[(s, e)].candidates]
+            if not keep:
+                return losses
+            targets = [examples[spans[i][0]].mentions[spans[i][1:3]] for i in keep]
+            m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e, _ in (spans[i] for i in keep)])
+            rows = torch.tensor([reduce_rows[i] for i in keep])
             context = self.mention_context(state[rows], m, None if v_t is None else v_t[rows])
-            linkable = [i for i, t in enumerate(targets) if t.gold >= 0]
-            if linkable:
-                scores, _ = self.candidate_scores(context[linkable], [targets[i] for i in linkable])
-                gold = torch.tensor([targets[i].gold for i in linkable])
-                losses["el"] = F.cross_entropy(scores, gold)
+            scores, _ = self.candidate_scores(context, targets)
+            linkable = torch.tensor([t.gold >= 0 for t in targets])
+            if linkable.any():
+                gold = torch.tensor([t.gold for t in targets])[linkable]
+                losses["el"] = F.cross_entropy(scores[linkable], gold)
             if self.config.use_nil_classifier:
-                nil_gold = torch.tensor([1.0 if t.nil or not t.candidates else 0.0 for t in targets])
-                losses["nil"] = F.binary_cross_entropy_with_logits(self.nil_logit(context), nil_gold)
+                nil_gold = torch.tensor([1.0 if t.nil else 0.0 for t in targets])
+                losses["nil"] = F.binary_cross_entropy_with_logits(self.nil_logit(context, scores, targets), nil_gold)
         return losses
 
     def _teacher_forced_steps(self, enc: EncodedBatch, examples: list[SentenceExample]):

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from model.checkpoint import TrainedSystem
 from model.data.records import Document
-from model.evaluation import predict_documents, score_predictions
+from model.evaluation import calibrate_nil_threshold, predict_documents, score_predictions
 from model.features import SentenceExample
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,15 @@ class Trainer:
         return True
 
     def evaluate(self) -> dict[str, float]:
-        given = self.system.model.config.objective == "el"  # Only-EL has no NER to find mentions
+        """Validation scores; with a NIL classifier, at the NIL threshold best on validation
+        (stored in the model config, so the saved checkpoint decodes with it)."""
+        config = self.system.model.config
+        given = config.objective == "el"  # Only-EL has no NER to find mentions
         predictions = predict_documents(self.system, self.validation, self.validation_contextual, given_spans=given)
-        return score_predictions(self.validation, predictions)
+        if not config.use_nil_classifier or config.objective == "ner":
+            return score_predictions(self.validation, predictions)
+        config.nil_threshold, scores = calibrate_nil_threshold(self.validation, predictions)
+        return {**scores, "nil_threshold": config.nil_threshold}
 
     def train(self) -> dict:
         cfg, model = self.config, self.system.model

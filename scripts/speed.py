@@ -24,14 +24,15 @@ from model.checkpoint import TrainedSystem
 from model.config import ModelConfig
 from model.data.cache import DataCache, resolve_cache_dir
 from model.evaluation import predict_documents
-from model.features import CharVocabulary, document_examples
+from model.features import CharVocabulary, WordVocabulary, document_examples
 
 
 def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_size: int = 32) -> float:
     documents = cache.documents()
     titles, vectors = cache.entity_vectors()
     system = TrainedSystem.create(ModelConfig(use_contextual=use_contextual), cache.knowledge_base(), titles,
-                                  vectors, CharVocabulary.build(documents["train"]))
+                                  vectors, CharVocabulary.build(documents["train"]),
+                                  words=WordVocabulary.build(documents["train"]))
     ctx = cache.contextual("train", documents["train"]) if use_contextual else None
     examples = document_examples(documents["train"], system.candidate_lookup(), ctx)[: batches * batch_size]
     optimizer = torch.optim.Adam(system.model.parameters(), lr=1e-3)

@@ -26,7 +26,7 @@ import torch
 from model.checkpoint import TrainedSystem
 from model.config import ModelConfig
 from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
-from model.features import CharVocabulary, document_examples
+from model.features import CharVocabulary, WordVocabulary, document_examples
 from model.trainer import TrainConfig, Trainer, seed_everything
 
 log = logging.getLogger("train")
@@ -46,6 +46,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-sentence-rep", action="store_true", help="ablation: no v_t")
     parser.add_argument("--no-mention-rep", action="store_true", help="ablation: no m")
     parser.add_argument("--no-nil", action="store_true", help="ablation: no NIL classifier")
+    parser.add_argument("--no-tune-words", action="store_true", help="keep GloVe completely frozen (as before)")
+    parser.add_argument("--no-nil-candidates", action="store_true",
+                        help="NIL classifier on s_t only, as in the paper (no candidate evidence)")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -59,6 +62,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         use_contextual=not args.no_contextual, use_sentence_rep=not args.no_sentence_rep,
         use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
+        tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
     )
 
 
@@ -93,7 +97,8 @@ def run(args: argparse.Namespace) -> dict:
     command = "python -m scripts.train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     system = TrainedSystem.create(config, kb, titles, vectors, CharVocabulary.build(documents["train"]),
                                   meta={"command": command, "seed": args.seed, "commit": git_commit(),
-                                        "train_config": asdict(train_config)})
+                                        "train_config": asdict(train_config)},
+                                  words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
     lookup = system.candidate_lookup()
     contextual = config.use_contextual
     train_examples = document_examples(train_docs, lookup, cache.contextual("train", documents["train"])[: len(train_docs)] if contextual else None)

@@ -17,7 +17,7 @@ from model.config import ModelConfig
 from model.data.knowledge_base import KnowledgeBase, alias_key
 from model.data.records import Candidate
 from model.decoder import greedy_decode
-from model.features import CandidateLookup, CharVocabulary, SentenceExample, mention_target
+from model.features import CandidateLookup, CharVocabulary, SentenceExample, WordVocabulary, mention_target
 from model.transitions import legal_actions, oracle, spans_from_actions
 
 torch.set_num_threads(1)
@@ -44,6 +44,7 @@ SENTENCES = [
 GLOVE_WORDS = ["paris", "hilton", "visited", "bonn", ".", "the", "eu", "met", "in", "germany", "beat", "'s",
                "rain", "fell", "sank", "near"]
 CHARS = CharVocabulary(sorted(set(string.ascii_letters + string.digits + ".,'-()")))
+WORDS = WordVocabulary(sorted(GLOVE_WORDS[:10]))
 
 
 def make_kb() -> KnowledgeBase:
@@ -72,7 +73,7 @@ def tiny_model(config: ModelConfig, seed: int = 0):
     glove, index = tiny_glove()
     from model.joint_model import JointNerElModel
 
-    return JointNerElModel(config, glove, index, CHARS, entity_vectors())
+    return JointNerElModel(config, glove, index, CHARS, entity_vectors(), WORDS)
 
 
 def lookup_for(config: ModelConfig, kb: KnowledgeBase | None = None) -> CandidateLookup:
@@ -158,7 +159,7 @@ def test_teacher_forced_equals_stepwise(overrides):
     # The EL and NIL heads see the same mention context in both paths.
     el_scores, _ = model.candidate_scores(context, targets)
     el_probs = torch.softmax(el_scores, dim=-1)
-    nil = torch.sigmoid(model.nil_logit(context))
+    nil = torch.sigmoid(model.nil_logit(context, el_scores, targets))
     for i, ((b, s, e, _), target) in enumerate(zip(spans, targets)):
         decision = next(m for m in predictions[b].mentions if (m.start, m.end) == (s, e))
         assert [TITLES.index(t) for t, _ in decision.candidates] == target.candidates
@@ -217,7 +218,7 @@ def test_overfit_tiny_corpus():
 def system():
     config = tiny_config()
     torch.manual_seed(5)
-    return TrainedSystem.create(config, make_kb(), list(TITLES), entity_vectors(), CHARS, {"note": "tiny"})
+    return TrainedSystem.create(config, make_kb(), list(TITLES), entity_vectors(), CHARS, {"note": "tiny"}, WORDS)
 
 
 @pytest.mark.parametrize("half", [False, True])

@@ -1,0 +1,77 @@
+"""The inference API on raw text: exact offsets for A2KB and for given spans (D2KB)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from model.annotator import Annotator
+from model.checkpoint import TrainedSystem
+from tests.test_model import CHARS, TITLES, WORDS, entity_vectors, make_kb, tiny_config
+
+TEXT = "Paris Hilton visited Bonn. 😀 The EU met in Germany!\nRain fell near Bonn ."
+
+
+@pytest.fixture(scope="module")
+def annotator(tmp_path_factory) -> Annotator:
+    torch.manual_seed(11)
+    system = TrainedSystem.create(tiny_config(), make_kb(), list(TITLES), entity_vectors(), CHARS, {}, WORDS)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    system.save(path)
+    return Annotator.load(path, threads=1)
+
+
+def test_annotate_offsets_are_exact(annotator):
+    mentions = annotator.annotate(TEXT)
+    for m in mentions:
+        assert TEXT[m.start:m.end] == m.surface
+        assert m.surface == m.surface.strip() and m.start < m.end
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+
+
+def test_link_answers_each_span_in_order(annotator):
+    spans = [(TEXT.index("Germany"), TEXT.index("Germany") + 7), (0, 12), (TEXT.rindex("Bonn"), TEXT.rindex("Bonn") + 4)]
+    mentions = annotator.link(TEXT, spans)
+    assert [(m.start, m.end) for m in mentions] == spans
+    assert [m.surface for m in mentions] == ["Germany", "Paris Hilton", "Bonn"]
+    assert all(m.ner_type is not None for m in mentions)
+    # the tiny knowledge base knows these surfaces, so each linked answer is one of their candidates
+    for m in mentions:
+        assert m.entity is None or m.entity in {t for t, _ in m.candidates}
+
+
+def test_link_copes_with_spans_that_split_tokens_cross_sentences_overlap_or_hold_no_token(annotator):
+    inside = TEXT.index("Hilton") + 2  # "lton": not a token boundary
+    across = (TEXT.index("Bonn."), TEXT.index("The EU") + 3)  # "Bonn. 😀 The": crosses a sentence break
+    blank = (TEXT.index("\n"), TEXT.index("\n") + 1)
+    spans = [(inside, inside + 4), across, (0, 5), (0, 12), blank]
+    mentions = annotator.link(TEXT, spans)
+    assert [(m.start, m.end) for m in mentions] == spans
+    assert [m.surface for m in mentions] == [TEXT[s:e] for s, e in spans]
+    assert mentions[-1].entity is None and mentions[-1].ner_type is None  # nothing to link in a newline
+
+
+def test_empty_text_has_no_mentions(annotator):
+    assert annotator.annotate("") == []
+    assert annotator.link("   ", []) == []
+
+
+def test_server_serves_a_real_checkpoint_over_nif_and_json(annotator, tmp_path):
+    """create_app with MODEL_PATH: the real Annotator behind both endpoints, emoji included."""
+    from nif.answers import read_answer
+    from server.app import create_app
+    from tests.test_server import request_ttl
+
+    path = tmp_path / "model.pt"
+    annotator.system.save(path)
+    client = create_app({"MODEL_PATH": str(path)}).test_client()
+    assert client.get("/health").status_code == 200
+
+    text = "😀 Paris Hilton visited Bonn."
+    start = text.index("Bonn")
+    reply = client.post("/gerbil?nil=emerging", data=request_ttl(text, [(start, start + 4, "Bonn")]),
+                        content_type="application/x-turtle")
+    assert reply.status_code == 200
+    phrases = read_answer(reply.data, "text/turtle")
+    assert [(p.begin, p.end) for p in phrases] == [(start + 1, start + 5)]  # UTF-16 units after the emoji
+    body = client.post("/annotate", json={"text": text, "spans": [[start, start + 4]]}).get_json()
+    assert [(m["start"], m["end"], m["surface"]) for m in body["mentions"]] == [(start, start + 4, "Bonn")]

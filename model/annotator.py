@@ -35,7 +35,7 @@ class Annotator:
         if system.model.config.use_contextual:
             from model.embeddings.contextual import ContextualEncoder
 
-            self.contextual = ContextualEncoder()
+            self.contextual = ContextualEncoder(document_context=system.model.config.contextual_scope == "document")
 
     @classmethod
     def load(cls, path: str | Path | None = None, threads: int | None = None) -> "Annotator":

@@ -19,6 +19,7 @@ class ModelConfig:
     dropout: float = 0.3
     max_candidates: int = 30
     use_contextual: bool = True  # the paper's "+ Flair" (here MiniLM through flair)
+    contextual_scope: str = "sentence"  # MiniLM sees one sentence, or also its neighbours ("document")
     use_sentence_rep: bool = True  # v_t
     use_mention_rep: bool = True  # m
     use_nil_classifier: bool = True
@@ -29,6 +30,8 @@ class ModelConfig:
     nil_threshold: float = 0.5  # link only when P(NIL) <= threshold; calibrated on validation
 
     def __post_init__(self) -> None:
+        if self.contextual_scope not in ("sentence", "document"):
+            raise ValueError(f"contextual_scope must be 'sentence' or 'document', not {self.contextual_scope!r}")
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, not {self.objective!r}")
 

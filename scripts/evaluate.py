@@ -31,15 +31,13 @@ def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
              mentions_from: Path | None = None) -> dict:
     system, _ = TrainedSystem.load(checkpoint)
     documents = cache.documents()[split]
-    needs_ctx = system.model.config.use_contextual
     spans = None
     if mentions_from is not None:
         detector, _ = TrainedSystem.load(mentions_from)
-        ctx = cache.contextual(split, documents) if detector.model.config.use_contextual else None
-        found = predict_documents(detector, documents, ctx)
+        found = predict_documents(detector, documents, cache.features_for(detector.model.config, split, documents))
         spans = [[(m.start, m.end) for m in doc.mentions] for doc in found]
     started = time.time()
-    predictions = predict_documents(system, documents, cache.contextual(split, documents) if needs_ctx else None,
+    predictions = predict_documents(system, documents, cache.features_for(system.model.config, split, documents),
                                     given_spans=d2kb, mention_spans=spans)
     seconds = time.time() - started
     scores = {k: round(v, 2) if isinstance(v, float) else v for k, v in score_predictions(documents, predictions).items()}

@@ -32,9 +32,9 @@ from model.data.records import SPLITS, Document
 log = logging.getLogger("prepare_data")
 # Bump a step's version when its code changes meaningfully, so stale caches rebuild.
 # A step is also stale when a step it depends on changed version.
-STEP_VERSIONS = {"documents": 3, "knowledge_base": 1, "entities": 1, "contextual": 1}
+STEP_VERSIONS = {"documents": 3, "knowledge_base": 1, "entities": 2, "contextual": 1, "contextual_document": 1}
 STEP_INPUTS = {"documents": (), "knowledge_base": ("documents",), "entities": ("documents", "knowledge_base"),
-               "contextual": ("documents",)}
+               "contextual": ("documents",), "contextual_document": ("documents",)}
 SANITY_ENTITIES = ("Germany", "Manchester_United_F.C.", "Bill_Clinton", "Tennis", "Reuters")
 
 
@@ -57,6 +57,10 @@ def write_atomically(path: Path, write) -> None:
     with open(tmp, "wb") as handle:
         write(handle)
     tmp.replace(path)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def split_statistics(docs: list[Document]) -> dict[str, int]:
@@ -129,22 +133,26 @@ class Preparer:
         self.done("entities", started, edges=sum(len(v) for v in graph.values()) // 2)
         return titles, vectors
 
-    def contextual(self, splits: dict[str, list[Document]]) -> None:
-        paths = [self.cache.contextual_path(s) for s in SPLITS]
-        if self.fresh("contextual", *paths):
-            log.info("contextual vectors: fresh, skipped")
+    def contextual(self, splits: dict[str, list[Document]], scope: str) -> None:
+        """MiniLM token vectors, one sentence at a time or each document in one call."""
+        step = "contextual" if scope == "sentence" else f"contextual_{scope}"
+        paths = [self.cache.contextual_path(s, scope) for s in SPLITS]
+        if self.fresh(step, *paths):
+            log.info("contextual vectors (%s): fresh, skipped", scope)
             return
         from model.embeddings.contextual import ContextualEncoder
 
         started = time.time()
-        encoder = ContextualEncoder()
+        encoder = ContextualEncoder(document_context=scope == "document")
         for split in SPLITS:
-            sentences = [s for d in splits[split] for s in d.sentences]
+            # Document context must not leak across documents: one call per document.
+            groups = [d.sentences for d in splits[split]] if scope == "document" else \
+                _chunks([s for d in splits[split] for s in d.sentences], 256)
             chunks = []
-            for begin in tqdm(range(0, len(sentences), 256), desc=f"MiniLM {split}", file=sys.stderr):
-                chunks.extend(encoder.embed(sentences[begin:begin + 256]))
-            write_atomically(self.cache.contextual_path(split), lambda f: np.save(f, np.concatenate(chunks)))
-        self.done("contextual", started)
+            for group in tqdm(groups, desc=f"MiniLM {scope} {split}", file=sys.stderr):
+                chunks.extend(encoder.embed(group))
+            write_atomically(self.cache.contextual_path(split, scope), lambda f: np.save(f, np.concatenate(chunks)))
+        self.done(step, started)
 
 
 def knowledge_base_report(kb, splits: dict[str, list[Document]]) -> dict:
@@ -167,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ./data_cache)")
     parser.add_argument("--force", action="store_true", help="rebuild every step")
     parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
+    parser.add_argument("--contextual-scope", choices=["sentence", "document", "both"], default="both",
+                        help="which MiniLM vectors to build (document: ~5x slower; default both)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
@@ -182,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     kb = prep.knowledge_base(splits)
     titles, vectors = prep.entity_vectors(kb)
     if not args.no_contextual:
-        prep.contextual(splits)
+        for scope in ("sentence", "document"):
+            if args.contextual_scope in (scope, "both"):
+                prep.contextual(splits, scope)
     result = {
         "splits": {s: split_statistics(splits[s]) for s in SPLITS},
         "unaligned_mentions": prep.manifest["documents"]["unaligned_mentions"],

@@ -33,7 +33,7 @@ def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_s
     system = TrainedSystem.create(ModelConfig(use_contextual=use_contextual), cache.knowledge_base(), titles,
                                   vectors, CharVocabulary.build(documents["train"]),
                                   words=WordVocabulary.build(documents["train"]))
-    ctx = cache.contextual("train", documents["train"]) if use_contextual else None
+    ctx = cache.features_for(system.model.config, "train", documents["train"])
     examples = document_examples(documents["train"], system.candidate_lookup(), ctx)[: batches * batch_size]
     optimizer = torch.optim.Adam(system.model.parameters(), lr=1e-3)
     system.model.train()
@@ -54,7 +54,7 @@ def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None) -> di
     if system.model.config.use_contextual:
         from model.embeddings.contextual import ContextualEncoder
 
-        encoder = ContextualEncoder()
+        encoder = ContextualEncoder(document_context=system.model.config.contextual_scope == "document")
         ctx = [encoder.embed(doc.sentences) for doc in documents]
     predict_documents(system, documents, ctx)
     seconds = time.time() - started

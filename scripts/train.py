@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr-decay", type=float, default=TrainConfig.lr_decay)
     parser.add_argument("--objective", choices=["joint", "ner", "el"], default="joint")
     parser.add_argument("--no-contextual", action="store_true", help="ablation: no MiniLM features")
+    parser.add_argument("--contextual-scope", choices=["sentence", "document"], default=ModelConfig.contextual_scope,
+                        help="MiniLM input: one sentence, or the sentence with its neighbours")
     parser.add_argument("--no-sentence-rep", action="store_true", help="ablation: no v_t")
     parser.add_argument("--no-mention-rep", action="store_true", help="ablation: no m")
     parser.add_argument("--no-nil", action="store_true", help="ablation: no NIL classifier")
@@ -59,7 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def model_config(args: argparse.Namespace) -> ModelConfig:
     return ModelConfig(
-        use_contextual=not args.no_contextual, use_sentence_rep=not args.no_sentence_rep,
+        use_contextual=not args.no_contextual, contextual_scope=args.contextual_scope, use_sentence_rep=not args.no_sentence_rep,
         use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
         tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
@@ -100,9 +102,9 @@ def run(args: argparse.Namespace) -> dict:
                                         "train_config": asdict(train_config)},
                                   words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
     lookup = system.candidate_lookup()
-    contextual = config.use_contextual
-    train_examples = document_examples(train_docs, lookup, cache.contextual("train", documents["train"])[: len(train_docs)] if contextual else None)
-    validation_ctx = cache.contextual("validation", documents["validation"]) if contextual else None
+    train_ctx = cache.features_for(config, "train", documents["train"])
+    train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
+    validation_ctx = cache.features_for(config, "validation", documents["validation"])
     trainer = Trainer(system, train_examples, documents["validation"], validation_ctx, args.run_dir, train_config)
     trainer.resume()
     started = time.time()

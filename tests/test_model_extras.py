@@ -70,3 +70,18 @@ def test_nil_threshold_is_calibrated_for_el_micro_f1():
     assert [m.entity for m in prediction.mentions] == ["X", "Y", None]
     apply_nil_threshold([prediction], 0.5)
     assert [m.entity for m in prediction.mentions] == [None, None, None]
+
+
+def test_contextual_scope_is_validated_and_picks_its_cache_file(tmp_path):
+    import pytest
+
+    from model.data.cache import DataCache
+
+    cache = DataCache(tmp_path)
+    assert cache.contextual_path("test").name == "contextual_test.npy"
+    assert cache.contextual_path("test", "document").name == "contextual_document_test.npy"
+    assert cache.features_for(ModelConfig(use_contextual=False), "test", []) is None
+    with pytest.raises(ValueError):
+        ModelConfig(contextual_scope="paragraph")
+    with pytest.raises(ValueError):
+        cache.contextual_path("test", "paragraph")

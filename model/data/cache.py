@@ -19,6 +19,7 @@ from model.data.knowledge_base import KnowledgeBase
 from model.data.records import Document
 
 CACHE_ENV = "NEREL_CACHE_DIR"
+CONTEXT_SCOPES = ("sentence", "document")
 
 
 class CacheMissingError(FileNotFoundError):
@@ -52,8 +53,11 @@ class DataCache:
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
-    def contextual_path(self, split: str) -> Path:
-        return self.root / f"contextual_{split}.npy"
+    def contextual_path(self, split: str, scope: str = "sentence") -> Path:
+        """MiniLM vectors of a split, encoded sentence by sentence or with document context."""
+        if scope not in CONTEXT_SCOPES:
+            raise ValueError(f"contextual scope must be one of {CONTEXT_SCOPES}")
+        return self.root / (f"contextual_{split}.npy" if scope == "sentence" else f"contextual_{scope}_{split}.npy")
 
     def _require(self, path: Path) -> Path:
         if not path.exists():
@@ -72,9 +76,13 @@ class DataCache:
         data = np.load(self._require(self.entities_path), allow_pickle=False)
         return [str(t) for t in data["titles"]], data["vectors"]
 
-    def contextual(self, split: str, documents: list[Document]) -> list[list[np.ndarray]]:
+    def features_for(self, config, split: str, documents: list[Document]) -> list[list[np.ndarray]] | None:
+        """The contextual vectors a model config needs (None when it uses none)."""
+        return self.contextual(split, documents, config.contextual_scope) if config.use_contextual else None
+
+    def contextual(self, split: str, documents: list[Document], scope: str = "sentence") -> list[list[np.ndarray]]:
         """Per document, per sentence ``(tokens, 384)`` float16 arrays (memory-mapped)."""
-        flat = np.load(self._require(self.contextual_path(split)), mmap_mode="r")
+        flat = np.load(self._require(self.contextual_path(split, scope)), mmap_mode="r")
         out, offset = [], 0
         for doc in documents:
             sentences = []
@@ -83,7 +91,7 @@ class DataCache:
                 offset += len(sentence)
             out.append(sentences)
         if offset != flat.shape[0]:
-            raise CacheMissingError(f"{self.contextual_path(split)} does not match the documents; rerun prepare_data")
+            raise CacheMissingError(f"{self.contextual_path(split, scope)} does not match the documents; rerun prepare_data")
         return out
 
     def manifest(self) -> dict:

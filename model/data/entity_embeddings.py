@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -67,9 +68,15 @@ def graph_vectors(graph: dict[str, set[str]], dim: int = 64, seed: int = 1, walk
 
     walks = random_walks(graph, walks_per_node, walk_length, seed)
     log.info("training skip-gram on %d walks", len(walks))
+    # One worker and a stable hash: the same seed gives the same vectors in every process
+    # (gensim seeds each vector with hashfxn, by default Python's salted str hash).
     w2v = Word2Vec(walks, vector_size=dim, window=5, min_count=1, sg=1, negative=5,
-                   workers=2, epochs=epochs, seed=seed)
+                   workers=1, epochs=epochs, seed=seed, hashfxn=_stable_hash)
     return {node: w2v.wv[node] for node in graph}
+
+
+def _stable_hash(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
 
 
 def title_vector(title: str, glove: GloveVectors) -> np.ndarray:

@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> dict:
     config_path = args.run_dir / "config.json"
     if config_path.exists():
         previous = json.loads(config_path.read_text())
+        # Normalise through ModelConfig so options added since the run started compare as their defaults.
+        previous["model"] = ModelConfig.from_dict(previous["model"]).to_dict()
         if {k: v for k, v in previous.items() if k != "train"} != {k: v for k, v in run_config.items() if k != "train"} \
                 or {k: v for k, v in previous["train"].items() if k != "epochs"} != {k: v for k, v in run_config["train"].items() if k != "epochs"}:
             raise SystemExit(f"{args.run_dir} was made with another config; use a new --run-dir")

@@ -27,6 +27,7 @@ from model.data.cache import DataCache, resolve_cache_dir
 from model.data.entity_embeddings import build_entity_matrix, nearest_neighbours, read_link_graph
 from model.data.knowledge_base import build_knowledge_base
 from model.data.pprforned import read_popularity
+from model.config import ModelConfig
 from model.data.records import SPLITS, Document
 
 log = logging.getLogger("prepare_data")
@@ -175,8 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ./data_cache)")
     parser.add_argument("--force", action="store_true", help="rebuild every step")
     parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
-    parser.add_argument("--contextual-scope", choices=["sentence", "document", "both"], default="both",
-                        help="which MiniLM vectors to build (document: ~5x slower; default both)")
+    parser.add_argument("--contextual-scope", choices=["sentence", "document", "both"], default=ModelConfig.contextual_scope,
+                        help="which MiniLM vectors to build (default: what the default model config uses; "
+                             "document: ~10x slower)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")

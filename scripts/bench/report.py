@@ -22,14 +22,17 @@ SETUP_NOTE = """\
 What differs from the paper's setup (§4.2 otherwise followed: Stack-LSTM transition system, 100-d
 LSTMs, 5000-unit EL scorer, NIL classifier, Adam, dropout 0.3, epoch chosen on validation):
 
-* word embeddings: GloVe 6B 50-d, not the paper's embeddings;
+* word embeddings: GloVe 6B 50-d (frozen, with a trainable offset for words seen twice in
+  training), not the paper's embeddings; a casing embedding beside the character BiLSTM;
 * contextual features ("+ Flair" rows): all-MiniLM-L6-v2 through flair's TransformerWordEmbeddings
   instead of Flair's contextual string embeddings;
 * entity vectors learned here (DeepWalk on the PPRforNED link graph + GloVe title words + entity
   type) instead of Wikipedia2Vec;
 * candidates and priors: AIDA-train counts backed off to popularity over PPRforNED candidates (all
   AIDA mention surface forms and candidate titles as aliases, at most 30 candidates);
-* greedy decoding; CPU training.
+* NIL classifier: besides s_t it sees the best candidate's probability, its prior and the number
+  of candidates, and its threshold is chosen on validation ("+ NIL" row and every row after it);
+* greedy decoding; CPU training, 10 epochs.
 """
 NOISE_RULE = """\
 Noise rule (Tables 5 and 6): for each column, the difference of the seed means (joint − single

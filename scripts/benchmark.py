@@ -49,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", action="append", choices=ONLY_CHOICES, metavar="ROW",
                         help=f"restrict to a system or table (repeatable): {', '.join(ONLY_CHOICES)}")
     parser.add_argument("--seeds", type=int, default=3, help="seeds for joint, ner_only, el_only (1..N)")
+    parser.add_argument("--seed-list", help="exact seeds for joint, ner_only, el_only, e.g. 2,3 (overrides --seeds)")
     parser.add_argument("--ablation-seeds", type=int, default=1, help="seeds for the ablation rows (1..N)")
     parser.add_argument("--report-only", action="store_true", help="no training or evaluation: tables from what exists")
     parser.add_argument("--no-nif", action="store_true", help="skip driving the shipped checkpoint through the NIF server")
@@ -62,6 +63,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.ablation_seeds < 1 or args.jobs < 1:
         parser.error("--seeds, --ablation-seeds and --jobs must be at least 1")
+    if args.seed_list:
+        try:
+            args.seeds = tuple(sorted({int(x) for x in args.seed_list.split(",")}))
+        except ValueError:
+            parser.error(f"--seed-list must be comma-separated integers, not {args.seed_list!r}")
     return args
 
 

@@ -327,3 +327,14 @@ def test_shipped_and_nif_rows(tmp_path: Path, no_charts) -> None:
     nif_calls.clear()
     _, outcome = benchmark.run_benchmark(args, [], FakeRunner(), fake_scores, shipped, nif_driver)
     assert nif_calls == [] and "nif" not in outcome
+
+
+def test_seed_list_selects_exact_seeds():
+    from scripts.bench.report import seed_text
+    from scripts.bench.runs import make_plan, seed_range
+
+    assert seed_range(3) == [1, 2, 3]
+    assert seed_range((2,)) == [2]
+    plan = make_plan(["ner_only"], (2,), 1, nif=False)
+    assert {(r.system, r.seed) for r in plan.runs} == {("ner_only", 2)}
+    assert seed_text((2,)) == "seed 2" and seed_text(3) == "3 (seeds 1..3)"

@@ -46,12 +46,19 @@ NIF_COLUMNS = {"el_macro_f1": "macro_f1", "el_micro_f1": "micro_f1"}
 class Settings:
     runs_dir: Path
     shipped: Path
-    main_seeds: int = 3
+    main_seeds: int | tuple[int, ...] = 3
     ablation_seeds: int = 1
     epochs: int | None = None
     limit_train: int | None = None
     nif_limit: int | None = None
     results_dir: Path = Path("results")
+
+
+def seed_text(seeds) -> str:
+    """``3`` → "3 (seeds 1..3)"; an explicit list → "seed 2" / "seeds 2, 3"."""
+    if isinstance(seeds, (list, tuple)):
+        return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
+    return f"{seeds} (seeds 1..{seeds})"
 
 
 def shown(path: Path) -> Path:
@@ -65,7 +72,9 @@ def shown(path: Path) -> Path:
 def bench_command(settings: Settings, only: str | None = None, nif: bool = True) -> str:
     """The benchmark command (same directories and seeds) that would produce a missing item."""
     parts = ["python", "-m", "scripts.benchmark"] + (["--only", only] if only else [])
-    if settings.main_seeds != 3:
+    if isinstance(settings.main_seeds, tuple):
+        parts += ["--seed-list", ",".join(map(str, settings.main_seeds))]
+    elif settings.main_seeds != 3:
         parts += ["--seeds", str(settings.main_seeds)]
     if settings.ablation_seeds != 1:
         parts += ["--ablation-seeds", str(settings.ablation_seeds)]
@@ -298,7 +307,7 @@ def render_markdown(report: dict) -> str:
     secs = report["compute_seconds"]
     lines = ["# Benchmark: Joint NER + EL (Martins, Marinho & Martins, ACL 2019 SRW), ours vs paper", "",
              f"- commit: `{report['commit']}`", f"- command: `{report['command']}`", f"- generated: {report['generated']}",
-             f"- seeds: {report['settings']['main_seeds']} for joint / Only NER / Only EL; "
+             f"- seeds: {seed_text(report['settings']['main_seeds'])} for joint / Only NER / Only EL; "
              f"{report['settings']['ablation_seeds']} for the ablation rows (Tables 7/8, seeds 1..N)",
              f"- compute: {secs['total'] / 3600:.2f} h ({secs['train'] / 3600:.2f} h training = sum of train_seconds in "
              f"log.jsonl; {secs['evaluation'] / 3600:.2f} h evaluation and NIF)", "",

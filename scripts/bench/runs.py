@@ -59,7 +59,10 @@ class Plan:
     nif: bool  # drive it through the NIF server (Table 4)
 
 
-def seed_range(count: int) -> list[int]:
+def seed_range(count: int | tuple[int, ...]) -> list[int]:
+    """Seeds 1..count, or exactly the given seeds (``--seed-list``)."""
+    if isinstance(count, (tuple, list)):
+        return list(count)
     return list(range(1, max(0, count) + 1))
 
 

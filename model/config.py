@@ -19,7 +19,7 @@ class ModelConfig:
     dropout: float = 0.3
     max_candidates: int = 30
     use_contextual: bool = True  # the paper's "+ Flair" (here MiniLM through flair)
-    contextual_scope: str = "document"  # MiniLM sees the sentence with its neighbours, or "sentence" alone
+    contextual_scope: str = "sentence"  # MiniLM sees one sentence, or also its neighbours ("document")
     use_sentence_rep: bool = True  # v_t
     use_mention_rep: bool = True  # m
     use_nil_classifier: bool = True
@@ -48,4 +48,4 @@ class ModelConfig:
         return cls(**{**LEGACY_DEFAULTS, **values})
 
 
-LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False, "contextual_scope": "sentence"}
+LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False}

@@ -48,4 +48,4 @@ class ModelConfig:
         return cls(**{**LEGACY_DEFAULTS, **values})
 
 
-LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False}
+LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False, "contextual_scope": "sentence"}

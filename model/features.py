@@ -1,6 +1,7 @@
 """From documents to model inputs: vocabularies, casing, EL targets, sentence examples."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,11 +48,7 @@ class CharVocabulary:
 
     @classmethod
     def build(cls, documents: list[Document], min_count: int = 2) -> "CharVocabulary":
-        counts: dict[str, int] = {}
-        for doc in documents:
-            for token in doc.tokens:
-                for ch in token:
-                    counts[ch] = counts.get(ch, 0) + 1
+        counts = Counter(ch for doc in documents for token in doc.tokens for ch in token)
         return cls(sorted(c for c, n in counts.items() if n >= min_count))
 
 
@@ -72,10 +69,7 @@ class WordVocabulary:
 
     @classmethod
     def build(cls, documents: list[Document], min_count: int = 2) -> "WordVocabulary":
-        counts: dict[str, int] = {}
-        for doc in documents:
-            for token in doc.tokens:
-                counts[token.lower()] = counts.get(token.lower(), 0) + 1
+        counts = Counter(token.lower() for doc in documents for token in doc.tokens)
         return cls(sorted(w for w, n in counts.items() if n >= min_count))
 
 

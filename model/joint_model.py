@@ -133,14 +133,20 @@ class JointNerElModel(nn.Module):
         return self.nil_out(torch.tanh(self.nil_hidden(context))).squeeze(-1)
 
     # ---- teacher forcing ------------------------------------------------------------
-    def loss(self, examples: list[SentenceExample]) -> dict[str, Tensor]:
-        """L_NER + L_EL + L_NIL (per the objective) for a batch, with gold transitions."""
+    def teacher_forced(self, examples: list[SentenceExample]):
+        """Encoder output, gathered steps, reduce rows, gold spans, v_t and parser state of
+        every gold transition (what `loss` scores; tests compare it with decoding)."""
         enc = self.encoder(examples)
         steps, reduce_rows, spans = self._teacher_forced_steps(enc, examples)
         lengths = torch.tensor(enc.lengths)
         v_t = self.sentence_rep(enc.layer1[steps.sentence], lengths[steps.sentence], steps.query) \
             if self.config.use_sentence_rep else None
         state = self.parser_state(steps.stack, steps.buffer, steps.output, steps.history, v_t)
+        return enc, steps, reduce_rows, spans, v_t, state
+
+    def loss(self, examples: list[SentenceExample]) -> dict[str, Tensor]:
+        """L_NER + L_EL + L_NIL (per the objective) for a batch, with gold transitions."""
+        enc, steps, reduce_rows, spans, v_t, state = self.teacher_forced(examples)
         losses: dict[str, Tensor] = {}
         if self.config.objective in ("joint", "ner"):
             losses["ner"] = F.cross_entropy(self.action_scores(state, steps.legal), steps.gold)

@@ -68,6 +68,11 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
     )
 
 
+def _without_epochs(run_config: dict) -> dict:
+    """A run may be extended with more epochs; anything else must match to resume it."""
+    return {**run_config, "train": {k: v for k, v in run_config["train"].items() if k != "epochs"}}
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
@@ -88,8 +93,7 @@ def run(args: argparse.Namespace) -> dict:
         previous = json.loads(config_path.read_text())
         # Normalise through ModelConfig so options added since the run started compare as their defaults.
         previous["model"] = ModelConfig.from_dict(previous["model"]).to_dict()
-        if {k: v for k, v in previous.items() if k != "train"} != {k: v for k, v in run_config.items() if k != "train"} \
-                or {k: v for k, v in previous["train"].items() if k != "epochs"} != {k: v for k, v in run_config["train"].items() if k != "epochs"}:
+        if _without_epochs(previous) != _without_epochs(run_config):
             raise SystemExit(f"{args.run_dir} was made with another config; use a new --run-dir")
     config_path.write_text(json.dumps(run_config, indent=2))
 

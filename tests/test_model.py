@@ -115,12 +115,7 @@ def test_fixture_targets():
 # ---- teacher forcing == step-wise decoding -------------------------------------------
 def teacher_forced(model, examples):
     """What `JointNerElModel.loss` computes up to the action scores (and the EL/NIL heads)."""
-    enc = model.encoder(examples)
-    steps, reduce_rows, spans = model._teacher_forced_steps(enc, examples)
-    lengths = torch.tensor(enc.lengths)
-    v_t = model.sentence_rep(enc.layer1[steps.sentence], lengths[steps.sentence], steps.query) \
-        if model.config.use_sentence_rep else None
-    state = model.parser_state(steps.stack, steps.buffer, steps.output, steps.history, v_t)
+    enc, steps, reduce_rows, spans, v_t, state = model.teacher_forced(examples)
     scores = model.action_scores(state, steps.legal)
     targets = [examples[b].mentions[(s, e)] for b, s, e, _ in spans]
     m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e, _ in spans])

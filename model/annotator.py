@@ -50,8 +50,9 @@ class Annotator:
 
     def annotate(self, text: str) -> list[Mention]:
         """Detect, type and link every mention of `text` (A2KB)."""
-        sentences = tokenize(text)
-        return [self._mention(text, tokens, d) for tokens, d in self._decode(sentences, None)]
+        found = list(self._decode(tokenize(text), None))
+        self._rerank([d for _, d in found])
+        return [self._mention(text, tokens, d) for tokens, d in found]
 
     def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
         """Link exactly `spans` (D2KB): one Mention per span, in the given order.
@@ -60,7 +61,7 @@ class Annotator:
         sentences a span crosses are merged. Overlapping spans are decoded in separate
         passes, since one transition sequence cannot build nested mentions.
         """
-        answers: dict[int, Mention] = {}
+        found: list[tuple[int, list[Token], LinkDecision]] = []
         for layer in _non_overlapping_layers(spans):
             sentences = _align_to_spans(tokenize(text), [spans[i] for i in layer], text)
             wanted = {}
@@ -69,12 +70,14 @@ class Annotator:
                 wanted[(start, end)] = i
             by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
             for tokens, decision in self._decode(sentences, by_sentence):
-                key = (tokens[decision.start].start, tokens[decision.end - 1].end)
-                index = wanted[key]
-                mention = self._mention(text, tokens, decision)
-                mention.start, mention.end = spans[index]
-                mention.surface = text[mention.start:mention.end]
-                answers[index] = mention
+                found.append((wanted[(tokens[decision.start].start, tokens[decision.end - 1].end)], tokens, decision))
+        self._rerank([d for _, _, d in found])  # coherence over all the document's spans
+        answers: dict[int, Mention] = {}
+        for index, tokens, decision in found:
+            mention = self._mention(text, tokens, decision)
+            mention.start, mention.end = spans[index]
+            mention.surface = text[mention.start:mention.end]
+            answers[index] = mention
         for i, (start, end) in enumerate(spans):  # spans holding no token (e.g. only spaces)
             answers.setdefault(i, Mention(start, end, text[start:end], None, None, ner_score=0.0))
         return [answers[i] for i in range(len(spans))]
@@ -92,6 +95,12 @@ class Annotator:
             for offset, prediction in enumerate(predictions):
                 for decision in prediction.mentions:
                     yield sentences[begin + offset], decision
+
+    def _rerank(self, decisions: list[LinkDecision]) -> None:
+        """Document coherence over one text's mentions (see model.coherence)."""
+        config = self.system.model.config
+        if config.use_coherence and config.coherence_weight > 0:
+            self.system.coherence().rerank(decisions, config.coherence_weight, config.nil_threshold)
 
     @staticmethod
     def _mention(text: str, tokens: list[Token], d: LinkDecision) -> Mention:

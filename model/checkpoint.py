@@ -7,12 +7,13 @@ from its package). A training checkpoint (`resume=True`) adds the optimizer stat
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from model.coherence import CoherenceReranker
 from model.config import ModelConfig
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
@@ -40,6 +41,7 @@ class TrainedSystem:
     chars: CharVocabulary
     meta: dict
     words: WordVocabulary | None = None
+    _coherence: CoherenceReranker | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def create(cls, config: ModelConfig, kb: KnowledgeBase, titles: list[str], vectors: np.ndarray,
@@ -47,6 +49,13 @@ class TrainedSystem:
         glove = glove_vectors()
         model = JointNerElModel(config, glove.matrix, glove.index, chars, vectors, words)
         return cls(model, kb, titles, chars, meta or {}, words)
+
+    def coherence(self) -> CoherenceReranker:
+        """The document-coherence re-ranker over this system's entity table (built once)."""
+        if self._coherence is None:
+            self._coherence = CoherenceReranker.from_entity_vectors(
+                self.model.entity_vectors.numpy(), self.titles)
+        return self._coherence
 
     def candidate_lookup(self) -> CandidateLookup:
         rows = {t: i for i, t in enumerate(self.titles)}

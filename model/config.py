@@ -28,6 +28,8 @@ class ModelConfig:
     tune_words: bool = True  # trainable offsets to the frozen GloVe vectors of training words
     nil_uses_candidates: bool = True  # NIL classifier also sees the best EL prob, prior and #candidates
     nil_threshold: float = 0.5  # link only when P(NIL) <= threshold; calibrated on validation
+    use_coherence: bool = True  # re-rank candidates by document coherence (model.coherence)
+    coherence_weight: float = 0.0  # its strength; calibrated on validation (0 = off)
 
     def __post_init__(self) -> None:
         if self.contextual_scope not in ("sentence", "document"):
@@ -48,4 +50,8 @@ class ModelConfig:
         return cls(**{**LEGACY_DEFAULTS, **values})
 
 
-LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False, "contextual_scope": "sentence"}
+# Set after training by calibration on validation; they never change the trained weights.
+DECODING_FIELDS = ("nil_threshold", "use_coherence", "coherence_weight")
+
+LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False, "contextual_scope": "sentence",
+                   "use_coherence": False}

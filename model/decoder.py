@@ -32,6 +32,7 @@ class LinkDecision:
     el_score: float | None = None
     nil_score: float | None = None
     candidates: list[tuple[str, float]] = field(default_factory=list)
+    local: list[float] | None = None  # the sentence-level probabilities, kept when coherence re-ranks
 
 
 @dataclass

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.coherence import WEIGHTS
 from model.decoder import LinkDecision, greedy_decode
 from model.features import SentenceExample
 from model.metrics import span_f1, strong_match_scores
@@ -56,6 +57,9 @@ def predict_documents(system, documents: list[Document], contextual: list[list[n
                 out[example.doc_index].mentions.append(m)
     for doc in out:
         doc.mentions.sort(key=lambda m: m.start)
+    config = system.model.config
+    if config.use_coherence and config.coherence_weight > 0:
+        apply_linking(system, out, config.coherence_weight, config.nil_threshold)
     return out
 
 
@@ -74,24 +78,28 @@ def _given(doc: Document, example: SentenceExample) -> list[tuple[int, int]]:
 NIL_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 
-def apply_nil_threshold(predictions: list[DocumentPrediction], threshold: float) -> None:
-    """Re-decide every link for another NIL threshold (EL decisions never feed back into
-    the transitions, so this equals decoding again with that threshold)."""
+def apply_linking(system, predictions: list[DocumentPrediction], coherence_weight: float, nil_threshold: float) -> None:
+    """Re-decide every link for another coherence weight and NIL threshold. EL decisions
+    never feed back into the transitions, so this equals decoding again with them."""
+    reranker = system.coherence()
     for doc in predictions:
-        for m in doc.mentions:
-            if m.candidates and m.nil_score is not None:
-                m.entity = None if m.nil_score > threshold else max(m.candidates, key=lambda c: c[1])[0]
+        reranker.rerank(doc.mentions, coherence_weight, nil_threshold)
 
 
-def calibrate_nil_threshold(documents: list[Document], predictions: list[DocumentPrediction]) -> tuple[float, dict]:
-    """The NIL threshold with the best EL micro F1 on these (validation) documents."""
+def calibrate_linking(system, documents: list[Document], predictions: list[DocumentPrediction]) -> tuple[float, float, dict]:
+    """(coherence weight, NIL threshold, scores) with the best EL micro F1 on these
+    (validation) documents; the weight stays 0 unless the config uses coherence."""
+    config = system.model.config
+    weights = WEIGHTS if config.use_coherence else (0.0,)
+    thresholds = NIL_THRESHOLDS if config.use_nil_classifier else (config.nil_threshold,)
     best = None
-    for threshold in NIL_THRESHOLDS:
-        apply_nil_threshold(predictions, threshold)
-        scores = score_predictions(documents, predictions)
-        if best is None or scores["el_micro_f1"] > best[1]["el_micro_f1"]:
-            best = (threshold, scores)
-    apply_nil_threshold(predictions, best[0])
+    for weight in weights:
+        for threshold in thresholds:
+            apply_linking(system, predictions, weight, threshold)
+            scores = score_predictions(documents, predictions)
+            if best is None or scores["el_micro_f1"] > best[2]["el_micro_f1"]:
+                best = (weight, threshold, scores)
+    apply_linking(system, predictions, best[0], best[1])
     return best
 
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from model.checkpoint import TrainedSystem
 from model.data.records import Document
-from model.evaluation import calibrate_nil_threshold, predict_documents, score_predictions
+from model.evaluation import calibrate_linking, predict_documents, score_predictions
 from model.features import SentenceExample
 
 log = logging.getLogger(__name__)
@@ -78,15 +78,16 @@ class Trainer:
         return True
 
     def evaluate(self) -> dict[str, float]:
-        """Validation scores; with a NIL classifier, at the NIL threshold best on validation
-        (stored in the model config, so the saved checkpoint decodes with it)."""
+        """Validation scores at the coherence weight and NIL threshold best on validation
+        (stored in the model config, so the saved checkpoint decodes with them)."""
         config = self.system.model.config
         given = config.objective == "el"  # Only-EL has no NER to find mentions
+        config.coherence_weight = 0.0  # predict with the local model; calibrate_linking adds coherence
         predictions = predict_documents(self.system, self.validation, self.validation_contextual, given_spans=given)
-        if not config.use_nil_classifier or config.objective == "ner":
+        if config.objective == "ner" or not (config.use_nil_classifier or config.use_coherence):
             return score_predictions(self.validation, predictions)
-        config.nil_threshold, scores = calibrate_nil_threshold(self.validation, predictions)
-        return {**scores, "nil_threshold": config.nil_threshold}
+        config.coherence_weight, config.nil_threshold, scores = calibrate_linking(self.system, self.validation, predictions)
+        return {**scores, "nil_threshold": config.nil_threshold, "coherence_weight": config.coherence_weight}
 
     def train(self) -> dict:
         cfg, model = self.config, self.system.model

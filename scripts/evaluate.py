@@ -3,6 +3,7 @@
     python -m scripts.evaluate --split test --json
     python -m scripts.evaluate --split validation --checkpoint runs/joint_s1/best.pt
     python -m scripts.evaluate --split test --d2kb          # gold mentions given
+    python -m scripts.evaluate --split test --no-coherence  # sentence-level linking only
     python -m scripts.evaluate --split test --checkpoint runs/el_s1/best.pt \\
         --mentions-from model/checkpoint/joint.pt           # Only-EL on the joint model's mentions
 
@@ -28,8 +29,9 @@ from model.evaluation import predict_documents, score_predictions
 
 
 def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
-             mentions_from: Path | None = None) -> dict:
+             mentions_from: Path | None = None, coherence: bool = True) -> dict:
     system, _ = TrainedSystem.load(checkpoint)
+    system.model.config.use_coherence &= coherence
     documents = cache.documents()[split]
     spans = None
     if mentions_from is not None:
@@ -41,8 +43,10 @@ def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
                                     given_spans=d2kb, mention_spans=spans)
     seconds = time.time() - started
     scores = {k: round(v, 2) if isinstance(v, float) else v for k, v in score_predictions(documents, predictions).items()}
+    config = system.model.config
     return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb",
-            "mentions_from": str(mentions_from) if mentions_from else None, **scores,
+            "mentions_from": str(mentions_from) if mentions_from else None,
+            "coherence_weight": config.coherence_weight if config.use_coherence else 0.0, **scores,
             "documents": len(documents), "seconds": round(seconds, 1)}
 
 
@@ -53,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
     parser.add_argument("--d2kb", action="store_true", help="link the gold linked mentions (no NER)")
     parser.add_argument("--mentions-from", type=Path, help="link the mentions this other checkpoint detects")
+    parser.add_argument("--no-coherence", action="store_true",
+                        help="link each mention from its sentence alone (skip the document-coherence re-ranking)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     args = parser.parse_args(argv)
@@ -63,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         result = evaluate(args.checkpoint, args.split, DataCache(resolve_cache_dir(args.cache_dir)),
-                          args.d2kb, args.mentions_from)
+                          args.d2kb, args.mentions_from, coherence=not args.no_coherence)
     except CacheMissingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from model.checkpoint import TrainedSystem
-from model.config import ModelConfig
+from model.config import DECODING_FIELDS, ModelConfig
 from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
 from model.features import CharVocabulary, WordVocabulary, document_examples
 from model.trainer import TrainConfig, Trainer, seed_everything
@@ -69,8 +69,10 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
 
 
 def _without_epochs(run_config: dict) -> dict:
-    """A run may be extended with more epochs; anything else must match to resume it."""
-    return {**run_config, "train": {k: v for k, v in run_config["train"].items() if k != "epochs"}}
+    """A run may be extended with more epochs, and decoding settings (calibrated after
+    training) may differ; anything else must match to resume it."""
+    return {**run_config, "train": {k: v for k, v in run_config["train"].items() if k != "epochs"},
+            "model": {k: v for k, v in run_config["model"].items() if k not in DECODING_FIELDS}}
 
 
 def git_commit() -> str:

@@ -75,3 +75,29 @@ def test_server_serves_a_real_checkpoint_over_nif_and_json(annotator, tmp_path):
     assert [(p.begin, p.end) for p in phrases] == [(start + 1, start + 5)]  # UTF-16 units after the emoji
     body = client.post("/annotate", json={"text": text, "spans": [[start, start + 4]]}).get_json()
     assert [(m["start"], m["end"], m["surface"]) for m in body["mentions"]] == [(start, start + 4, "Bonn")]
+
+
+def test_coherence_reranks_all_mentions_of_the_text_together(annotator):
+    """With a coherence weight the answers are the document-level re-ranking of the
+    sentence-level ones, over every span (here two overlapping passes) at once."""
+    from model.decoder import LinkDecision
+
+    spans = [(0, 12), (0, 5), (TEXT.index("Germany"), TEXT.index("Germany") + 7), (TEXT.rindex("Bonn"), TEXT.rindex("Bonn") + 4)]
+    config = annotator.system.model.config
+    saved = (config.use_coherence, config.coherence_weight)
+    try:
+        config.use_coherence, config.coherence_weight = True, 0.0
+        local = annotator.link(TEXT, spans)
+        config.coherence_weight = 40.0
+        coherent = annotator.link(TEXT, spans)
+    finally:
+        config.use_coherence, config.coherence_weight = saved
+    assert all(len(m.candidates) < 5 for m in local)  # Mention keeps the top 5: here all of them
+    expected = [LinkDecision(0, 1, m.ner_type, 1.0, m.entity, m.el_score, m.nil_score, list(m.candidates)) for m in local]
+    annotator.system.coherence().rerank(expected, 40.0, config.nil_threshold)
+    assert sum(1 for m in local if m.candidates) >= 2
+    for got, want in zip(coherent, expected):
+        assert got.entity == want.entity
+        assert [t for t, _ in got.candidates] == [t for t, _ in want.candidates]
+        assert [p for _, p in got.candidates] == pytest.approx([p for _, p in want.candidates], abs=1e-6)
+    assert any(g.candidates != l.candidates for g, l in zip(coherent, local))

@@ -60,7 +60,9 @@ def make_run(run_dir: Path, epochs_done: int, epochs: int = 2, best: bool = True
     (run_dir / "config.json").write_text(json.dumps({"model": {}, "train": {"epochs": epochs}, "limit_train": None}))
     with open(run_dir / "log.jsonl", "a") as log:
         for epoch in range(1, epochs_done + 1):
-            log.write(json.dumps({"epoch": epoch, "train_seconds": 100.0, "validation": {}}) + "\n")
+            # the trainer calibrates coherence every epoch and logs the weight it chose
+            log.write(json.dumps({"epoch": epoch, "train_seconds": 100.0, "best": True,
+                                  "validation": {"coherence_weight": 8.0}}) + "\n")
     if best:
         (run_dir / "best.pt").write_bytes(b"weights")
 
@@ -74,6 +76,9 @@ class FakeRunner:
 
     def __call__(self, command: list[str], log_path: Path) -> int:
         self.calls.append(command)
+        if "scripts.calibrate" in command:  # rewrites the checkpoint it calibrates
+            Path(command[command.index("--checkpoint") + 1]).write_bytes(b"calibrated weights")
+            return 0
         run_dir = Path(command[command.index("--run-dir") + 1])
         epochs = int(command[command.index("--epochs") + 1]) if "--epochs" in command else self.epochs
         done = run_state(run_dir, epochs).epochs_done if run_dir.exists() else 0
@@ -83,9 +88,9 @@ class FakeRunner:
         return 0
 
 
-def fake_scores(checkpoint: Path, split: str, mentions_from: Path | None) -> dict:
+def fake_scores(checkpoint: Path, split: str, mentions_from: Path | None, local: bool = False) -> dict:
     seed = int(checkpoint.parent.name.rsplit("_s", 1)[1])
-    base = 90.0 if split == "validation" else 88.0
+    base = (90.0 if split == "validation" else 88.0) - (2.0 if local else 0.0)
     return {"split": split, "ner_f1": base + seed, "el_micro_f1": base - 5 + seed, "el_macro_f1": base - 6 + seed,
             "mentions_from": str(mentions_from) if mentions_from else None}
 
@@ -112,6 +117,23 @@ def test_partial_or_absent_run_is_trained(tmp_path: Path) -> None:
     assert runner.calls[1][runner.calls[1].index("--epochs") + 1] == "3"
 
 
+def test_runs_trained_before_coherence_are_calibrated_once(tmp_path: Path) -> None:
+    for name, objective in (("joint_s1", "joint"), ("ner_only_s1", "ner")):
+        make_run(tmp_path / name, epochs_done=2, epochs=2)
+        config = json.loads((tmp_path / name / "config.json").read_text())
+        (tmp_path / name / "config.json").write_text(json.dumps({**config, "model": {"objective": objective}}))
+        (tmp_path / name / "log.jsonl").write_text(json.dumps({"epoch": 2, "best": True, "validation": {"el_micro_f1": 80.0}}) + "\n")
+    runner = FakeRunner()
+    assert ensure_trained(RunKey("joint", 1), tmp_path, None, None, runner) == "reused + calibrated"
+    assert runner.calls == [["python", "-m", "scripts.calibrate", "--checkpoint", str(tmp_path / "joint_s1" / "best.pt"),
+                             "--threads", "1", "--json"]]
+    assert ensure_trained(RunKey("joint", 1), tmp_path, None, None, runner) == "reused"  # once
+    (tmp_path / "joint_s1" / "best.pt").write_bytes(b"retrained weights, not calibrated")
+    assert ensure_trained(RunKey("joint", 1), tmp_path, None, None, runner) == "reused + calibrated"
+    assert ensure_trained(RunKey("ner_only", 1), tmp_path, None, None, runner) == "reused"  # links nothing
+    assert len(runner.calls) == 2
+
+
 def test_more_epochs_requested_resumes(tmp_path: Path) -> None:
     make_run(tmp_path / "joint_s1", epochs_done=2, epochs=2)
     runner = FakeRunner(epochs=4)
@@ -123,9 +145,9 @@ def test_evaluation_cache_follows_the_checkpoint(tmp_path: Path) -> None:
     make_run(tmp_path / "joint_s1", 2)
     calls = []
 
-    def evaluator(checkpoint, split, mentions_from):
+    def evaluator(checkpoint, split, mentions_from, local=False):
         calls.append(checkpoint)
-        return fake_scores(checkpoint, split, mentions_from)
+        return fake_scores(checkpoint, split, mentions_from, local)
 
     key = EvalKey(RunKey("joint", 1), "test")
     assert ensure_evaluated(key, tmp_path, evaluator) == "evaluated"
@@ -137,6 +159,9 @@ def test_evaluation_cache_follows_the_checkpoint(tmp_path: Path) -> None:
     make_run(tmp_path / "el_only_s1", 2)
     ensure_evaluated(EvalKey(RunKey("el_only", 1), "test", RunKey("joint", 1)), tmp_path, evaluator)
     assert (tmp_path / "el_only_s1" / "eval_test_mentions-from-joint_s1.json").exists()
+    ensure_evaluated(EvalKey(RunKey("joint", 1), "test", local=True), tmp_path, evaluator)
+    local = json.loads((tmp_path / "joint_s1" / "eval_test_local.json").read_text())["result"]
+    assert local["el_micro_f1"] == fake_scores(tmp_path / "joint_s1" / "best.pt", "test", None, local=True)["el_micro_f1"]
 
 
 def test_failed_dependency_skips_dependents() -> None:
@@ -160,6 +185,10 @@ def fake_data(settings: Settings, scores: dict[str, dict[str, dict[str, float]]]
                           "epochs_done": 10 if evals else 0, "target_epochs": 10, "complete": bool(evals),
                           "train_seconds": 3600.0 if evals else 0.0, "eval_seconds": 60.0 if evals else 0.0,
                           "eval": {s: evals.get(s) for s in ("validation", "test")}}
+        if run.system == "joint":  # decoded without coherence: 1.5 points less EL
+            runs[run.name]["eval_local"] = {s: None if evals.get(s) is None else
+                                            {k: v - 1.5 if k.startswith("el_") else v for k, v in evals[s].items()}
+                                            for s in ("validation", "test")}
     return {"runs": runs, "shipped_checkpoint": "model/checkpoint/joint.pt", "shipped_exists": True,
             "shipped": {"validation": {"el_macro_f1": 80.0, "el_micro_f1": 83.0}, "test": None},
             "nif": {"validation": {"macro_f1": 79.5, "micro_f1": 82.5, "http_errors": 0, "offset_mismatches": 0,
@@ -206,6 +235,16 @@ def test_cells_mean_std_and_difference(report_tables) -> None:
     assert fmt_ours(ablation) == "93.00"
     assert "| Stack-LSTM | ours (1 seed) | 93.00 | 90.00 |" in "\n".join(render_table(table(tables, "table7")))
     assert row(table(tables, "table7"), "+ sentence rep")["ours"] == [None, None]
+
+
+def test_coherence_table_compares_the_same_joint_runs_with_and_without_it(report_tables) -> None:
+    _, _, tables = report_tables
+    coherence = table(tables, "coherence")
+    local = row(coherence, "NER + EL, sentence-level linking only (coherence off)")
+    full = row(coherence, "NER + EL with document coherence (our full model)")
+    assert local["runs"] == full["runs"] == ["joint_s1", "joint_s2", "joint_s3"]
+    assert full["ours"][1]["mean"] == pytest.approx(85.2)
+    assert local["ours"][1]["mean"] == pytest.approx(85.2 - 1.5)
 
 
 def test_noise_verdicts(report_tables) -> None:
@@ -282,9 +321,9 @@ def test_benchmark_trains_missing_reuses_complete_and_caches(tmp_path: Path, no_
     make_run(runs / "joint_s1", epochs_done=2, epochs=2)  # complete: must not be retrained
     runner, evaluated = FakeRunner(), []
 
-    def evaluator(checkpoint, split, mentions_from):
-        evaluated.append((checkpoint.parent.name, split))
-        return fake_scores(checkpoint, split, mentions_from)
+    def evaluator(checkpoint, split, mentions_from, local=False):
+        evaluated.append((checkpoint.parent.name, split) + (("local",) if local else ()))
+        return fake_scores(checkpoint, split, mentions_from, local)
 
     args = benchmark.parse_args(cli(tmp_path, "--only", "table6", "--seeds", "1", "--jobs", "2"))
     report, outcome = benchmark.run_benchmark(args, ["--only", "table6"], runner, evaluator)
@@ -292,7 +331,8 @@ def test_benchmark_trains_missing_reuses_complete_and_caches(tmp_path: Path, no_
     assert outcome["train joint_s1"] == (True, "reused")
     assert [c[c.index("--run-dir") + 1] for c in runner.calls] == [str(runs / "el_only_s1")]
     assert sorted(evaluated) == [("el_only_s1", "test"), ("el_only_s1", "validation"),
-                                 ("joint_s1", "test"), ("joint_s1", "validation")]
+                                 ("joint_s1", "test"), ("joint_s1", "test", "local"),
+                                 ("joint_s1", "validation"), ("joint_s1", "validation", "local")]
     t6 = table(report["tables"], "table6")
     assert row(t6, "Only EL")["ours"][1]["mean"] == pytest.approx(86.0)  # validation micro of seed 1
     assert report["compute_seconds"]["train"] == pytest.approx(400.0)  # 2 runs x 2 epochs x 100 s

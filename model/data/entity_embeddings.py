@@ -21,6 +21,7 @@ from model.data.pprforned import document_paths, read_document
 from model.embeddings.glove import GloveVectors
 
 log = logging.getLogger(__name__)
+GRAPH_DIM = 64  # the graph part comes first in every entity vector (model.coherence reads it)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -92,7 +93,7 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 def build_entity_matrix(titles: list[str], types: list[str], graph: dict[str, set[str]],
-                        glove: GloveVectors, graph_dim: int = 64, seed: int = 1) -> np.ndarray:
+                        glove: GloveVectors, graph_dim: int = GRAPH_DIM, seed: int = 1) -> np.ndarray:
     """``[graph; title; type]`` for each title, rows aligned with `titles`."""
     walks = graph_vectors(graph, dim=graph_dim, seed=seed)
     graph_part = np.stack([walks.get(t, np.zeros(graph_dim, dtype=np.float32)) for t in titles])

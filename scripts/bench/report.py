@@ -15,7 +15,7 @@ from pathlib import Path
 from scripts.bench.nif import cached_nif
 from scripts.bench.runs import (REPO_ROOT, SPLITS, RunKey, cache_key, cached_eval, eval_cache_path, evals_of,
                                 evaluate_command, make_plan, read_cache, row_runs, run_state, train_command)
-from scripts.bench.systems import TABLES, Row, Table
+from scripts.bench.systems import LOCAL_SYSTEMS, TABLES, Row, Table
 
 DASH = "–"
 SETUP_NOTE = """\
@@ -104,8 +104,10 @@ def collect(settings: Settings) -> dict:
             state = run_state(run_dir, settings.epochs)
             entry.update(epochs_done=state.epochs_done, target_epochs=state.target_epochs,
                          complete=state.complete, train_seconds=round(state.train_seconds, 1))
-        payloads = {e.split: cached_eval(e, settings.runs_dir) for e in evals_of(run)}
-        entry["eval"] = {s: (p["result"] if p else None) for s, p in payloads.items()}
+        payloads = {(e.split, e.local): cached_eval(e, settings.runs_dir) for e in evals_of(run)}
+        entry["eval"] = {s: (p["result"] if p else None) for (s, local), p in payloads.items() if not local}
+        if run.system in LOCAL_SYSTEMS:
+            entry["eval_local"] = {s: (p["result"] if p else None) for (s, local), p in payloads.items() if local}
         entry["eval_seconds"] = round(sum(p["seconds"] for p in payloads.values() if p), 1)
         runs[run.name] = entry
     shipped_dir = settings.runs_dir / "shipped"
@@ -145,10 +147,11 @@ def row_cells(row: Row, table: Table, data: dict, settings: Settings) -> tuple[l
             cells.append(cell_stats([float(value)], None) if value is not None else None)
         return cells, []
     runs = row_runs(row.system, row.seeds, settings.main_seeds, settings.ablation_seeds)
+    evals = "eval_local" if row.source == "local" else "eval"
     cells = []
     for split, metric, _ in table.columns:
-        values = [float(data["runs"][r.name]["eval"][split][metric]) for r in runs
-                  if data["runs"][r.name]["eval"].get(split) is not None]
+        values = [float(data["runs"][r.name][evals][split][metric]) for r in runs
+                  if data["runs"][r.name][evals].get(split) is not None]
         cells.append(cell_stats(values, len(runs)))
     return cells, [r.name for r in runs]
 
@@ -199,9 +202,8 @@ def missing_items(data: dict, settings: Settings, nif_enabled: bool = True) -> l
                           "command": shlex.join(train_command(key, runs_dir, settings.epochs, settings.limit_train)),
                           "then": bench_command(settings, run["system"], nif=False)})
             continue
-        for split in SPLITS:
-            if run["eval"].get(split) is None:
-                ek = next(e for e in evals_of(key) if e.split == split)
+        for ek in evals_of(key):
+            if run["eval_local" if ek.local else "eval"].get(ek.split) is None:
                 items.append({"what": ek.name, "command": evaluate_command(ek, runs_dir),
                               "then": bench_command(settings, run["system"], nif=False)})
     if not data["shipped_exists"]:

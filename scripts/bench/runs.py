@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from scripts.bench.systems import (ABLATION_SYSTEMS, ALIASES, MENTIONS_FROM, SYSTEM_FLAGS, TABLES, canonical,
-                                   run_name)
+from scripts.bench.systems import (ABLATION_SYSTEMS, ALIASES, LOCAL_SYSTEMS, MENTIONS_FROM, SYSTEM_FLAGS, TABLES,
+                                   canonical, run_name)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPLITS = ("validation", "test")
 
-# runner(command, log_path) -> exit code; evaluator(checkpoint, split, mentions_from) -> evaluate() dict
+# runner(command, log_path) -> exit code;
+# evaluator(checkpoint, split, mentions_from, local=False) -> evaluate() dict
 Runner = Callable[[list[str], Path], int]
-Evaluator = Callable[[Path, str, "Path | None"], dict]
+Evaluator = Callable[..., dict]
 
 
 @dataclass(frozen=True, order=True)
@@ -44,11 +45,12 @@ class EvalKey:
     run: RunKey
     split: str
     mentions_from: RunKey | None = None
+    local: bool = False  # decode without document coherence (the paper's sentence-level linking)
 
     @property
     def name(self) -> str:
         suffix = f" (mentions from {self.mentions_from.name})" if self.mentions_from else ""
-        return f"eval {self.run.name} {self.split}{suffix}"
+        return f"eval {self.run.name} {self.split}{suffix}{' without coherence' if self.local else ''}"
 
 
 @dataclass
@@ -78,8 +80,12 @@ def system_runs(system: str, main_seeds: int, ablation_seeds: int) -> list[RunKe
 
 
 def evals_of(run: RunKey) -> list[EvalKey]:
+    """Both splits; for the systems of the coherence table also both without coherence."""
     source = MENTIONS_FROM.get(run.system)
-    return [EvalKey(run, split, RunKey(source, run.seed) if source else None) for split in SPLITS]
+    evals = [EvalKey(run, split, RunKey(source, run.seed) if source else None) for split in SPLITS]
+    if run.system in LOCAL_SYSTEMS:
+        evals += [EvalKey(run, split, local=True) for split in SPLITS]
+    return evals
 
 
 def make_plan(only: list[str] | None, main_seeds: int, ablation_seeds: int, nif: bool = True) -> Plan:
@@ -96,7 +102,7 @@ def make_plan(only: list[str] | None, main_seeds: int, ablation_seeds: int, nif:
         for row in table.rows:
             if row.system is None:
                 continue
-            if row.source == "runs":
+            if row.source in ("runs", "local"):
                 wanted += row_runs(row.system, row.seeds, main_seeds, ablation_seeds)
             else:
                 shipped = True
@@ -201,15 +207,43 @@ def ensure_trained(run: RunKey, runs_dir: Path, epochs: int | None, limit_train:
         waited = True
         time.sleep(poll_seconds)
     if run_dir.exists() and run_state(run_dir, epochs).complete:
-        return "waited for external job" if waited else "reused"
-    command = train_command(run, runs_dir, epochs, limit_train)
-    code = runner(command, runs_dir / f"{run.name}.log")
-    if code != 0:
-        raise RuntimeError(f"training {run.name} failed (exit {code}); see {runs_dir / (run.name + '.log')}")
-    state = run_state(run_dir, epochs)
-    if not state.complete:
-        raise RuntimeError(f"training {run.name} ended at epoch {state.epochs_done}/{state.target_epochs}")
-    return "trained"
+        done = "waited for external job" if waited else "reused"
+    else:
+        command = train_command(run, runs_dir, epochs, limit_train)
+        code = runner(command, runs_dir / f"{run.name}.log")
+        if code != 0:
+            raise RuntimeError(f"training {run.name} failed (exit {code}); see {runs_dir / (run.name + '.log')}")
+        state = run_state(run_dir, epochs)
+        if not state.complete:
+            raise RuntimeError(f"training {run.name} ended at epoch {state.epochs_done}/{state.target_epochs}")
+        done = "trained"
+    if needs_calibration(run_dir):
+        code = runner(calibrate_command(run_dir), runs_dir / f"{run.name}.log")
+        if code != 0:
+            raise RuntimeError(f"calibrating {run.name} failed (exit {code}); see {runs_dir / (run.name + '.log')}")
+        mark_calibrated(run_dir)
+        done += " + calibrated"
+    return done
+
+
+def needs_calibration(run_dir: Path) -> bool:
+    """A linking run whose best epoch was chosen before the trainer calibrated document
+    coherence (its log has no coherence_weight), and not calibrated since by scripts.calibrate."""
+    config = json.loads((run_dir / "config.json").read_text()).get("model", {})
+    if config.get("objective", "joint") == "ner" or config.get("use_coherence") is False:
+        return False
+    best = [r for r in read_log(run_dir) if r.get("best")]
+    if best and "coherence_weight" in best[-1].get("validation", {}):
+        return False
+    return read_cache(run_dir / "calibration.json", cache_key(run_dir / "best.pt")) is None
+
+
+def calibrate_command(run_dir: Path) -> list[str]:
+    return ["python", "-m", "scripts.calibrate", "--checkpoint", str(run_dir / "best.pt"), "--threads", "1", "--json"]
+
+
+def mark_calibrated(run_dir: Path) -> None:
+    write_cache(run_dir / "calibration.json", cache_key(run_dir / "best.pt"), {"command": calibrate_command(run_dir)}, 0.0)
 
 
 # ---- cached evaluation ----------------------------------------------------------------------------
@@ -219,8 +253,9 @@ def stat_key(path: Path) -> dict:
     return {"path": str(path), "mtime_ns": stat.st_mtime_ns, "size": stat.st_size}
 
 
-def eval_cache_path(directory: Path, split: str, mentions_from: str | None = None) -> Path:
-    return directory / (f"eval_{split}_mentions-from-{mentions_from}.json" if mentions_from else f"eval_{split}.json")
+def eval_cache_path(directory: Path, split: str, mentions_from: str | None = None, local: bool = False) -> Path:
+    stem = f"eval_{split}_mentions-from-{mentions_from}" if mentions_from else f"eval_{split}"
+    return directory / f"{stem}{'_local' if local else ''}.json"
 
 
 def cache_key(checkpoint: Path, mentions_from: Path | None = None, **extra) -> dict | None:
@@ -254,7 +289,8 @@ def eval_paths(key: EvalKey, runs_dir: Path) -> tuple[Path, Path | None, Path]:
     """(checkpoint, mention-source checkpoint or None, cache file) of an evaluation."""
     run_dir = runs_dir / key.run.name
     source = runs_dir / key.mentions_from.name / "best.pt" if key.mentions_from else None
-    return run_dir / "best.pt", source, eval_cache_path(run_dir, key.split, key.mentions_from.name if key.mentions_from else None)
+    return run_dir / "best.pt", source, eval_cache_path(run_dir, key.split, key.mentions_from.name if key.mentions_from else None,
+                                                        key.local)
 
 
 def cached_eval(key: EvalKey, runs_dir: Path) -> dict | None:
@@ -262,12 +298,14 @@ def cached_eval(key: EvalKey, runs_dir: Path) -> dict | None:
     return read_cache(cache, cache_key(checkpoint, source))
 
 
-def subprocess_evaluator(checkpoint: Path, split: str, mentions_from: Path | None) -> dict:
+def subprocess_evaluator(checkpoint: Path, split: str, mentions_from: Path | None, local: bool = False) -> dict:
     """`scripts.evaluate.evaluate()` in a child process (one thread), so evaluations run in parallel."""
     command = [sys.executable, "-m", "scripts.evaluate", "--json", "--threads", "1", "--split", split,
                "--checkpoint", str(checkpoint)]
     if mentions_from is not None:
         command += ["--mentions-from", str(mentions_from)]
+    if local:
+        command.append("--no-coherence")
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command[1:])} failed (exit {done.returncode}): {done.stderr[-2000:]}")
@@ -282,7 +320,7 @@ def ensure_evaluated(key: EvalKey, runs_dir: Path, evaluator: Evaluator = subpro
     if read_cache(cache, ck) is not None:
         return "cached"
     started = time.time()
-    result = evaluator(checkpoint, key.split, source)
+    result = evaluator(checkpoint, key.split, source, local=True) if key.local else evaluator(checkpoint, key.split, source)
     write_cache(cache, ck, result, time.time() - started)
     return "evaluated"
 
@@ -290,4 +328,4 @@ def ensure_evaluated(key: EvalKey, runs_dir: Path, evaluator: Evaluator = subpro
 def evaluate_command(key: EvalKey, runs_dir: Path) -> str:
     checkpoint, source, _ = eval_paths(key, runs_dir)
     return (f"python -m scripts.evaluate --split {key.split} --checkpoint {checkpoint}"
-            + (f" --mentions-from {source}" if source else "") + " --json")
+            + (f" --mentions-from {source}" if source else "") + (" --no-coherence" if key.local else "") + " --json")

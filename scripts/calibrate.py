@@ -1,0 +1,76 @@
+"""Calibrate a checkpoint's linking decisions on validation and write them into it.
+
+    python -m scripts.calibrate --checkpoint runs/joint_s1/best.pt
+    python -m scripts.calibrate --checkpoint model/checkpoint/joint.pt --output /tmp/joint.pt --json
+
+Decodes AIDA validation once, then picks the document-coherence weight and the NIL
+threshold with the best EL micro F1 there (`model.evaluation.calibrate_linking`, the
+same search the trainer runs after every epoch). Only validation is read: test is
+never used to choose anything. Checkpoints trained before coherence existed get it
+switched on (`--no-coherence` keeps it off and calibrates the NIL threshold alone).
+Weights are untouched; an fp16 checkpoint stays fp16.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import torch
+
+from model.annotator import DEFAULT_CHECKPOINT
+from model.checkpoint import TrainedSystem
+from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.evaluation import calibrate_linking, predict_documents
+
+
+def calibrate(checkpoint: Path, output: Path, cache: DataCache, coherence: bool = True) -> dict:
+    system, payload = TrainedSystem.load(checkpoint)
+    config = system.model.config
+    if config.objective == "ner":
+        raise ValueError(f"{checkpoint} is an Only-NER model: it links nothing, there is nothing to calibrate")
+    before = {"coherence_weight": config.coherence_weight, "nil_threshold": config.nil_threshold,
+              "use_coherence": config.use_coherence}
+    config.use_coherence, config.coherence_weight = coherence, 0.0
+    documents = cache.documents()["validation"]
+    predictions = predict_documents(system, documents, cache.features_for(config, "validation", documents),
+                                    given_spans=config.objective == "el")
+    config.coherence_weight, config.nil_threshold, scores = calibrate_linking(system, documents, predictions)
+    half = any(v.dtype == torch.float16 for v in payload["state_dict"].values())
+    system.meta = {**system.meta, "calibration": {"split": "validation", "before": before,
+                                                  "el_micro_f1": round(scores["el_micro_f1"], 2)}}
+    system.save(output, half=half)
+    return {"checkpoint": str(checkpoint), "output": str(output), "before": before,
+            "use_coherence": config.use_coherence, "coherence_weight": config.coherence_weight,
+            "nil_threshold": config.nil_threshold,
+            "validation": {k: round(v, 2) if isinstance(v, float) else v for k, v in scores.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--output", type=Path, help="where to write (default: overwrite --checkpoint)")
+    parser.add_argument("--no-coherence", action="store_true", help="calibrate the NIL threshold only")
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    torch.set_num_threads(args.threads)
+    if not args.checkpoint.exists():
+        print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
+        return 2
+    try:
+        result = calibrate(args.checkpoint, args.output or args.checkpoint,
+                           DataCache(resolve_cache_dir(args.cache_dir)), coherence=not args.no_coherence)
+    except (CacheMissingError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,8 +11,10 @@ vectors (DeepWalk) measures that. For mention i with local probabilities p_i(e):
 
 repeated for `rounds` rounds with the updated p' in g_j (the local p_i always stays the
 base). `weight` is calibrated on validation (weight 0 = the local model unchanged).
+Then a person named in full earlier or later ("Bill Clinton") lends its entity to the
+short forms of the name ("Clinton") that have it among their candidates.
 Beyond the paper: the global step of Ganea & Hofmann (2017) and Kolitsas et al. (2018)
-in its simplest form.
+in its simplest form, and their person-name coreference rule.
 """
 from __future__ import annotations
 
@@ -71,6 +73,29 @@ class CoherenceReranker:
             probs = updated
         for d, p in zip(linked, probs):
             _assign(d, p, nil_threshold)
+        person_coreference(decisions)
+
+
+def person_coreference(decisions: list[LinkDecision]) -> None:
+    """A linked mention whose words occur inside a longer linked PER mention of the same
+    document takes that person's entity, if it is one of its own candidates."""
+    people = sorted((d for d in decisions if d.ner_type == "PER" and d.entity is not None and d.words),
+                    key=lambda d: -len(d.words))
+    for d in decisions:
+        if d.entity is None or not d.words:
+            continue
+        for person in people:  # longest first: the fullest form of the name decides
+            if len(person.words) <= len(d.words):
+                break
+            probability = dict(d.candidates).get(person.entity)
+            if probability is not None and _contains(person.words, d.words):
+                d.entity, d.el_score = person.entity, probability
+                break
+
+
+def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    n = len(shorter)
+    return any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
 
 
 def _assign(decision: LinkDecision, probs: np.ndarray, nil_threshold: float) -> None:

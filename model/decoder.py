@@ -33,6 +33,7 @@ class LinkDecision:
     nil_score: float | None = None
     candidates: list[tuple[str, float]] = field(default_factory=list)
     local: list[float] | None = None  # the sentence-level probabilities, kept when coherence re-ranks
+    words: tuple[str, ...] = ()  # the mention's tokens
 
 
 @dataclass
@@ -120,7 +121,8 @@ def greedy_decode(model, examples: list[SentenceExample], candidates: CandidateS
             mention_spans = [(b, states[b].stack_start, states[b].cursor, reduce_type(a)) for _, b, a in reduces]
             composed = model.compose_spans(enc.words, mention_spans)
             pushes += [(states[b].output, composed[j]) for j, (_, b, _) in enumerate(reduces)]
-            decisions = [LinkDecision(s, e, t, float(log_probs[i, a].exp())) for (i, _, a), (_, s, e, t) in zip(reduces, mention_spans)]
+            decisions = [LinkDecision(s, e, t, float(log_probs[i, a].exp()), words=tuple(examples[b].tokens[s:e]))
+                         for (i, _, a), (b, s, e, t) in zip(reduces, mention_spans)]
             if link_el:
                 _link(model, examples, enc, state, v_t, reduces, mention_spans, decisions, candidates)
             for (_, b, _), decision in zip(reduces, decisions):

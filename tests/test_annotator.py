@@ -93,7 +93,8 @@ def test_coherence_reranks_all_mentions_of_the_text_together(annotator):
     finally:
         config.use_coherence, config.coherence_weight = saved
     assert all(len(m.candidates) < 5 for m in local)  # Mention keeps the top 5: here all of them
-    expected = [LinkDecision(0, 1, m.ner_type, 1.0, m.entity, m.el_score, m.nil_score, list(m.candidates)) for m in local]
+    expected = [LinkDecision(0, 1, m.ner_type, 1.0, m.entity, m.el_score, m.nil_score, list(m.candidates),
+                             words=tuple(m.surface.split())) for m in local]
     annotator.system.coherence().rerank(expected, 40.0, config.nil_threshold)
     assert sum(1 for m in local if m.candidates) >= 2
     for got, want in zip(coherent, expected):

@@ -151,3 +151,21 @@ def test_contextual_scope_is_validated_and_picks_its_cache_file(tmp_path):
         ModelConfig(contextual_scope="paragraph")
     with pytest.raises(ValueError):
         cache.contextual_path("test", "paragraph")
+
+
+def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
+    from model.coherence import person_coreference
+
+    def mention(words, ner_type, entity, candidates):
+        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words))
+
+    full = mention(["Bill", "Clinton"], "PER", "Bill_Clinton", [("Bill_Clinton", 1.0)])
+    short = mention(["Clinton"], "PER", "Hillary_Clinton", [("Hillary_Clinton", 0.6), ("Bill_Clinton", 0.4)])
+    unrelated = mention(["Clinton"], "LOC", "Clinton,_Iowa", [("Clinton,_Iowa", 1.0)])  # the person is no candidate
+    nil = mention(["Clinton"], "PER", None, [("Hillary_Clinton", 0.6), ("Bill_Clinton", 0.4)])
+    not_person = mention(["Clinton", "Foundation"], "ORG", "Clinton_Foundation", [("Clinton_Foundation", 1.0)])
+    person_coreference([short, unrelated, nil, not_person, full])
+    assert short.entity == "Bill_Clinton" and short.el_score == 0.4
+    assert unrelated.entity == "Clinton,_Iowa" and nil.entity is None
+    assert full.entity == "Bill_Clinton" and not_person.entity == "Clinton_Foundation"

@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-tune-words", action="store_true", help="keep GloVe completely frozen (as before)")
     parser.add_argument("--no-nil-candidates", action="store_true",
                         help="NIL classifier on s_t only, as in the paper (no candidate evidence)")
+    parser.add_argument("--no-coherence", action="store_true",
+                        help="link each mention from its sentence alone (no document-coherence re-ranking)")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -65,6 +67,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
         tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
+        use_coherence=not args.no_coherence,
     )
 
 

@@ -39,8 +39,11 @@ def calibrate(checkpoint: Path, output: Path, cache: DataCache, coherence: bool 
                                     given_spans=config.objective == "el")
     config.coherence_weight, config.nil_threshold, scores = calibrate_linking(system, documents, predictions)
     half = any(v.dtype == torch.float16 for v in payload["state_dict"].values())
-    system.meta = {**system.meta, "calibration": {"split": "validation", "before": before,
-                                                  "el_micro_f1": round(scores["el_micro_f1"], 2)}}
+    # "validation" describes the checkpoint as it now decodes; what training saw stays beside it.
+    trained = system.meta.get("validation_before_calibration", system.meta.get("validation"))
+    system.meta = {**system.meta, "validation_before_calibration": trained,
+                   "validation": {**scores, "nil_threshold": config.nil_threshold, "coherence_weight": config.coherence_weight},
+                   "calibration": {"command": f"python -m scripts.calibrate --checkpoint {checkpoint}", "before": before}}
     system.save(output, half=half)
     return {"checkpoint": str(checkpoint), "output": str(output), "before": before,
             "use_coherence": config.use_coherence, "coherence_weight": config.coherence_weight,

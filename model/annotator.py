@@ -51,7 +51,7 @@ class Annotator:
     def annotate(self, text: str) -> list[Mention]:
         """Detect, type and link every mention of `text` (A2KB)."""
         found = list(self._decode(tokenize(text), None))
-        self._rerank([d for _, d in found])
+        self.system.link_document([d for _, d in found])
         return [self._mention(text, tokens, d) for tokens, d in found]
 
     def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
@@ -71,7 +71,7 @@ class Annotator:
             by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
             for tokens, decision in self._decode(sentences, by_sentence):
                 found.append((wanted[(tokens[decision.start].start, tokens[decision.end - 1].end)], tokens, decision))
-        self._rerank([d for _, _, d in found])  # coherence over all the document's spans
+        self.system.link_document([d for _, _, d in found])  # coherence over all the document's spans
         answers: dict[int, Mention] = {}
         for index, tokens, decision in found:
             mention = self._mention(text, tokens, decision)
@@ -95,12 +95,6 @@ class Annotator:
             for offset, prediction in enumerate(predictions):
                 for decision in prediction.mentions:
                     yield sentences[begin + offset], decision
-
-    def _rerank(self, decisions: list[LinkDecision]) -> None:
-        """Document coherence over one text's mentions (see model.coherence)."""
-        config = self.system.model.config
-        if config.use_coherence and config.coherence_weight > 0:
-            self.system.coherence().rerank(decisions, config.coherence_weight, config.nil_threshold)
 
     @staticmethod
     def _mention(text: str, tokens: list[Token], d: LinkDecision) -> Mention:

@@ -57,6 +57,13 @@ class TrainedSystem:
                 self.model.entity_vectors.numpy(), self.titles)
         return self._coherence
 
+    def link_document(self, decisions: list) -> None:
+        """Document-level linking of one document's mentions (LinkDecisions) with the
+        coherence weight and NIL threshold of the config; nothing when coherence is off."""
+        config = self.model.config
+        if config.use_coherence and config.coherence_weight > 0:
+            self.coherence().rerank(decisions, config.coherence_weight, config.nil_threshold)
+
     def candidate_lookup(self) -> CandidateLookup:
         rows = {t: i for i, t in enumerate(self.titles)}
         return CandidateLookup(self.kb, rows, self.model.config.max_candidates)

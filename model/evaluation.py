@@ -57,9 +57,7 @@ def predict_documents(system, documents: list[Document], contextual: list[list[n
                 out[example.doc_index].mentions.append(m)
     for doc in out:
         doc.mentions.sort(key=lambda m: m.start)
-    config = system.model.config
-    if config.use_coherence and config.coherence_weight > 0:
-        apply_linking(system, out, config.coherence_weight, config.nil_threshold)
+        system.link_document(doc.mentions)
     return out
 
 

@@ -13,17 +13,15 @@ Weights are untouched; an fp16 checkpoint stays fp16.
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import sys
 from pathlib import Path
 
 import torch
 
-from model.annotator import DEFAULT_CHECKPOINT
 from model.checkpoint import TrainedSystem
-from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import calibrate_linking, predict_documents
+from scripts.evaluate import add_checkpoint_arguments, run_on_checkpoint
 
 
 def calibrate(checkpoint: Path, output: Path, cache: DataCache, coherence: bool = True) -> dict:
@@ -53,26 +51,13 @@ def calibrate(checkpoint: Path, output: Path, cache: DataCache, coherence: bool 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    add_checkpoint_arguments(parser)
     parser.add_argument("--output", type=Path, help="where to write (default: overwrite --checkpoint)")
     parser.add_argument("--no-coherence", action="store_true", help="calibrate the NIL threshold only")
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    torch.set_num_threads(args.threads)
-    if not args.checkpoint.exists():
-        print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
-        return 2
-    try:
-        result = calibrate(args.checkpoint, args.output or args.checkpoint,
-                           DataCache(resolve_cache_dir(args.cache_dir)), coherence=not args.no_coherence)
-    except (CacheMissingError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
-    return 0
+    return run_on_checkpoint(args, lambda cache: calibrate(args.checkpoint, args.output or args.checkpoint, cache,
+                                                           coherence=not args.no_coherence),
+                             errors=(CacheMissingError, ValueError))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -53,24 +54,35 @@ def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["validation", "test"], default="validation")
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    add_checkpoint_arguments(parser)
     parser.add_argument("--d2kb", action="store_true", help="link the gold linked mentions (no NER)")
     parser.add_argument("--mentions-from", type=Path, help="link the mentions this other checkpoint detects")
     parser.add_argument("--no-coherence", action="store_true",
                         help="link each mention from its sentence alone (skip the document-coherence re-ranking)")
+    args = parser.parse_args(argv)
+    return run_on_checkpoint(args, lambda cache: evaluate(args.checkpoint, args.split, cache, args.d2kb,
+                                                          args.mentions_from, coherence=not args.no_coherence))
+
+
+def add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every command that reads a checkpoint and the data cache shares."""
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
-    args = parser.parse_args(argv)
+
+
+def run_on_checkpoint(args: argparse.Namespace, work: Callable[[DataCache], dict],
+                      errors: tuple[type[Exception], ...] = (CacheMissingError,)) -> int:
+    """Threads, a missing checkpoint or cache as exit 2 with a message, the result on stdout."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     torch.set_num_threads(args.threads)
     if not args.checkpoint.exists():
         print(f"error: checkpoint {args.checkpoint} not found; train one with `python -m scripts.train`", file=sys.stderr)
         return 2
     try:
-        result = evaluate(args.checkpoint, args.split, DataCache(resolve_cache_dir(args.cache_dir)),
-                          args.d2kb, args.mentions_from, coherence=not args.no_coherence)
-    except CacheMissingError as error:
+        result = work(DataCache(resolve_cache_dir(args.cache_dir)))
+    except errors as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))

@@ -52,6 +52,11 @@ _TOKEN_RE = re.compile(
 )
 _NEGATION_RE = re.compile(r"(?i)^(.+)(n't)$")
 _SENTENCE_END = frozenset({".", "?", "!", "...", "....", ".."})
+# Reuters datelines ("LONDON 1996-08-30") are a CoNLL sentence of their own, but GERBIL's
+# rebuilt text runs them into the first body sentence with no punctuation between. In
+# CoNLL-2003 train an ISO date followed by a capitalised word is a sentence break in all
+# 896 cases; splitting there lifts A2KB micro F1 through the server on validation by 0.8.
+_DATELINE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _split_word(text: str, start: int, end: int) -> list[Token]:
@@ -121,6 +126,17 @@ def _starts_sentence(token: Token) -> bool:
     return first.isupper() or first.isdigit() or first in "\"'([`"
 
 
+def _ends_sentence(previous: Token, token: Token, gap: str) -> bool:
+    """True when a sentence break falls between `previous` and `token` (`gap` is the text
+    between them): after ``. ? !`` or an ellipsis, or after a dateline date, when
+    whitespace and a plausible sentence opener follow."""
+    if not gap:
+        return False
+    if previous.text in _SENTENCE_END:
+        return _starts_sentence(token)
+    return _DATELINE_DATE.fullmatch(previous.text) is not None and token.text[0].isupper()
+
+
 def _chunk(sentence: list[Token], limit: int) -> list[list[Token]]:
     """Split an over-long sentence into pieces of at most `limit` tokens, preferring to
     cut after ``;`` or ``,`` in the second half of each window so entities stay whole."""
@@ -143,7 +159,8 @@ def tokenize(text: str, max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> list[
     """Split `text` into sentences of CoNLL-like tokens with exact code-point offsets.
 
     A sentence ends after ``. ? !`` (or an ellipsis) when whitespace and a plausible
-    sentence opener follow, and at every line break. Sentences longer than
+    sentence opener follow, after a dateline date followed by a capitalised word, and at
+    every line break. Sentences longer than
     `max_sentence_tokens` are cut into chunks.
     """
     sentences: list[list[Token]] = []
@@ -152,10 +169,7 @@ def tokenize(text: str, max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> list[
     for index, token in enumerate(tokens):
         if current:
             gap = text[current[-1].end : token.start]
-            previous = current[-1].text
-            if "\n" in gap or (
-                previous in _SENTENCE_END and gap and _starts_sentence(token)
-            ):
+            if "\n" in gap or _ends_sentence(current[-1], token, gap):
                 sentences.append(current)
                 current = []
         current.append(token)

@@ -5,7 +5,10 @@ GERBIL does (`nif.aida_text.rebuild_text`), tokenized, and compared with the gol
 
 * token recall: gold tokens whose exact span is a predicted token span;
 * entity boundary rate: gold NER spans (IOB1) whose start and end both fall on predicted
-  token boundaries, i.e. spans a token-level tagger could still produce exactly.
+  token boundaries, i.e. spans a token-level tagger could still produce exactly;
+* sentence breaks: recall of CoNLL's sentence breaks among the predicted ones, and their
+  precision. GERBIL's text keeps no line breaks, so many CoNLL breaks (table rows, headlines)
+  cannot be seen in it; the model then reads such rows as one long sentence.
 
 Usage: ``python -m scripts.tokenizer_check [--show N]``; data dir from ``NEREL_DATA_DIR``
 (default ``../shared/data`` relative to the repository root).
@@ -44,6 +47,9 @@ class Tally:
     recovered_tokens: int = 0
     entities: int = 0
     recovered_entities: int = 0
+    gold_breaks: int = 0
+    predicted_breaks: int = 0
+    matched_breaks: int = 0
     missed_tokens: Counter = field(default_factory=Counter)
     missed_entities: list[str] = field(default_factory=list)
 
@@ -52,7 +58,16 @@ def check_document(sentences: list[list[str]], tags: list[list[str]], tally: Tal
     """Rebuild, tokenize and compare one document, adding its counts to `tally`."""
     flat = [token for sentence in sentences for token in sentence]
     text, gold_spans = rebuild_text(flat)
-    predicted = [token for sentence in tokenize(text) for token in sentence]
+    predicted_sentences = tokenize(text)
+    predicted = [token for sentence in predicted_sentences for token in sentence]
+    gold_breaks, offset = set(), 0
+    for sentence in sentences[:-1]:
+        offset += len(sentence)
+        gold_breaks.add(gold_spans[offset][0])
+    predicted_breaks = {sentence[0].start for sentence in predicted_sentences[1:]}
+    tally.gold_breaks += len(gold_breaks)
+    tally.predicted_breaks += len(predicted_breaks)
+    tally.matched_breaks += len(gold_breaks & predicted_breaks)
     predicted_spans = {(t.start, t.end) for t in predicted}
     starts = {t.start for t in predicted}
     ends = {t.end for t in predicted}
@@ -97,6 +112,12 @@ def main() -> None:
     print(
         f"entity spans on token boundaries: {tally.recovered_entities}/{tally.entities} "
         f"= {100 * tally.recovered_entities / tally.entities:.3f}%"
+    )
+    print(
+        f"sentence breaks: recall {tally.matched_breaks}/{tally.gold_breaks} "
+        f"= {100 * tally.matched_breaks / tally.gold_breaks:.2f}%, precision "
+        f"{tally.matched_breaks}/{tally.predicted_breaks} "
+        f"= {100 * tally.matched_breaks / max(tally.predicted_breaks, 1):.2f}%"
     )
     if args.show:
         print("\nmost frequent missed tokens:")

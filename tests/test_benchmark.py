@@ -378,3 +378,18 @@ def test_seed_list_selects_exact_seeds():
     plan = make_plan(["ner_only"], (2,), 1, nif=False)
     assert {(r.system, r.seed) for r in plan.runs} == {("ner_only", 2)}
     assert seed_text((2,)) == "seed 2" and seed_text(3) == "3 (seeds 1..3)"
+
+
+def test_nif_cache_follows_the_serving_code(tmp_path: Path) -> None:
+    from scripts.bench import nif
+
+    for folder in ("model", "nif", "server"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.py").write_text("x = 1\n")
+    before = nif.serving_code_digest(tmp_path)
+    assert nif.serving_code_digest(tmp_path) == before
+    (tmp_path / "model" / "a.py").write_text("x = 2\n")
+    assert nif.serving_code_digest(tmp_path) != before
+    (tmp_path / "model" / "a.py").write_text("x = 1\n")
+    (tmp_path / "README.md").write_text("docs do not change answers")
+    assert nif.serving_code_digest(tmp_path) == before

@@ -41,6 +41,16 @@ def test_sentences_split_on_end_punctuation_and_newlines() -> None:
     ]
 
 
+def test_dateline_date_ends_a_sentence_before_a_capital_only() -> None:
+    # GERBIL's AIDA text runs the dateline into the body; CoNLL keeps it a sentence.
+    text = "SOCCER - ENGLISH RESULTS . LONDON 1996-08-31 Results of English matches on 1996-08-30 at home"
+    assert texts(text) == [
+        ["SOCCER", "-", "ENGLISH", "RESULTS", "."],
+        ["LONDON", "1996-08-31"],
+        ["Results", "of", "English", "matches", "on", "1996-08-30", "at", "home"],
+    ]
+
+
 def test_emoji_and_non_ascii_offsets_are_code_points() -> None:
     text = "😀 Zürich 👍🏽 and Kraków ❤️ São Paulo 👨‍👩‍👧"
     tokens = [t for sentence in tokenize(text) for t in sentence]

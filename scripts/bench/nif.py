@@ -3,10 +3,13 @@
 gunicorn runs on 127.0.0.1 at a free port with NEREL_MODEL set to the checkpoint, in its own
 process group (stopped with SIGTERM, then SIGKILL, of that group only); once /health answers 200,
 ``python -m scripts.gerbil_drive --task a2kb --json`` runs per split. Results are cached in
-``<runs>/shipped/nif_<split>.json`` keyed by the checkpoint's path/mtime/size (and --limit).
+``<runs>/shipped/nif_<split>.json`` keyed by the checkpoint's path/mtime/size, a digest of the
+code the server runs (a tokenizer change alters the answers as much as new weights do), and
+--limit.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from scripts.bench.runs import REPO_ROOT, cache_key, read_cache, write_cache
 
+SERVING_CODE = ("model/*.py", "nif/*.py", "server/*.py")
 SERVER_ENV_PREFIX = "NEREL_"  # the server's own settings: not inherited from the caller's shell
 CONCURRENCY = 2  # the Procfile's two workers
 
@@ -94,8 +98,17 @@ def nif_cache_path(runs_dir: Path, split: str) -> Path:
     return runs_dir / "shipped" / f"nif_{split}.json"
 
 
+def serving_code_digest(repo_root: Path = REPO_ROOT) -> str:
+    """sha256 over the server's Python sources (paths and contents), first 16 hex digits."""
+    digest = hashlib.sha256()
+    for pattern in SERVING_CODE:
+        for path in sorted(repo_root.glob(pattern)):
+            digest.update(path.relative_to(repo_root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def nif_key(checkpoint: Path, limit: int | None) -> dict | None:
-    return cache_key(checkpoint, limit=limit or None)
+    return cache_key(checkpoint, limit=limit or None, serving_code=serving_code_digest())
 
 
 def cached_nif(runs_dir: Path, checkpoint: Path, split: str, limit: int | None) -> dict | None:

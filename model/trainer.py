@@ -74,8 +74,33 @@ class Trainer:
         self.epoch, self.best = payload["epoch"], payload["best"]
         random.setstate(payload["rng"]["python"])
         torch.set_rng_state(payload["rng"]["torch"])
+        if self._best_predates_calibration():
+            self.best = self._rescore_best()
         log.info("resumed %s after epoch %d (best %.2f)", self.run_dir, self.epoch, self.best)
         return True
+
+    def _best_predates_calibration(self) -> bool:
+        """True when the best epoch was scored before the trainer calibrated coherence and
+        the NIL threshold (its log line has no coherence_weight): that score is lower than
+        what a new, calibrated epoch gets for the same weights, so it must not be the bar."""
+        config = self.system.model.config
+        if config.objective == "ner" or not config.use_coherence or not (self.run_dir / "best.pt").exists():
+            return False
+        log_path = self.run_dir / "log.jsonl"
+        records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()] if log_path.exists() else []
+        best = [r for r in records if r.get("best")]
+        return bool(best) and "coherence_weight" not in best[-1].get("validation", {})
+
+    def _rescore_best(self) -> float:
+        """The selection score of best.pt's weights under today's calibrated evaluation."""
+        model = self.system.model
+        resumed = {k: v.clone() for k, v in model.state_dict().items()}
+        best = torch.load(self.run_dir / "best.pt", map_location="cpu", weights_only=False)
+        model.load_state_dict({k: v.to(resumed[k].dtype) for k, v in best["state_dict"].items()})
+        score = selection_score(model.config.objective, self.evaluate())
+        model.load_state_dict(resumed)
+        log.info("re-scored best.pt with calibrated linking: %.2f (was %.2f)", score, self.best)
+        return score
 
     def evaluate(self) -> dict[str, float]:
         """Validation scores at the coherence weight and NIL threshold best on validation

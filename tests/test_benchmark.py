@@ -393,3 +393,21 @@ def test_nif_cache_follows_the_serving_code(tmp_path: Path) -> None:
     (tmp_path / "model" / "a.py").write_text("x = 1\n")
     (tmp_path / "README.md").write_text("docs do not change answers")
     assert nif.serving_code_digest(tmp_path) == before
+
+
+def test_ablation_steps_are_judged_against_the_full_models_seed_noise() -> None:
+    from scripts.bench.ablation import ablation_steps, step_verdict
+
+    def cell(mean, std=None, n=1):
+        return {"mean": mean, "std": std, "n": n}
+
+    rows = [{"label": "base", "ours": [cell(90.0), None], "paper": [90.0, 80.0]},
+            {"label": "+ x", "ours": [cell(91.0), cell(80.0)], "paper": [90.5, 81.0]},
+            {"label": "+ y", "ours": [cell(91.2), cell(79.0)], "paper": [90.4, 81.5]}]
+    analysis = ablation_steps(rows, [cell(91.0, 0.1, 3), cell(79.5, 0.2, 3)])
+    first, second = analysis["steps"]
+    assert first["ours"][0] == pytest.approx(1.0) and first["ours"][1] is None
+    assert first["paper"] == pytest.approx([0.5, 1.0])
+    assert first["verdict"] == ["helps", "–"]
+    assert second["verdict"] == ["within noise", "hurts"]  # 0.2 < 2·√2·0.1; 1.0 > 2·√2·0.2
+    assert step_verdict(1.0, None).startswith("cannot tell")

@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.bench.ablation import ablation_steps, render_steps
 from scripts.bench.nif import cached_nif
 from scripts.bench.runs import (REPO_ROOT, SPLITS, RunKey, cache_key, cached_eval, eval_cache_path, evals_of,
                                 evaluate_command, make_plan, read_cache, row_runs, run_state, train_command)
@@ -186,6 +187,9 @@ def build_tables(data: dict, settings: Settings) -> list[dict]:
             entry["comparison"] = {"joint": table.compare[0], "single": table.compare[1],
                                    "ours_diff": [v[0] for v in verdicts], "verdict": [v[1] for v in verdicts],
                                    "paper_diff": paper}
+        if table.steps:  # noise scale: the full model over the main seeds, same columns
+            joint_cells, _ = row_cells(Row("joint", (), "joint", "main"), table, data, settings)
+            entry["steps"] = ablation_steps(rows, joint_cells)
         built.append(entry)
     return built
 
@@ -269,6 +273,8 @@ def render_table(table: dict) -> list[str]:
                   "| paper | " + " | ".join(fmt_diff(d) for d in comparison["paper_diff"]) + " |",
                   "| verdict | " + " | ".join(comparison["verdict"]) + " |", ""]
         lines.append(summary_sentence(table))
+    if table.get("steps"):
+        lines += render_steps(table, fmt_diff)
     if table["notes"]:
         lines += [""] + [f"_{note}_" for note in table["notes"]]
     return lines + [""]

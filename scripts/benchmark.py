@@ -87,14 +87,18 @@ class Task:
 
 
 def execute(tasks: list[Task], jobs: int, progress: tqdm | None = None) -> dict[str, tuple[bool, str]]:
-    """Run tasks on `jobs` threads, each once its dependencies succeeded; a failed dependency skips it."""
+    """Run tasks on `jobs` threads, each once its dependencies succeeded; a failed dependency skips it.
+
+    A ready task with dependencies (the evaluation of a run just trained) goes before one without
+    (a new training run), so results arrive as runs finish rather than after the whole queue.
+    """
     outcome: dict[str, tuple[bool, str]] = {}
     pending = list(tasks)
     running: dict[Future, Task] = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while pending or running:
             progressed = False
-            for task in list(pending):
+            for task in sorted(pending, key=lambda t: not t.deps):  # stable: list order otherwise
                 if len(running) >= jobs:
                     break
                 if any(d not in outcome for d in task.deps):

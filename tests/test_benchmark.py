@@ -175,6 +175,18 @@ def test_failed_dependency_skips_dependents() -> None:
     assert outcome == {"d": (False, "skipped: unknown dependency"), "e": (False, "skipped: unknown dependency")}
 
 
+def test_a_finished_runs_evaluation_goes_before_the_next_training() -> None:
+    order: list[str] = []
+
+    def step(name: str):
+        return lambda: order.append(name) or "ok"
+
+    tasks = [benchmark.Task("train a", step("train a")), benchmark.Task("train b", step("train b")),
+             benchmark.Task("eval a", step("eval a"), ["train a"]), benchmark.Task("eval b", step("eval b"), ["train b"])]
+    benchmark.execute(tasks, jobs=1)
+    assert order == ["train a", "eval a", "train b", "eval b"]
+
+
 # ---- tables ---------------------------------------------------------------------------------------
 
 def fake_data(settings: Settings, scores: dict[str, dict[str, dict[str, float]]]) -> dict:

@@ -22,6 +22,7 @@ from model.checkpoint import TrainedSystem
 from model.data.records import Document
 from model.evaluation import calibrate_linking, predict_documents, score_predictions
 from model.features import SentenceExample
+from model.run_log import best_scored_before_calibration, read_run_log
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +85,9 @@ class Trainer:
         the NIL threshold (its log line has no coherence_weight): that score is lower than
         what a new, calibrated epoch gets for the same weights, so it must not be the bar."""
         config = self.system.model.config
-        if config.objective == "ner" or not config.use_coherence or not (self.run_dir / "best.pt").exists():
-            return False
-        log_path = self.run_dir / "log.jsonl"
-        records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()] if log_path.exists() else []
-        best = [r for r in records if r.get("best")]
-        return bool(best) and "coherence_weight" not in best[-1].get("validation", {})
+        records = read_run_log(self.run_dir)
+        return ((self.run_dir / "best.pt").exists() and any(r.get("best") for r in records)
+                and best_scored_before_calibration(records, config.objective, config.use_coherence))
 
     def _rescore_best(self) -> float:
         """The selection score of best.pt's weights under today's calibrated evaluation."""

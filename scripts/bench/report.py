@@ -12,13 +12,12 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.bench.ablation import ablation_steps, render_steps
+from scripts.bench.ablation import DASH, ablation_steps, render_steps
 from scripts.bench.nif import cached_nif
 from scripts.bench.runs import (REPO_ROOT, SPLITS, RunKey, cache_key, cached_eval, eval_cache_path, evals_of,
                                 evaluate_command, make_plan, read_cache, row_runs, run_state, train_command)
 from scripts.bench.systems import LOCAL_SYSTEMS, TABLES, Row, Table
 
-DASH = "–"
 SETUP_NOTE = """\
 What differs from the paper's setup (§4.2 otherwise followed: Stack-LSTM transition system, 100-d
 LSTMs, 5000-unit EL scorer, NIL classifier, Adam, dropout 0.3, epoch chosen on validation):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from model.run_log import best_scored_before_calibration, read_run_log
 from scripts.bench.systems import (ABLATION_SYSTEMS, ALIASES, LOCAL_SYSTEMS, MENTIONS_FROM, SYSTEM_FLAGS, TABLES,
                                    canonical, run_name)
 
@@ -134,19 +135,7 @@ class RunState:
         return self.has_best and self.epochs_done >= self.target_epochs
 
 
-def read_log(run_dir: Path) -> list[dict]:
-    path = run_dir / "log.jsonl"
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut by a crash
-        if isinstance(record, dict) and "epoch" in record:
-            records.append(record)
-    return records
+read_log = read_run_log  # the trainer's reader: one definition of the log format
 
 
 def run_state(run_dir: Path, epochs: int | None = None) -> RunState:
@@ -230,10 +219,8 @@ def needs_calibration(run_dir: Path) -> bool:
     """A linking run whose best epoch was chosen before the trainer calibrated document
     coherence (its log has no coherence_weight), and not calibrated since by scripts.calibrate."""
     config = json.loads((run_dir / "config.json").read_text()).get("model", {})
-    if config.get("objective", "joint") == "ner" or config.get("use_coherence") is False:
-        return False
-    best = [r for r in read_log(run_dir) if r.get("best")]
-    if best and "coherence_weight" in best[-1].get("validation", {}):
+    if not best_scored_before_calibration(read_log(run_dir), config.get("objective", "joint"),
+                                          config.get("use_coherence") is not False):
         return False
     return read_cache(run_dir / "calibration.json", cache_key(run_dir / "best.pt")) is None
 

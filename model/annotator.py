@@ -18,7 +18,7 @@ import torch
 from model.annotation import Mention, Token
 from model.checkpoint import TrainedSystem
 from model.decoder import LinkDecision, greedy_decode
-from model.features import SentenceExample
+from model.features import SentenceExample, document_vector
 from model.tokenizer import tokenize
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +86,8 @@ class Annotator:
         """(tokens, LinkDecision) for each mention, sentences batched."""
         words = [[t.text for t in sentence] for sentence in sentences]
         contextual = self.contextual.embed(words) if self.contextual else [None] * len(words)
-        examples = [SentenceExample(w, contextual=c) for w, c in zip(words, contextual)]
+        topic = document_vector(contextual) if self.contextual else None
+        examples = [SentenceExample(w, contextual=c, document=topic) for w, c in zip(words, contextual)]
         self.system.model.eval()
         for begin in range(0, len(examples), self.batch_size):
             batch = examples[begin:begin + self.batch_size]

@@ -29,6 +29,7 @@ class ModelConfig:
     nil_uses_candidates: bool = True  # NIL classifier also sees the best EL prob, prior and #candidates
     nil_threshold: float = 0.5  # link only when P(NIL) <= threshold; calibrated on validation
     use_coherence: bool = True  # re-rank candidates by document coherence (model.coherence)
+    use_document_rep: bool = False  # EL and NIL also see the document's mean MiniLM vector (its topic)
     coherence_weight: float = 0.0  # its strength; calibrated on validation (0 = off)
 
     def __post_init__(self) -> None:
@@ -36,6 +37,8 @@ class ModelConfig:
             raise ValueError(f"contextual_scope must be 'sentence' or 'document', not {self.contextual_scope!r}")
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, not {self.objective!r}")
+        if self.use_document_rep and not self.use_contextual:
+            raise ValueError("use_document_rep averages the contextual vectors, so it needs use_contextual")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,4 +57,4 @@ class ModelConfig:
 DECODING_FIELDS = ("nil_threshold", "use_coherence", "coherence_weight")
 
 LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False, "contextual_scope": "sentence",
-                   "use_coherence": False}
+                   "use_coherence": False, "use_document_rep": False}

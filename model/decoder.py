@@ -162,7 +162,8 @@ def _link(model, examples, enc, state, v_t, reduces, mention_spans, decisions, c
         return
     idx = torch.tensor([reduces[j][0] for j in keep])
     m = torch.stack([enc.layer2[mention_spans[j][0], mention_spans[j][1]:mention_spans[j][2]].mean(0) for j in keep])
-    context = model.mention_context(state[idx], m, None if v_t is None else v_t[idx])
+    context = model.mention_context(state[idx], m, None if v_t is None else v_t[idx],
+                                    [examples[mention_spans[j][0]] for j in keep])
     scores, _ = model.candidate_scores(context, [t for _, t in targets])
     probs = torch.softmax(scores, dim=-1)
     mention_targets = [t for _, t in targets]

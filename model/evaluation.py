@@ -7,7 +7,7 @@ import numpy as np
 
 from model.coherence import WEIGHTS
 from model.decoder import LinkDecision, greedy_decode
-from model.features import SentenceExample
+from model.features import SentenceExample, document_vector
 from model.metrics import span_f1, strong_match_scores
 from model.data.records import Document
 
@@ -21,8 +21,10 @@ class DocumentPrediction:
 
 def sentence_examples(documents: list[Document], contextual: list[list[np.ndarray]] | None) -> list[SentenceExample]:
     """Plain sentences (no gold) for prediction."""
+    topics = [None if contextual is None else document_vector(contextual[d]) for d in range(len(documents))]
     return [
-        SentenceExample(sentence, doc_index=d, offset=offset, contextual=None if contextual is None else contextual[d][s])
+        SentenceExample(sentence, doc_index=d, offset=offset, contextual=None if contextual is None else contextual[d][s],
+                        document=topics[d])
         for d, doc in enumerate(documents)
         for s, (sentence, offset) in enumerate(zip(doc.sentences, doc.sentence_starts))
     ]

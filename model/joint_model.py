@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 from model.config import ModelConfig
-from model.encoder import EncodedBatch, TokenEncoder
+from model.encoder import CONTEXTUAL_DIM, EncodedBatch, TokenEncoder
 from model.features import CharVocabulary, MentionTarget, SentenceExample, WordVocabulary
 from model.transitions import NUM_ACTIONS, OUT, SHIFT, legal_actions
 from model.annotation import NER_TYPES
@@ -63,6 +63,9 @@ class JointNerElModel(nn.Module):
         # Entity vectors are fixed features (as Wikipedia2Vec in the paper); saved with the model.
         self.register_buffer("entity_vectors", torch.from_numpy(entity_vectors).float())
         context_dim = h + (2 * h if config.use_mention_rep else 0) + (2 * h if config.use_sentence_rep else 0)
+        if config.use_document_rep:
+            self.document_proj = nn.Linear(CONTEXTUAL_DIM, h)
+            context_dim += h
         # affine([c_e; c_p; m; v_t; a_t]) split in two so the mention part is computed once per mention.
         self.el_entity = nn.Linear(entity_vectors.shape[1] + 2, config.el_hidden, bias=False)
         self.el_context = nn.Linear(context_dim, config.el_hidden)
@@ -97,13 +100,20 @@ class JointNerElModel(nn.Module):
         types = self.type_embedding(torch.tensor([NER_TYPES.index(t) for *_, t in spans]))
         return torch.tanh(self.compose(torch.cat([hn[0], hn[1], types], dim=-1)))
 
-    def mention_context(self, state: Tensor, layer2_mean: Tensor, sentence_rep: Tensor | None) -> Tensor:
-        """s_t for EL and NIL: [a_t; m; v_t] with the switched-off parts left out."""
+    def mention_context(self, state: Tensor, layer2_mean: Tensor, sentence_rep: Tensor | None,
+                        examples: list[SentenceExample] | None = None) -> Tensor:
+        """s_t for EL and NIL: [a_t; m; v_t (; d)] with the switched-off parts left out;
+        `examples` are the mentions' sentences, whose document vectors give d."""
         parts = [state]
         if self.config.use_mention_rep:
             parts.append(layer2_mean)
         if self.config.use_sentence_rep and sentence_rep is not None:
             parts.append(sentence_rep)
+        if self.config.use_document_rep:
+            if examples is None or any(e.document is None for e in examples):
+                raise ValueError("use_document_rep needs each sentence's document vector")
+            topic = torch.from_numpy(np.stack([np.asarray(e.document, dtype=np.float32) for e in examples]))
+            parts.append(torch.tanh(self.document_proj(self.dropout(topic))))
         return self.dropout(torch.cat(parts, dim=-1))
 
     def candidate_scores(self, context: Tensor, targets: list[MentionTarget]) -> tuple[Tensor, Tensor]:
@@ -158,7 +168,8 @@ class JointNerElModel(nn.Module):
             targets = [examples[spans[i][0]].mentions[spans[i][1:3]] for i in keep]
             m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e, _ in (spans[i] for i in keep)])
             rows = torch.tensor([reduce_rows[i] for i in keep])
-            context = self.mention_context(state[rows], m, None if v_t is None else v_t[rows])
+            context = self.mention_context(state[rows], m, None if v_t is None else v_t[rows],
+                                           [examples[spans[i][0]] for i in keep])
             scores, _ = self.candidate_scores(context, targets)
             linkable = torch.tensor([t.gold >= 0 for t in targets])
             if linkable.any():

@@ -53,6 +53,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="NIL classifier on s_t only, as in the paper (no candidate evidence)")
     parser.add_argument("--no-coherence", action="store_true",
                         help="link each mention from its sentence alone (no document-coherence re-ranking)")
+    parser.add_argument("--document-rep", action="store_true",
+                        help="EL and NIL also see the document's mean MiniLM vector (beyond the paper)")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -67,7 +69,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
         tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
-        use_coherence=not args.no_coherence,
+        use_coherence=not args.no_coherence, use_document_rep=args.document_rep,
     )
 
 

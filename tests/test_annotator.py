@@ -102,3 +102,38 @@ def test_coherence_reranks_all_mentions_of_the_text_together(annotator):
         assert [t for t, _ in got.candidates] == [t for t, _ in want.candidates]
         assert [p for _, p in got.candidates] == pytest.approx([p for _, p in want.candidates], abs=1e-6)
     assert any(g.candidates != l.candidates for g, l in zip(coherent, local))
+
+
+class _TokenHashEncoder:
+    """Stands in for MiniLM: a fixed random vector per token, so the test needs no model."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def embed(self, sentences):
+        import numpy as np
+
+        return [np.stack([np.random.default_rng(sum(map(ord, t))).standard_normal(384) for t in s]).astype(np.float16)
+                if s else np.zeros((0, 384), dtype=np.float16) for s in sentences]
+
+
+def test_document_rep_links_with_the_whole_text(tmp_path, monkeypatch):
+    """With the document representation a mention's link depends on the rest of the text
+    (the mean contextual vector of all its sentences), its span and type do not."""
+    import model.embeddings.contextual as contextual
+
+    monkeypatch.setattr(contextual, "ContextualEncoder", _TokenHashEncoder)
+    torch.manual_seed(11)
+    config = tiny_config(use_contextual=True, use_document_rep=True)
+    system = TrainedSystem.create(config, make_kb(), list(TITLES), entity_vectors(), CHARS, {}, WORDS)
+    path = tmp_path / "doc.pt"
+    system.save(path)
+    annotator = Annotator.load(path, threads=1)
+    first = "Paris Hilton visited Bonn."
+    spans = [(0, 12), (21, 25)]
+    alone = annotator.link(first, spans)
+    longer = annotator.link(first + " Rain fell near Germany and Moody 's .", spans)
+    assert [m.ner_type for m in alone] == [m.ner_type for m in longer]
+    assert [[t for t, _ in m.candidates] for m in alone] == [[t for t, _ in m.candidates] for m in longer]
+    assert any(m.candidates and [p for _, p in m.candidates] != pytest.approx([p for _, p in n.candidates], abs=1e-6)
+               for m, n in zip(alone, longer))

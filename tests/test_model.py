@@ -17,7 +17,8 @@ from model.config import ModelConfig
 from model.data.knowledge_base import KnowledgeBase, alias_key
 from model.data.records import Candidate
 from model.decoder import greedy_decode
-from model.features import CandidateLookup, CharVocabulary, SentenceExample, WordVocabulary, mention_target
+from model.features import (CandidateLookup, CharVocabulary, SentenceExample, WordVocabulary, document_vector,
+                            mention_target)
 from model.transitions import legal_actions, oracle, spans_from_actions
 
 torch.set_num_threads(1)
@@ -87,7 +88,8 @@ def make_examples(config: ModelConfig, sentences=SENTENCES, seed: int = 0) -> li
     for d, (tokens, gold) in enumerate(sentences):
         spans = [(s, e, t) for s, e, t, _ in gold]
         contextual = rng.standard_normal((len(tokens), 384)).astype(np.float16) if config.use_contextual else None
-        ex = SentenceExample(tokens, spans, oracle(len(tokens), spans), contextual=contextual, doc_index=d)
+        ex = SentenceExample(tokens, spans, oracle(len(tokens), spans), contextual=contextual, doc_index=d,
+                             document=None if contextual is None else document_vector([contextual]))
         for s, e, _, entity in gold:
             ex.mentions[(s, e)] = mention_target(lookup, tokens, s, e, entity)
         examples.append(ex)
@@ -120,12 +122,13 @@ def teacher_forced(model, examples):
     targets = [examples[b].mentions[(s, e)] for b, s, e, _ in spans]
     m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e, _ in spans])
     rows = torch.tensor(reduce_rows)
-    context = model.mention_context(state[rows], m, None if v_t is None else v_t[rows])
+    context = model.mention_context(state[rows], m, None if v_t is None else v_t[rows], [examples[b] for b, *_ in spans])
     return steps, scores, spans, targets, context
 
 
 @pytest.mark.parametrize("overrides", [
     dict(use_contextual=True),
+    dict(use_contextual=True, use_document_rep=True),
     dict(use_sentence_rep=False, use_mention_rep=False),
 ])
 @torch.no_grad()
@@ -263,6 +266,7 @@ def test_checkpoint_round_trip(system, tmp_path, half):
 @pytest.mark.parametrize("overrides, keys", [
     (dict(), {"ner", "el", "nil"}),
     (dict(use_contextual=True), {"ner", "el", "nil"}),
+    (dict(use_contextual=True, use_document_rep=True), {"ner", "el", "nil"}),
     (dict(use_sentence_rep=False), {"ner", "el", "nil"}),
     (dict(use_mention_rep=False), {"ner", "el", "nil"}),
     (dict(use_nil_classifier=False), {"ner", "el"}),
@@ -285,7 +289,7 @@ def test_config_switches(overrides, keys):
     assert grads and all(torch.isfinite(g).all() for g in grads)
 
     model.eval()
-    plain = [SentenceExample(ex.tokens, contextual=ex.contextual) for ex in examples]
+    plain = [SentenceExample(ex.tokens, contextual=ex.contextual, document=ex.document) for ex in examples]
     given = [[(s, e) for s, e, _ in ex.spans] for ex in examples]
     with torch.no_grad():
         free = greedy_decode(model, plain, lookup_for(config))
@@ -316,3 +320,38 @@ def test_contextual_required_when_enabled():
     model = tiny_model(config)
     with pytest.raises(ValueError, match="contextual"):
         model.loss(make_examples(tiny_config())[:1])  # examples built without contextual arrays
+
+
+# ---- document representation (beyond the paper) -------------------------------------------
+def test_document_vector_is_the_token_mean_over_all_sentences():
+    first, second = np.ones((2, 384), dtype=np.float16), np.full((1, 384), 4.0, dtype=np.float16)
+    vector = document_vector([first, second])
+    assert vector.dtype == np.float32 and vector.shape == (384,)
+    assert np.allclose(vector, 2.0)  # (1 + 1 + 4) / 3 tokens, not the mean of sentence means (2.5)
+    assert document_vector([]) is None
+
+
+@torch.no_grad()
+def test_document_rep_changes_links_but_not_transitions():
+    config = tiny_config(use_contextual=True, use_document_rep=True)
+    model = tiny_model(config).eval()
+    examples = make_examples(config)
+    other = [SentenceExample(ex.tokens, contextual=ex.contextual, document=ex.document + 3.0) for ex in examples]
+    lookup = lookup_for(config)
+    given = [[(s, e) for s, e, _ in ex.spans] for ex in examples]
+    base, moved = greedy_decode(model, examples, lookup, spans=given), greedy_decode(model, other, lookup, spans=given)
+    assert [p.actions for p in base] == [p.actions for p in moved]  # NER does not see the document vector
+    probs = [[p for _, p in m.candidates] for pred in base for m in pred.mentions]
+    moved_probs = [[p for _, p in m.candidates] for pred in moved for m in pred.mentions]
+    assert any(not np.allclose(a, b) for a, b in zip(probs, moved_probs) if len(a) > 1)
+
+
+def test_document_rep_needs_contextual_vectors_and_the_document_vector():
+    with pytest.raises(ValueError, match="use_contextual"):
+        tiny_config(use_document_rep=True)
+    config = tiny_config(use_contextual=True, use_document_rep=True)
+    model = tiny_model(config)
+    examples = make_examples(config)[:1]
+    examples[0].document = None
+    with pytest.raises(ValueError, match="document vector"):
+        model.loss(examples)

@@ -360,6 +360,7 @@ def test_benchmark_trains_missing_reuses_complete_and_caches(tmp_path: Path, no_
 
 def test_shipped_and_nif_rows(tmp_path: Path, no_charts) -> None:
     (tmp_path / "joint.pt").write_bytes(b"shipped")
+    (tmp_path / "joint.json").write_text(json.dumps({"command": "python -m scripts.train --seed 7 --document-rep"}))
     make_run(tmp_path / "runs" / "joint_s1", 2)
     nif_calls = []
 
@@ -375,6 +376,8 @@ def test_shipped_and_nif_rows(tmp_path: Path, no_charts) -> None:
     assert outcome["eval shipped validation"][0] and nif_calls == [("validation", "test")]
     t4 = table(report["tables"], "table4")
     assert row(t4, "shipped checkpoint (model/checkpoint/joint.pt)")["ours"][0]["mean"] == 81.0
+    assert "The shipped checkpoint was trained with `python -m scripts.train --seed 7 --document-rep`." in t4["notes"]
+    assert not any("trained with" in note for note in table(report["tables"], "table5")["notes"])
     args = benchmark.parse_args(cli(tmp_path, "--only", "table4", "--seeds", "1", "--no-nif"))
     nif_calls.clear()
     _, outcome = benchmark.run_benchmark(args, [], FakeRunner(), fake_scores, shipped, nif_driver)

@@ -114,9 +114,20 @@ def collect(settings: Settings) -> dict:
     shipped = {s: read_cache(eval_cache_path(shipped_dir, s), cache_key(settings.shipped)) for s in SPLITS}
     nif = {s: cached_nif(settings.runs_dir, settings.shipped, s, settings.nif_limit) for s in SPLITS}
     return {"runs": runs, "shipped_checkpoint": str(settings.shipped), "shipped_exists": settings.shipped.exists(),
+            "shipped_command": shipped_command(settings.shipped),
             "shipped": {s: (p["result"] if p else None) for s, p in shipped.items()},
             "nif": {s: (p["result"] if p else None) for s, p in nif.items()},
             "other_seconds": round(sum(p["seconds"] for p in [*shipped.values(), *nif.values()] if p), 1)}
+
+
+def shipped_command(checkpoint: Path) -> str | None:
+    """The training command recorded beside the shipped checkpoint (`scripts.train --export`
+    writes <checkpoint>.json), so readers see how the shipped model differs from the seeded runs."""
+    sidecar = checkpoint.with_suffix(".json")
+    try:
+        return json.loads(sidecar.read_text()).get("command")
+    except (OSError, ValueError):
+        return None
 
 
 def compute_seconds(data: dict) -> dict:
@@ -176,8 +187,11 @@ def build_tables(data: dict, settings: Settings) -> list[dict]:
             diffs = [None if c is None or p is None else c["mean"] - p for c, p in zip(cells, row.paper)]
             rows.append({"label": row.label, "system": row.system, "source": row.source, "runs": run_names,
                          "ours": cells, "paper": list(row.paper), "diff": diffs})
+        notes = list(table.notes)
+        if data.get("shipped_command") and any(r.source == "shipped" for r in table.rows):
+            notes.append(f"The shipped checkpoint was trained with `{data['shipped_command']}`.")
         entry = {"key": table.key, "title": table.title, "columns": [c[2] for c in table.columns], "digits": table.digits,
-                 "rows": rows, "notes": list(table.notes), "comparison": None}
+                 "rows": rows, "notes": notes, "comparison": None}
         if table.compare:
             joint = next(r for r in rows if r["label"] == table.compare[0])
             single = next(r for r in rows if r["label"] == table.compare[1])

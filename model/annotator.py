@@ -86,7 +86,8 @@ class Annotator:
         """(tokens, LinkDecision) for each mention, sentences batched."""
         words = [[t.text for t in sentence] for sentence in sentences]
         contextual = self.contextual.embed(words) if self.contextual else [None] * len(words)
-        topic = document_vector(contextual) if self.contextual else None
+        # The document vector is read only by models trained with it; others skip the work per request.
+        topic = document_vector(contextual) if self.system.model.config.use_document_rep else None
         examples = [SentenceExample(w, contextual=c, document=topic) for w, c in zip(words, contextual)]
         self.system.model.eval()
         for begin in range(0, len(examples), self.batch_size):

@@ -30,6 +30,8 @@ class ModelConfig:
     nil_threshold: float = 0.5  # link only when P(NIL) <= threshold; calibrated on validation
     use_coherence: bool = True  # re-rank candidates by document coherence (model.coherence)
     use_document_rep: bool = False  # EL and NIL also see the document's mean MiniLM vector (its topic)
+    el_bilinear: bool = False  # EL score adds a bilinear match s_t^T B c_e (context x entity interaction)
+    tune_entities: bool = False  # trainable offsets to the fixed entity vectors (entities seen in training move)
     coherence_weight: float = 0.0  # its strength; calibrated on validation (0 = off)
 
     def __post_init__(self) -> None:
@@ -57,4 +59,5 @@ class ModelConfig:
 DECODING_FIELDS = ("nil_threshold", "use_coherence", "coherence_weight")
 
 LEGACY_DEFAULTS = {"tune_words": False, "nil_uses_candidates": False, "contextual_scope": "sentence",
-                   "use_coherence": False, "use_document_rep": False}
+                   "use_coherence": False, "use_document_rep": False,
+                   "tune_entities": False, "el_bilinear": False}

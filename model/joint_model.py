@@ -62,6 +62,10 @@ class JointNerElModel(nn.Module):
         self.action_out = nn.Linear(h, NUM_ACTIONS)
         # Entity vectors are fixed features (as Wikipedia2Vec in the paper); saved with the model.
         self.register_buffer("entity_vectors", torch.from_numpy(entity_vectors).float())
+        if config.tune_entities:
+            # Zero-initialised, so an entity never seen as a training candidate keeps its vector.
+            self.entity_offset = nn.Embedding(*entity_vectors.shape)
+            nn.init.zeros_(self.entity_offset.weight)
         context_dim = h + (2 * h if config.use_mention_rep else 0) + (2 * h if config.use_sentence_rep else 0)
         if config.use_document_rep:
             self.document_proj = nn.Linear(CONTEXTUAL_DIM, h)
@@ -70,6 +74,12 @@ class JointNerElModel(nn.Module):
         self.el_entity = nn.Linear(entity_vectors.shape[1] + 2, config.el_hidden, bias=False)
         self.el_context = nn.Linear(context_dim, config.el_hidden)
         self.el_out = nn.Linear(config.el_hidden, 1)
+        if config.el_bilinear:
+            # tanh(W_e c_e + W_c s_t) mixes entity and context only through the saturation;
+            # "sports context <-> national team" needs a product of the two. Zero-initialised:
+            # training starts from the paper's scorer.
+            self.el_match = nn.Linear(context_dim, entity_vectors.shape[1], bias=False)
+            nn.init.zeros_(self.el_match.weight)
         self.nil_hidden = nn.Linear(context_dim + (NIL_EVIDENCE if config.nil_uses_candidates else 0), config.nil_hidden)
         self.nil_out = nn.Linear(config.nil_hidden, 1)
         self.dropout = nn.Dropout(config.dropout)
@@ -127,9 +137,14 @@ class JointNerElModel(nn.Module):
             rows[i, :n] = torch.tensor(t.candidates, dtype=torch.long)
             priors[i, :n] = torch.tensor(t.priors)
             mask[i, :n] = True
-        features = torch.cat([self.entity_vectors[rows], priors[..., None], torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
+        vectors = self.entity_vectors[rows]
+        if self.config.tune_entities:
+            vectors = vectors + self.entity_offset(rows)
+        features = torch.cat([vectors, priors[..., None], torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
         hidden = torch.tanh(self.el_entity(features) + self.el_context(context)[:, None, :])
         scores = self.el_out(hidden).squeeze(-1)
+        if self.config.el_bilinear:
+            scores = scores + torch.einsum("mkd,md->mk", vectors, self.el_match(context))
         return scores.masked_fill(~mask, float("-inf")), mask
 
     def nil_logit(self, context: Tensor, el_scores: Tensor, targets: list[MentionTarget]) -> Tensor:

@@ -55,6 +55,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="link each mention from its sentence alone (no document-coherence re-ranking)")
     parser.add_argument("--document-rep", action="store_true",
                         help="EL and NIL also see the document's mean MiniLM vector (beyond the paper)")
+    parser.add_argument("--el-bilinear", action="store_true",
+                        help="EL score adds a bilinear context-entity match (beyond the paper)")
+    parser.add_argument("--tune-entities", action="store_true",
+                        help="train offsets to the fixed entity vectors (beyond the paper)")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -70,6 +74,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
         tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
         use_coherence=not args.no_coherence, use_document_rep=args.document_rep,
+        tune_entities=args.tune_entities, el_bilinear=args.el_bilinear,
     )
 
 

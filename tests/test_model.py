@@ -129,6 +129,7 @@ def teacher_forced(model, examples):
 @pytest.mark.parametrize("overrides", [
     dict(use_contextual=True),
     dict(use_contextual=True, use_document_rep=True),
+    dict(use_contextual=True, use_document_rep=True, el_bilinear=True, tune_entities=True),
     dict(use_sentence_rep=False, use_mention_rep=False),
 ])
 @torch.no_grad()
@@ -267,6 +268,7 @@ def test_checkpoint_round_trip(system, tmp_path, half):
     (dict(), {"ner", "el", "nil"}),
     (dict(use_contextual=True), {"ner", "el", "nil"}),
     (dict(use_contextual=True, use_document_rep=True), {"ner", "el", "nil"}),
+    (dict(el_bilinear=True, tune_entities=True), {"ner", "el", "nil"}),
     (dict(use_sentence_rep=False), {"ner", "el", "nil"}),
     (dict(use_mention_rep=False), {"ner", "el", "nil"}),
     (dict(use_nil_classifier=False), {"ner", "el"}),
@@ -355,3 +357,28 @@ def test_document_rep_needs_contextual_vectors_and_the_document_vector():
     examples[0].document = None
     with pytest.raises(ValueError, match="document vector"):
         model.loss(examples)
+
+
+# ---- entity-side extras (beyond the paper) ------------------------------------------------
+def test_tuned_entity_offsets_move_only_the_batch_candidates():
+    config = tiny_config(tune_entities=True)
+    model = tiny_model(config).train()
+    examples = make_examples(config, SENTENCES[:2])  # candidates: Paris, Paris_Hilton, Bonn, Bonn_(band), EU pair
+    sum(model.loss(examples).values()).backward()
+    moved = {TITLES[i] for i in model.entity_offset.weight.grad.abs().sum(1).nonzero().flatten().tolist()}
+    assert moved == {"Paris", "Paris_Hilton", "Bonn", "Bonn_(band)", "European_Union", "EU_(group)"}
+    assert torch.equal(model.entity_vectors, torch.from_numpy(entity_vectors()))  # the fixed vectors stay
+
+
+@torch.no_grad()
+def test_bilinear_match_starts_as_the_plain_scorer_and_then_ranks_by_context_entity_product():
+    plain, bilinear = tiny_model(tiny_config()).eval(), tiny_model(tiny_config(el_bilinear=True)).eval()
+    bilinear.load_state_dict({**plain.state_dict(), "el_match.weight": bilinear.el_match.weight})
+    examples = make_examples(tiny_config())
+    given = [[(s, e) for s, e, _ in ex.spans] for ex in examples]
+    lookup = lookup_for(tiny_config())
+    probs = lambda model: [[p for _, p in m.candidates] for pred in greedy_decode(model, examples, lookup, spans=given)
+                           for m in pred.mentions]
+    assert probs(plain) == probs(bilinear)  # zero-initialised: training starts from the paper's scorer
+    bilinear.el_match.weight.normal_()
+    assert any(not np.allclose(a, b) for a, b in zip(probs(plain), probs(bilinear)) if len(a) > 1)

@@ -29,10 +29,10 @@ class ModelConfig:
     nil_uses_candidates: bool = True  # NIL classifier also sees the best EL prob, prior and #candidates
     nil_threshold: float = 0.5  # link only when P(NIL) <= threshold; calibrated on validation
     use_coherence: bool = True  # re-rank candidates by document coherence (model.coherence)
+    coherence_weight: float = 0.0  # its strength; calibrated on validation (0 = off)
     use_document_rep: bool = False  # EL and NIL also see the document's mean MiniLM vector (its topic)
     el_bilinear: bool = False  # EL score adds a bilinear match s_t^T B c_e (context x entity interaction)
     tune_entities: bool = False  # trainable offsets to the fixed entity vectors (entities seen in training move)
-    coherence_weight: float = 0.0  # its strength; calibrated on validation (0 = off)
 
     def __post_init__(self) -> None:
         if self.contextual_scope not in ("sentence", "document"):

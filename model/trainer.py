@@ -37,6 +37,7 @@ class TrainConfig:
     lr_decay: float = 0.1  # lr_epoch = lr / (1 + lr_decay * epoch)
     clip: float = 5.0
     seed: int = 1
+    prior_folds: int = 0  # > 0: training priors leave out the document's fold (`CrossFittedLookup`)
 
 
 def selection_score(config_objective: str, scores: dict[str, float]) -> float:

@@ -26,7 +26,7 @@ import torch
 from model.checkpoint import TrainedSystem
 from model.config import DECODING_FIELDS, ModelConfig
 from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
-from model.features import CharVocabulary, WordVocabulary, document_examples
+from model.features import CharVocabulary, CrossFittedLookup, WordVocabulary, document_examples
 from model.trainer import TrainConfig, Trainer, seed_everything
 
 log = logging.getLogger("train")
@@ -59,6 +59,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="EL score adds a bilinear context-entity match (beyond the paper)")
     parser.add_argument("--tune-entities", action="store_true",
                         help="train offsets to the fixed entity vectors (beyond the paper)")
+    parser.add_argument("--prior-folds", type=int, default=TrainConfig.prior_folds,
+                        help="N > 0: the training documents' priors p(e|m) leave out the gold links of the "
+                             "document's own fold (N contiguous folds), as new text's priors do (default 0: off)")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -85,6 +88,12 @@ def _without_epochs(run_config: dict) -> dict:
             "model": {k: v for k, v in run_config["model"].items() if k not in DECODING_FIELDS}}
 
 
+def saved_run_config(saved: dict) -> dict:
+    """A run's config.json with options added since the run started filled in as what
+    the run used: ModelConfig's defaults, and no prior folds (runs before the option)."""
+    return {**saved, "model": ModelConfig.from_dict(saved["model"]).to_dict(), "train": {"prior_folds": 0, **saved["train"]}}
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
@@ -97,14 +106,12 @@ def run(args: argparse.Namespace) -> dict:
     seed_everything(args.seed)
     config = model_config(args)
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                               lr_decay=args.lr_decay, seed=args.seed)
+                               lr_decay=args.lr_decay, seed=args.seed, prior_folds=args.prior_folds)
     run_config = {"model": config.to_dict(), "train": asdict(train_config), "limit_train": args.limit_train}
     args.run_dir.mkdir(parents=True, exist_ok=True)
     config_path = args.run_dir / "config.json"
     if config_path.exists():
-        previous = json.loads(config_path.read_text())
-        # Normalise through ModelConfig so options added since the run started compare as their defaults.
-        previous["model"] = ModelConfig.from_dict(previous["model"]).to_dict()
+        previous = saved_run_config(json.loads(config_path.read_text()))
         if _without_epochs(previous) != _without_epochs(run_config):
             raise SystemExit(f"{args.run_dir} was made with another config; use a new --run-dir")
     config_path.write_text(json.dumps(run_config, indent=2))
@@ -120,6 +127,8 @@ def run(args: argparse.Namespace) -> dict:
                                         "train_config": asdict(train_config)},
                                   words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
     lookup = system.candidate_lookup()
+    if train_config.prior_folds > 0:
+        lookup = CrossFittedLookup(kb, lookup.entity_rows, lookup.limit, documents["train"], train_config.prior_folds)
     train_ctx = cache.features_for(config, "train", documents["train"])
     train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
     validation_ctx = cache.features_for(config, "validation", documents["validation"])

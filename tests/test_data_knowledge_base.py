@@ -11,10 +11,13 @@ from model.data.knowledge_base import (
     KnowledgeBase,
     alias_key,
     build_knowledge_base,
+    gold_link_counts,
+    held_out_knowledge_base,
     popularity_weight,
     title_aliases,
 )
-from model.data.records import Candidate, Document, LinkedMention
+from model.data.records import Candidate, Document, LinkedMention, NerSpan
+from model.features import CandidateLookup, CrossFittedLookup, document_examples
 
 CANDS = {
     "Paris": Candidate("Paris", 1, 80000, 3000, "GPE"),
@@ -167,3 +170,63 @@ def test_state_round_trip():
     assert again.aliases == kb.aliases
     assert again.to_state() == state
     assert again.candidates("Moody's") == kb.candidates("Moody's")
+
+
+def splits_with_uncounted_gold() -> dict[str, list[Document]]:
+    """make_splits plus a train link to a title outside its mention's candidates, which
+    the priors cannot count (PPRforNED has a few)."""
+    splits = make_splits()
+    splits["train"][0].mentions.append(mention("Paris", "Paris_(band)", ["Paris", "Paris_Hilton", "Paris,_Texas"]))
+    return splits
+
+
+@pytest.mark.parametrize("held_out", [[0], [1], [0, 1]])
+def test_held_out_priors_equal_a_rebuild_without_those_documents(held_out):
+    splits = splits_with_uncounted_gold()
+    kb = build_knowledge_base(splits, FREEBASE)
+    removed = [splits["train"][i] for i in held_out]
+    kept = [d for i, d in enumerate(splits["train"]) if i not in held_out]
+    # The same documents under another split name: same aliases, no gold counts.
+    rebuilt = build_knowledge_base({**splits, "train": kept, "elsewhere": removed}, FREEBASE)
+    derived = held_out_knowledge_base(kb, gold_link_counts(splits["train"]), gold_link_counts(removed))
+    assert derived.aliases.keys() == rebuilt.aliases.keys()
+    for key, expected in rebuilt.aliases.items():
+        got = derived.aliases[key]
+        assert [t for t, _ in got] == [t for t, _ in expected], key
+        assert [p for _, p in got] == pytest.approx([p for _, p in expected]), key
+    assert derived.aliases != kb.aliases  # the held-out links did count in kb
+    assert kb.candidates("Paris")[0][0] == "Paris_Hilton"  # kb itself is left as it was
+
+
+def test_gold_link_counts_skip_nil_and_merge_spellings():
+    splits = make_splits()
+    counts = gold_link_counts(splits["train"] + splits["test"])
+    assert counts["paris"] == {"Paris_Hilton": 2, "Paris": 1, "Paris,_Texas": 1}  # "PARIS" in test too
+    assert counts["moody's"] == {"Moody's": 1}  # the test mention is NIL
+
+
+def one_sentence_document(doc_id: int, tokens: list[str], entity: str, titles: list[str]) -> Document:
+    surface = " ".join(tokens)
+    return Document(doc_id, "train", [tokens], [NerSpan(0, len(tokens), "ORG")],
+                    [LinkedMention(0, len(tokens), surface, entity, [CANDS[t] for t in titles])])
+
+
+def test_cross_fitted_lookup_hides_each_documents_own_fold():
+    moody = ["Moody's", "Moody_Blues"]
+    train = [one_sentence_document(1, ["Moody", "'s"], "Moody_Blues", moody),
+             one_sentence_document(2, ["Moody", "'s"], "Moody_Blues", moody),
+             one_sentence_document(3, ["Moody", "'s"], "Moody's", moody)]
+    kb = build_knowledge_base({"train": train}, {})
+    rows = {t: i for i, t in enumerate(CANDS)}
+    lookup = CrossFittedLookup(kb, rows, 10, train, folds=2)  # folds: documents [1, 2] and [3]
+    assert lookup.for_document(0) is lookup.for_document(1) is not lookup.for_document(2)
+    # Equal popularity: the counts alone decide, each fold sees only the other's.
+    first, last = (dict(zip(*lookup.for_document(d)(["Moody", "'s"])[::2])) for d in (0, 2))
+    assert first == pytest.approx({"Moody's": (1 + 0.5) / 2, "Moody_Blues": 0.5 / 2})
+    assert last == pytest.approx({"Moody_Blues": (2 + 0.5) / 3, "Moody's": 0.5 / 3})
+    titles = {i: t for t, i in rows.items()}
+    examples = document_examples(train, lookup)
+    priors = [{titles[r]: p for r, p in zip(e.mentions[(0, 2)].candidates, e.mentions[(0, 2)].priors)} for e in examples]
+    assert priors == [first, first, last]
+    plain = document_examples(train, CandidateLookup(kb, rows, 10))  # what serving sees: every training link
+    assert all(e.mentions[(0, 2)].priors == plain[0].mentions[(0, 2)].priors for e in plain)

@@ -1,7 +1,10 @@
 """scripts.train's flags and its rule for resuming a run directory."""
 from __future__ import annotations
 
-from scripts.train import _without_epochs, model_config, parse_args
+from dataclasses import asdict
+
+from model.trainer import TrainConfig
+from scripts.train import _without_epochs, model_config, parse_args, saved_run_config
 
 
 def test_flags_switch_the_config():
@@ -19,3 +22,18 @@ def test_a_run_resumes_across_epochs_and_calibrated_decoding_settings_but_not_ot
     assert _without_epochs(longer) == _without_epochs(run)
     assert _without_epochs(calibrated) == _without_epochs(run)
     assert _without_epochs(other) != _without_epochs(run)
+
+
+def test_runs_from_before_prior_folds_resume_only_without_them():
+    def config(*flags: str) -> dict:
+        args = parse_args(["--run-dir", "r", *flags])
+        return {"model": model_config(args).to_dict(), "limit_train": None,
+                "train": asdict(TrainConfig(epochs=args.epochs, prior_folds=args.prior_folds))}
+
+    old = config()
+    del old["train"]["prior_folds"]  # config.json of a run made before the option
+    assert _without_epochs(saved_run_config(old)) == _without_epochs(config())
+    assert _without_epochs(saved_run_config(old)) != _without_epochs(config("--prior-folds", "10"))
+    folded = config("--prior-folds", "10")
+    assert folded["train"]["prior_folds"] == 10
+    assert _without_epochs(saved_run_config(folded)) == _without_epochs(config("--prior-folds", "10", "--epochs", "20"))

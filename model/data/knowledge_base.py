@@ -69,6 +69,16 @@ def popularity_weight(candidate: Candidate, freebase: dict[str, float]) -> float
     return math.log1p(candidate.in_count) + freebase.get(candidate.title, 0.0) + 1.0
 
 
+def gold_link_counts(documents: list[Document]) -> dict[str, Counter]:
+    """How often each alias key is linked to each entity in `documents` (NIL mentions skipped)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for doc in documents:
+        for mention in doc.mentions:
+            if mention.entity is not None:
+                counts[alias_key(mention.surface)][mention.entity] += 1
+    return counts
+
+
 def build_knowledge_base(
     splits: dict[str, list[Document]],
     freebase: dict[str, float],
@@ -93,11 +103,7 @@ def build_knowledge_base(
             if alias_key(alias):
                 alias_titles[alias_key(alias)].add(title)
 
-    gold_counts: dict[str, Counter] = defaultdict(Counter)
-    for doc in splits.get("train", []):
-        for mention in doc.mentions:
-            if mention.entity is not None:
-                gold_counts[alias_key(mention.surface)][mention.entity] += 1
+    gold_counts = gold_link_counts(splits.get("train", []))
 
     aliases: dict[str, list[tuple[str, float]]] = {}
     for key, titles in alias_titles.items():
@@ -112,3 +118,25 @@ def build_knowledge_base(
         scored.sort(key=lambda item: (-item[1], item[0]))
         aliases[key] = scored[:max_candidates]
     return KnowledgeBase(entities, aliases)
+
+
+def held_out_knowledge_base(kb: KnowledgeBase, train_counts: dict[str, Counter], held_out: dict[str, Counter],
+                            smoothing: float = 1.0) -> KnowledgeBase:
+    """`kb` with priors as if the `held_out` gold links had not been counted.
+
+    `train_counts` are the counts `kb` was built from (``gold_link_counts`` of the
+    training split) and `smoothing` its smoothing. Inverting the prior formula
+    p = (c + s * pop) / (n + s) gives the prior without them, so no popularity table is
+    needed. Aliases and entities are shared with `kb`, not copied.
+    """
+    aliases = dict(kb.aliases)
+    for key, removed in held_out.items():
+        if key not in aliases:
+            continue
+        listed = {t for t, _ in aliases[key]}  # a gold title missing from the list was not counted either
+        seen = sum(n for t, n in train_counts[key].items() if t in listed)
+        left = seen - sum(n for t, n in removed.items() if t in listed)
+        scored = [(t, max(0.0, (p * (seen + smoothing) - removed[t]) / (left + smoothing))) for t, p in aliases[key]]
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        aliases[key] = scored
+    return KnowledgeBase(kb.entities, aliases)

@@ -117,7 +117,6 @@ class CandidateLookup:
         found = [(t, p) for t, p in self.kb.candidates(" ".join(tokens)) if t in self.entity_rows][: self.limit]
         return [t for t, _ in found], [self.entity_rows[t] for t, _ in found], [p for _, p in found]
 
-
     def for_document(self, index: int) -> "CandidateLookup":
         """The lookup for document `index` of the examples being built: this one."""
         return self
@@ -138,6 +137,8 @@ class CrossFittedLookup:
     def __init__(self, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
                  train_documents: list[Document], folds: int) -> None:
         """`train_documents` must be the whole split whose gold links built `kb`."""
+        if folds < 1:
+            raise ValueError(f"folds must be at least 1, got {folds}")
         counts = gold_link_counts(train_documents)
         self.fold_size = -(-len(train_documents) // folds)
         self.lookups = [

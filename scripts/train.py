@@ -67,7 +67,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--export", type=Path, help="after training, write best.pt here as fp16 for shipping")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.prior_folds < 0:
+        parser.error(f"--prior-folds must be 0 (off) or a positive number of folds, got {args.prior_folds}")
+    return args
 
 
 def model_config(args: argparse.Namespace) -> ModelConfig:

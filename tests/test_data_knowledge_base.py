@@ -230,3 +230,9 @@ def test_cross_fitted_lookup_hides_each_documents_own_fold():
     assert priors == [first, first, last]
     plain = document_examples(train, CandidateLookup(kb, rows, 10))  # what serving sees: every training link
     assert all(e.mentions[(0, 2)].priors == plain[0].mentions[(0, 2)].priors for e in plain)
+
+
+def test_cross_fitted_lookup_needs_a_fold():
+    kb = build_knowledge_base(make_splits(), FREEBASE)
+    with pytest.raises(ValueError, match="folds must be at least 1"):
+        CrossFittedLookup(kb, {t: i for i, t in enumerate(CANDS)}, 10, make_splits()["train"], folds=0)

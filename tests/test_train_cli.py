@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import pytest
+
 from model.trainer import TrainConfig
 from scripts.train import _without_epochs, model_config, parse_args, saved_run_config
 
@@ -37,3 +39,10 @@ def test_runs_from_before_prior_folds_resume_only_without_them():
     folded = config("--prior-folds", "10")
     assert folded["train"]["prior_folds"] == 10
     assert _without_epochs(saved_run_config(folded)) == _without_epochs(config("--prior-folds", "10", "--epochs", "20"))
+
+
+def test_negative_prior_folds_are_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--run-dir", "r", "--prior-folds", "-1"])
+    assert exit_info.value.code == 2
+    assert "--prior-folds must be 0 (off) or a positive number" in capsys.readouterr().err

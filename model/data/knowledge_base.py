@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from model.data.records import Candidate, Document
 
 _PARENTHETICAL = re.compile(r"\s*\([^)]*\)$")
+PRIOR_SMOOTHING = 1.0  # pseudo-count of the popularity share in p(e|m); held-out priors must invert the same one
 
 
 def alias_key(surface: str) -> str:
@@ -82,7 +83,7 @@ def gold_link_counts(documents: list[Document]) -> dict[str, Counter]:
 def build_knowledge_base(
     splits: dict[str, list[Document]],
     freebase: dict[str, float],
-    smoothing: float = 1.0,
+    smoothing: float = PRIOR_SMOOTHING,
     max_candidates: int = 64,
 ) -> KnowledgeBase:
     """Aliases and priors; only ``splits["train"]`` contributes gold counts.
@@ -121,7 +122,7 @@ def build_knowledge_base(
 
 
 def held_out_knowledge_base(kb: KnowledgeBase, train_counts: dict[str, Counter], held_out: dict[str, Counter],
-                            smoothing: float = 1.0) -> KnowledgeBase:
+                            smoothing: float = PRIOR_SMOOTHING) -> KnowledgeBase:
     """`kb` with priors as if the `held_out` gold links had not been counted.
 
     `train_counts` are the counts `kb` was built from (``gold_link_counts`` of the

@@ -7,6 +7,7 @@ from its package). A training checkpoint (`resume=True`) adds the optimizer stat
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,11 @@ class TrainedSystem:
         tmp = path.with_suffix(path.suffix + ".tmp")
         torch.save(payload, tmp)
         tmp.replace(path)  # atomic: an interrupted save never leaves a broken checkpoint
+
+    def export(self, path: Path) -> None:
+        """Write the shipping form (fp16, no optimizer) and its meta beside it as .json."""
+        self.save(path, half=True)
+        path.with_suffix(".json").write_text(json.dumps(self.meta, indent=2))
 
     @classmethod
     def load(cls, path: Path) -> tuple["TrainedSystem", dict]:

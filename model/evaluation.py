@@ -103,6 +103,19 @@ def calibrate_linking(system, documents: list[Document], predictions: list[Docum
     return best
 
 
+def validate(system, documents: list[Document], contextual) -> dict[str, float]:
+    """Scores on (validation) documents at the coherence weight and NIL threshold best
+    there, which are left in the model config so a saved checkpoint decodes with them."""
+    config = system.model.config
+    given = config.objective == "el"  # Only-EL has no NER to find mentions
+    config.coherence_weight = 0.0  # predict with the local model; calibrate_linking adds coherence
+    predictions = predict_documents(system, documents, contextual, given_spans=given)
+    if config.objective == "ner" or not (config.use_nil_classifier or config.use_coherence):
+        return score_predictions(documents, predictions)
+    config.coherence_weight, config.nil_threshold, scores = calibrate_linking(system, documents, predictions)
+    return {**scores, "nil_threshold": config.nil_threshold, "coherence_weight": config.coherence_weight}
+
+
 def score_predictions(documents: list[Document], predictions: list[DocumentPrediction]) -> dict[str, float]:
     """NER F1 and InKB strong-match EL scores, in percent."""
     gold_ner = {(d, n.start, n.end, n.ner_type) for d, doc in enumerate(documents) for n in doc.ner_spans}

@@ -1,8 +1,9 @@
 """Training loop: teacher-forced joint loss, per-epoch validation, resumable runs.
 
 A run directory holds ``config.json``, ``log.jsonl`` (one line per epoch),
-``last.pt`` (full state for resuming: weights, optimizer, epoch, RNG) and ``best.pt``
-(the epoch with the best validation score, selected on validation only).
+``last.pt`` (full state for resuming: weights, optimizer, epoch, RNG), ``best.pt``
+(the epoch with the best validation score, selected on validation only) and, when asked,
+``epoch_N.pt`` (each epoch's weights, for `model.averaging`).
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from model.averaging import save_epoch_weights
 from model.checkpoint import TrainedSystem
 from model.data.records import Document
-from model.evaluation import calibrate_linking, predict_documents, score_predictions
+from model.evaluation import validate
 from model.features import SentenceExample
 from model.run_log import best_scored_before_calibration, read_run_log
 
@@ -59,8 +61,9 @@ class Trainer:
     """Trains a `TrainedSystem` on sentence examples, validating on whole documents."""
 
     def __init__(self, system: TrainedSystem, train: list[SentenceExample], validation: list[Document],
-                 validation_contextual, run_dir: Path, config: TrainConfig) -> None:
+                 validation_contextual, run_dir: Path, config: TrainConfig, keep_epochs: bool = False) -> None:
         self.system, self.train_examples, self.validation = system, train, validation
+        self.keep_epochs = keep_epochs  # also keep every epoch's weights, for averaging after training
         self.validation_contextual, self.run_dir, self.config = validation_contextual, run_dir, config
         self.optimizer = torch.optim.Adam(system.model.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
         self.epoch, self.best = 0, float("-inf")
@@ -102,16 +105,8 @@ class Trainer:
         return score
 
     def evaluate(self) -> dict[str, float]:
-        """Validation scores at the coherence weight and NIL threshold best on validation
-        (stored in the model config, so the saved checkpoint decodes with them)."""
-        config = self.system.model.config
-        given = config.objective == "el"  # Only-EL has no NER to find mentions
-        config.coherence_weight = 0.0  # predict with the local model; calibrate_linking adds coherence
-        predictions = predict_documents(self.system, self.validation, self.validation_contextual, given_spans=given)
-        if config.objective == "ner" or not (config.use_nil_classifier or config.use_coherence):
-            return score_predictions(self.validation, predictions)
-        config.coherence_weight, config.nil_threshold, scores = calibrate_linking(self.system, self.validation, predictions)
-        return {**scores, "nil_threshold": config.nil_threshold, "coherence_weight": config.coherence_weight}
+        """Validation scores, calibrated (`model.evaluation.validate`)."""
+        return validate(self.system, self.validation, self.validation_contextual)
 
     def train(self) -> dict:
         cfg, model = self.config, self.system.model
@@ -159,6 +154,8 @@ class Trainer:
                 handle.write(json.dumps(record) + "\n")
             log.info("epoch %d: %s", self.epoch, json.dumps(record))
             self._save_last()
+            if self.keep_epochs:
+                save_epoch_weights(self.run_dir, self.epoch, self.system.model.state_dict())
         return {"best_score": self.best, "epochs": self.epoch, "train_config": asdict(cfg)}
 
     def _save_last(self) -> None:

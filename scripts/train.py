@@ -66,6 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--keep-epochs", action="store_true",
+                        help="keep every epoch's weights as epoch_N.pt (for python -m scripts.average_epochs)")
     parser.add_argument("--export", type=Path, help="after training, write best.pt here as fp16 for shipping")
     args = parser.parse_args(argv)
     if args.prior_folds < 0:
@@ -135,15 +137,15 @@ def run(args: argparse.Namespace) -> dict:
     train_ctx = cache.features_for(config, "train", documents["train"])
     train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
     validation_ctx = cache.features_for(config, "validation", documents["validation"])
-    trainer = Trainer(system, train_examples, documents["validation"], validation_ctx, args.run_dir, train_config)
+    trainer = Trainer(system, train_examples, documents["validation"], validation_ctx, args.run_dir, train_config,
+                      keep_epochs=args.keep_epochs)
     trainer.resume()
     started = time.time()
     result = trainer.train()
     result["seconds_this_call"] = round(time.time() - started, 1)
     if args.export:
         best, _ = TrainedSystem.load(args.run_dir / "best.pt")
-        best.save(args.export, half=True)
-        args.export.with_suffix(".json").write_text(json.dumps(best.meta, indent=2))
+        best.export(args.export)
         result["exported"] = str(args.export)
     return result
 

@@ -1,0 +1,126 @@
+"""Average the weights of a run's last epochs; keep the average only if validation prefers it.
+
+    python -m scripts.average_epochs --run-dir runs/joint_pf10_s3 --windows 5,10
+    python -m scripts.average_epochs --run-dir runs/joint_pf10_s3 --windows 5,10 --export model/checkpoint/joint.pt
+
+Needs a run trained with ``--keep-epochs`` (``epoch_N.pt`` files). For every window size
+k the weights of the run's last k epochs are averaged (`model.averaging`), decoded on
+AIDA validation and calibrated (coherence weight, NIL threshold) exactly as the trainer
+scores an epoch. The candidate with the best selection score (NER F1 + EL micro F1) among
+the windows and the run's best.pt is written to ``<run-dir>/averaged.pt`` (and, with
+``--export``, as a shipping checkpoint). Only validation is read: test chooses nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from model.averaging import average_state_dicts, load_epoch_states
+from model.checkpoint import TrainedSystem
+from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.evaluation import validate
+from model.run_log import read_run_log
+from model.trainer import selection_score
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run-dir", required=True, type=Path)
+    parser.add_argument("--windows", default="5,10", help="comma-separated numbers of last epochs to average")
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--export", type=Path, help="also write the chosen weights here as fp16 for shipping")
+    args = parser.parse_args(argv)
+    try:
+        args.windows = sorted({int(w) for w in args.windows.split(",")})
+    except ValueError:
+        parser.error(f"--windows takes comma-separated whole numbers, got {args.windows!r}")
+    if args.windows[0] < 2:
+        parser.error(f"a window averages at least 2 epochs, got {args.windows[0]}")
+    return args
+
+
+def _rounded(scores: dict) -> dict:
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in scores.items()}
+
+
+@dataclass
+class Candidate:
+    """One set of weights scored on validation: best.pt's single epoch, or an average."""
+
+    first: int
+    last: int
+    score: float
+    validation: dict
+    decoding: tuple[float, float]  # coherence weight, NIL threshold calibrated for these weights
+    state: dict[str, torch.Tensor]
+
+    def summary(self) -> dict:
+        return {"epochs": [self.first, self.last], "score": round(self.score, 2), "validation": _rounded(self.validation)}
+
+
+def _candidate(system: TrainedSystem, first: int, last: int, validation: dict) -> Candidate:
+    config = system.model.config
+    return Candidate(first, last, selection_score(config.objective, validation), validation,
+                     (config.coherence_weight, config.nil_threshold),
+                     {k: v.clone() for k, v in system.model.state_dict().items()})
+
+
+def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: str) -> tuple[TrainedSystem, dict]:
+    """The chosen system (best.pt's or an average) and a report of every candidate."""
+    epochs = [r["epoch"] for r in read_run_log(run_dir)]
+    if not epochs or not (run_dir / "best.pt").exists():
+        raise FileNotFoundError(f"{run_dir} has no finished epoch with a best.pt; train it first")
+    last = max(epochs)
+    if windows[-1] > last:
+        raise ValueError(f"{run_dir} has {last} epochs, fewer than the window of {windows[-1]}")
+    system, _ = TrainedSystem.load(run_dir / "best.pt")
+    best_meta = dict(system.meta)
+    candidates = [_candidate(system, best_meta["epoch"], best_meta["epoch"], best_meta["validation"])]
+    documents = cache.documents()["validation"]
+    contextual = cache.features_for(system.model.config, "validation", documents)
+    for window in windows:
+        first = last - window + 1
+        system.model.load_state_dict(average_state_dicts(load_epoch_states(run_dir, list(range(first, last + 1)))))
+        candidates.append(_candidate(system, first, last, validate(system, documents, contextual)))
+        logging.info("epochs %d-%d: %.2f", first, last, candidates[-1].score)
+    chosen = max(candidates, key=lambda c: c.score)  # the first on a tie: best.pt unless beaten
+    system.model.load_state_dict(chosen.state)
+    system.model.config.coherence_weight, system.model.config.nil_threshold = chosen.decoding
+    averaged = chosen.last > chosen.first
+    system.meta = {**best_meta, "validation": chosen.validation, "average_command": command,
+                   "averaged_epochs": [chosen.first, chosen.last] if averaged else None}
+    if averaged:
+        system.meta["epoch"] = None  # no single epoch: the weights are the mean of averaged_epochs
+    return system, {"run_dir": str(run_dir), "candidates": [c.summary() for c in candidates],
+                    "chosen": {"epochs": [chosen.first, chosen.last], "score": round(chosen.score, 2)}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    command = "python -m scripts.average_epochs " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    try:
+        system, report = average_run(args.run_dir, args.windows, DataCache(resolve_cache_dir(args.cache_dir)), command)
+    except (CacheMissingError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    system.save(args.run_dir / "averaged.pt", half=False)
+    report["output"] = str(args.run_dir / "averaged.pt")
+    if args.export:
+        system.export(args.export)
+        report["exported"] = str(args.export)
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

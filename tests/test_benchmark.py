@@ -426,3 +426,17 @@ def test_ablation_steps_are_judged_against_the_full_models_seed_noise() -> None:
     assert first["verdict"] == ["helps", "–"]
     assert second["verdict"] == ["within noise", "hurts"]  # 0.2 < 2·√2·0.1; 1.0 > 2·√2·0.2
     assert step_verdict(1.0, None).startswith("cannot tell")
+
+
+def test_shipped_command_names_the_averaging_of_an_averaged_checkpoint(tmp_path: Path) -> None:
+    from scripts.bench.report import shipped_command
+    sidecar = tmp_path / "joint.json"
+    sidecar.write_text(json.dumps({"command": "python -m scripts.train --seed 4", "averaged_epochs": [11, 20],
+                                   "average_command": "python -m scripts.average_epochs --run-dir r"}))
+    assert shipped_command(tmp_path / "joint.pt") == (
+        "python -m scripts.train --seed 4 --keep-epochs`, then the mean of epochs 11-20 by "
+        "`python -m scripts.average_epochs --run-dir r")
+    sidecar.write_text(json.dumps({"command": "python -m scripts.train --seed 4", "averaged_epochs": None}))
+    assert shipped_command(tmp_path / "joint.pt") == "python -m scripts.train --seed 4"
+    sidecar.write_text("not json")
+    assert shipped_command(tmp_path / "joint.pt") is None

@@ -121,13 +121,20 @@ def collect(settings: Settings) -> dict:
 
 
 def shipped_command(checkpoint: Path) -> str | None:
-    """The training command recorded beside the shipped checkpoint (`scripts.train --export`
-    writes <checkpoint>.json), so readers see how the shipped model differs from the seeded runs."""
+    """How the shipped checkpoint was made, from the meta written beside it (<checkpoint>.json,
+    by `scripts.train --export` or `scripts.average_epochs --export`), so readers see how the
+    shipped model differs from the seeded runs: the training command, and the averaging
+    command when the weights are a mean of epochs."""
     sidecar = checkpoint.with_suffix(".json")
     try:
-        return json.loads(sidecar.read_text()).get("command")
+        meta = json.loads(sidecar.read_text())
     except (OSError, ValueError):
         return None
+    command = meta.get("command")
+    if command and meta.get("averaged_epochs"):
+        first, last = meta["averaged_epochs"]
+        return f"{command} --keep-epochs`, then the mean of epochs {first}-{last} by `{meta.get('average_command')}"
+    return command
 
 
 def compute_seconds(data: dict) -> dict:

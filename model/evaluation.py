@@ -116,6 +116,11 @@ def validate(system, documents: list[Document], contextual) -> dict[str, float]:
     return {**scores, "nil_threshold": config.nil_threshold, "coherence_weight": config.coherence_weight}
 
 
+def rounded_scores(scores: dict) -> dict:
+    """Scores as reports print them: percentages to 2 decimals, counts unchanged."""
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in scores.items()}
+
+
 def score_predictions(documents: list[Document], predictions: list[DocumentPrediction]) -> dict[str, float]:
     """NER F1 and InKB strong-match EL scores, in percent."""
     gold_ner = {(d, n.start, n.end, n.ner_type) for d, doc in enumerate(documents) for n in doc.ner_spans}

@@ -25,7 +25,7 @@ import torch
 from model.averaging import average_state_dicts, load_epoch_states
 from model.checkpoint import TrainedSystem
 from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
-from model.evaluation import validate
+from model.evaluation import rounded_scores, validate
 from model.run_log import read_run_log
 from model.trainer import selection_score
 
@@ -47,10 +47,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _rounded(scores: dict) -> dict:
-    return {k: round(v, 2) if isinstance(v, float) else v for k, v in scores.items()}
-
-
 @dataclass
 class Candidate:
     """One set of weights scored on validation: best.pt's single epoch, or an average."""
@@ -63,7 +59,7 @@ class Candidate:
     state: dict[str, torch.Tensor]
 
     def summary(self) -> dict:
-        return {"epochs": [self.first, self.last], "score": round(self.score, 2), "validation": _rounded(self.validation)}
+        return {"epochs": [self.first, self.last], "score": round(self.score, 2), "validation": rounded_scores(self.validation)}
 
 
 def _candidate(system: TrainedSystem, first: int, last: int, validation: dict) -> Candidate:

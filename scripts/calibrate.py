@@ -20,7 +20,7 @@ import torch
 
 from model.checkpoint import TrainedSystem
 from model.data.cache import CacheMissingError, DataCache
-from model.evaluation import calibrate_linking, predict_documents
+from model.evaluation import calibrate_linking, predict_documents, rounded_scores
 from scripts.evaluate import add_checkpoint_arguments, run_on_checkpoint
 
 
@@ -46,7 +46,7 @@ def calibrate(checkpoint: Path, output: Path, cache: DataCache, coherence: bool 
     return {"checkpoint": str(checkpoint), "output": str(output), "before": before,
             "use_coherence": config.use_coherence, "coherence_weight": config.coherence_weight,
             "nil_threshold": config.nil_threshold,
-            "validation": {k: round(v, 2) if isinstance(v, float) else v for k, v in scores.items()}}
+            "validation": rounded_scores(scores)}
 
 
 def main(argv: list[str] | None = None) -> int:

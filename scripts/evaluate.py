@@ -26,7 +26,7 @@ import torch
 from model.annotator import DEFAULT_CHECKPOINT
 from model.checkpoint import TrainedSystem
 from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
-from model.evaluation import predict_documents, score_predictions
+from model.evaluation import predict_documents, rounded_scores, score_predictions
 
 
 def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
@@ -43,7 +43,7 @@ def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
     predictions = predict_documents(system, documents, cache.features_for(system.model.config, split, documents),
                                     given_spans=d2kb, mention_spans=spans)
     seconds = time.time() - started
-    scores = {k: round(v, 2) if isinstance(v, float) else v for k, v in score_predictions(documents, predictions).items()}
+    scores = rounded_scores(score_predictions(documents, predictions))
     config = system.model.config
     return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb",
             "mentions_from": str(mentions_from) if mentions_from else None,

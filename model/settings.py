@@ -1,0 +1,72 @@
+"""Where things are and how many threads to use: the one place for paths and defaults.
+
+Every script, the server and the model read these instead of re-deriving them:
+
+- ``REPO_ROOT``: the repository checkout.
+- ``DEFAULT_CHECKPOINT``: the shipped model (``$NEREL_MODEL`` overrides it).
+- ``data_dir()``: raw shared data (``--data-dir``, else ``$NEREL_DATA_DIR``, else
+  ``../shared/data`` beside the repository). Only rebuilding data and training read it.
+- ``cache_dir()``: derived caches (``--cache-dir``, else ``$NEREL_CACHE_DIR``, else
+  ``data_cache/`` in the repository).
+- ``set_threads()``: torch's intra-op threads (``--threads``, else
+  ``$NEREL_TORCH_THREADS``, else the caller's default).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CHECKPOINT = REPO_ROOT / "model" / "checkpoint" / "joint.pt"
+
+MODEL_ENV = "NEREL_MODEL"
+DATA_ENV = "NEREL_DATA_DIR"
+CACHE_ENV = "NEREL_CACHE_DIR"
+THREADS_ENV = "NEREL_TORCH_THREADS"
+
+
+def _resolve(cli_value: str | Path | None, variable: str, default: Path) -> Path:
+    raw = cli_value or os.environ.get(variable) or default
+    return Path(raw).expanduser().resolve()
+
+
+def model_path(cli_value: str | Path | None = None) -> Path:
+    """The checkpoint to load: the argument, else ``$NEREL_MODEL``, else the shipped one."""
+    return _resolve(cli_value, MODEL_ENV, DEFAULT_CHECKPOINT)
+
+
+def data_dir(cli_value: str | Path | None = None) -> Path:
+    """The raw shared data directory (not checked here: `model.data.aida.resolve_data_dir` checks it)."""
+    return _resolve(cli_value, DATA_ENV, REPO_ROOT.parent / "shared" / "data")
+
+
+def cache_dir(cli_value: str | Path | None = None) -> Path:
+    """The derived-data cache directory."""
+    return _resolve(cli_value, CACHE_ENV, REPO_ROOT / "data_cache")
+
+
+def threads(cli_value: int | None = None, default: int = 1) -> int:
+    """Torch intra-op threads: the argument, else ``$NEREL_TORCH_THREADS``, else `default`."""
+    if cli_value:
+        return cli_value
+    raw = os.environ.get(THREADS_ENV, "")
+    return int(raw) if raw.strip().isdigit() and int(raw) > 0 else default
+
+
+def set_threads(cli_value: int | None = None, default: int = 1) -> int:
+    """Bound torch's intra-op threads (one per worker suits 2 workers on 2 cores); returns the number."""
+    import torch  # local: the server's config layer imports this module without needing torch
+
+    count = threads(cli_value, default)
+    torch.set_num_threads(count)
+    return count
+
+
+def git_commit(short: bool = True) -> str:
+    """The repository's HEAD commit (for stamping runs and reports), or "unknown"."""
+    command = ["git", "-C", str(REPO_ROOT), "rev-parse"] + (["--short"] if short else []) + ["HEAD"]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

@@ -9,49 +9,43 @@ sentence by sentence, and token spans are mapped back to code-point offsets.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
-import torch
 
 from model.annotation import Mention, Token
-from model.checkpoint import TrainedSystem
-from model.decoder import LinkDecision, greedy_decode
-from model.features import SentenceExample, document_vector
+from model.features import SentenceExample
+from model.joint_model import JointNerElModel, TrainedSystem
+from model.linking import LinkDecision
+from model.settings import model_path, set_threads
 from model.tokenizer import tokenize
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CHECKPOINT = REPO_ROOT / "model" / "checkpoint" / "joint.pt"
 
 
 class Annotator:
     """A loaded system plus its tokenizer and (if used) the contextual encoder."""
 
     def __init__(self, system: TrainedSystem, batch_size: int = 64) -> None:
-        self.system, self.batch_size = system, batch_size
-        self.lookup = system.candidate_lookup()
+        self.model, self.linking, self.batch_size = system.model, system.linking, batch_size
         self.contextual = None
-        if system.model.config.use_contextual:
+        if self.model.config.use_contextual:
             from model.embeddings.contextual import ContextualEncoder
 
-            self.contextual = ContextualEncoder(document_context=system.model.config.contextual_scope == "document")
+            self.contextual = ContextualEncoder()
 
     @classmethod
     def load(cls, path: str | Path | None = None, threads: int | None = None) -> "Annotator":
-        """Load a checkpoint (default: the shipped one, or $NEREL_MODEL).
+        """Load a checkpoint (default: $NEREL_MODEL, else the shipped one).
 
         `threads` (default $NEREL_TORCH_THREADS or 1) bounds torch's intra-op threads:
         one per worker process suits a 2-core machine serving with 2 workers.
         """
-        torch.set_num_threads(threads or int(os.environ.get("NEREL_TORCH_THREADS", "1")))
-        system, _ = TrainedSystem.load(Path(path or os.environ.get("NEREL_MODEL") or DEFAULT_CHECKPOINT))
-        return cls(system)
+        set_threads(threads, default=1)
+        return cls(JointNerElModel.load(model_path(path)))
 
     def annotate(self, text: str) -> list[Mention]:
         """Detect, type and link every mention of `text` (A2KB)."""
         found = list(self._decode(tokenize(text), None))
-        self.system.link_document([d for _, d in found])
+        self.model.link([d for _, d in found], self.linking)
         return [self._mention(text, tokens, d) for tokens, d in found]
 
     def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
@@ -71,7 +65,7 @@ class Annotator:
             by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
             for tokens, decision in self._decode(sentences, by_sentence):
                 found.append((wanted[(tokens[decision.start].start, tokens[decision.end - 1].end)], tokens, decision))
-        self.system.link_document([d for _, _, d in found])  # coherence over all the document's spans
+        self.model.link([d for _, _, d in found], self.linking)  # coherence over all the document's spans
         answers: dict[int, Mention] = {}
         for index, tokens, decision in found:
             mention = self._mention(text, tokens, decision)
@@ -83,18 +77,15 @@ class Annotator:
         return [answers[i] for i in range(len(spans))]
 
     def _decode(self, sentences: list[list[Token]], spans: list[list[tuple[int, int]]] | None):
-        """(tokens, LinkDecision) for each mention, sentences batched."""
+        """(tokens, LinkDecision) for each mention, sentences batched in text order; links undecided."""
         words = [[t.text for t in sentence] for sentence in sentences]
         contextual = self.contextual.embed(words) if self.contextual else [None] * len(words)
-        # The document vector is read only by models trained with it; others skip the work per request.
-        topic = document_vector(contextual) if self.system.model.config.use_document_rep else None
-        examples = [SentenceExample(w, contextual=c, document=topic) for w, c in zip(words, contextual)]
-        self.system.model.eval()
+        examples = [SentenceExample(w, contextual=c) for w, c in zip(words, contextual)]
+        self.model.eval()
         for begin in range(0, len(examples), self.batch_size):
             batch = examples[begin:begin + self.batch_size]
             batch_spans = spans[begin:begin + self.batch_size] if spans is not None else None
-            predictions = greedy_decode(self.system.model, batch, self.lookup, spans=batch_spans)
-            for offset, prediction in enumerate(predictions):
+            for offset, prediction in enumerate(self.model.decode(batch, spans=batch_spans)):
                 for decision in prediction.mentions:
                     yield sentences[begin + offset], decision
 

@@ -1,4 +1,5 @@
-"""Offline evaluation on AIDA documents: NER span F1 and end-to-end EL strong match."""
+"""Offline evaluation on AIDA documents: NER span F1 and end-to-end EL strong match,
+and the calibration of the linking settings on validation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,10 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.coherence import WEIGHTS
-from model.decoder import LinkDecision, greedy_decode
-from model.features import SentenceExample, document_vector
-from model.metrics import span_f1, strong_match_scores
+from model.config import LinkingConfig
 from model.data.records import Document
+from model.features import SentenceExample
+from model.joint_model import JointNerElModel
+from model.linking import LinkDecision
+from model.metrics import span_f1, strong_match_scores
+
+NIL_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 
 @dataclass
@@ -21,46 +26,45 @@ class DocumentPrediction:
 
 def sentence_examples(documents: list[Document], contextual: list[list[np.ndarray]] | None) -> list[SentenceExample]:
     """Plain sentences (no gold) for prediction."""
-    topics = [None if contextual is None else document_vector(contextual[d]) for d in range(len(documents))]
     return [
-        SentenceExample(sentence, doc_index=d, offset=offset, contextual=None if contextual is None else contextual[d][s],
-                        document=topics[d])
+        SentenceExample(sentence, doc_index=d, offset=offset, contextual=None if contextual is None else contextual[d][s])
         for d, doc in enumerate(documents)
         for s, (sentence, offset) in enumerate(zip(doc.sentences, doc.sentence_starts))
     ]
 
 
-def predict_documents(system, documents: list[Document], contextual: list[list[np.ndarray]] | None,
-                      batch_size: int = 128, given_spans: bool = False,
-                      mention_spans: list[list[tuple[int, int]]] | None = None) -> list[DocumentPrediction]:
-    """Greedy predictions.
+def decode_documents(model: JointNerElModel, documents: list[Document], contextual: list[list[np.ndarray]] | None,
+                     given_spans: bool = False,
+                     mention_spans: list[list[tuple[int, int]]] | None = None) -> list[DocumentPrediction]:
+    """Greedy predictions with links not yet decided (`link_predictions` decides them).
 
     With `given_spans` the gold linked mentions are imposed (D2KB); with
     `mention_spans` (document token offsets, one list per document) those mentions are
     linked instead, e.g. the mentions another model detected (the paper's Only-EL).
     """
-    system.model.eval()
     examples = sentence_examples(documents, contextual)
-    lookup = system.candidate_lookup()
-    out = [DocumentPrediction([]) for _ in documents]
-    order = sorted(range(len(examples)), key=lambda i: len(examples[i].tokens))  # similar lengths together
-    for begin in range(0, len(order), batch_size):
-        batch = [examples[i] for i in order[begin:begin + batch_size]]
-        if mention_spans is not None:
-            spans = [_inside(mention_spans[e.doc_index], e) for e in batch]
-        elif given_spans:
-            spans = [_given(documents[e.doc_index], e) for e in batch]
-        else:
-            spans = None
-        for example, prediction in zip(batch, greedy_decode(system.model, batch, lookup, spans=spans)):
-            for m in prediction.mentions:
-                m.start += example.offset
-                m.end += example.offset
-                out[example.doc_index].mentions.append(m)
-    for doc in out:
-        doc.mentions.sort(key=lambda m: m.start)
-        system.link_document(doc.mentions)
-    return out
+    spans = None
+    if mention_spans is not None:
+        spans = [_inside(mention_spans[e.doc_index], e) for e in examples]
+    elif given_spans:
+        spans = [_given(documents[e.doc_index], e) for e in examples]
+    return [DocumentPrediction(mentions) for mentions in model.decode_documents(examples, spans)]
+
+
+def link_predictions(model: JointNerElModel, predictions: list[DocumentPrediction], linking: LinkingConfig) -> None:
+    """(Re-)decide every link. EL decisions never feed back into the transitions, so this
+    equals decoding again with these settings."""
+    for doc in predictions:
+        model.link(doc.mentions, linking)
+
+
+def predict_documents(model: JointNerElModel, documents: list[Document], contextual: list[list[np.ndarray]] | None,
+                      linking: LinkingConfig, given_spans: bool = False,
+                      mention_spans: list[list[tuple[int, int]]] | None = None) -> list[DocumentPrediction]:
+    """Linked predictions (see `decode_documents` for the span options)."""
+    predictions = decode_documents(model, documents, contextual, given_spans, mention_spans)
+    link_predictions(model, predictions, linking)
+    return predictions
 
 
 def _inside(spans: list[tuple[int, int]], example: SentenceExample) -> list[tuple[int, int]]:
@@ -75,45 +79,33 @@ def _given(doc: Document, example: SentenceExample) -> list[tuple[int, int]]:
     return _inside([(m.start, m.end) for m in doc.mentions if m.entity is not None], example)
 
 
-NIL_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
-
-
-def apply_linking(system, predictions: list[DocumentPrediction], coherence_weight: float, nil_threshold: float) -> None:
-    """Re-decide every link for another coherence weight and NIL threshold. EL decisions
-    never feed back into the transitions, so this equals decoding again with them."""
-    reranker = system.coherence()
-    for doc in predictions:
-        reranker.rerank(doc.mentions, coherence_weight, nil_threshold)
-
-
-def calibrate_linking(system, documents: list[Document], predictions: list[DocumentPrediction]) -> tuple[float, float, dict]:
-    """(coherence weight, NIL threshold, scores) with the best EL micro F1 on these
-    (validation) documents; the weight stays 0 unless the config uses coherence."""
-    config = system.model.config
-    weights = WEIGHTS if config.use_coherence else (0.0,)
-    thresholds = NIL_THRESHOLDS if config.use_nil_classifier else (config.nil_threshold,)
-    best = None
-    for weight in weights:
+def calibrate_linking(model: JointNerElModel, documents: list[Document],
+                      predictions: list[DocumentPrediction]) -> tuple[LinkingConfig, dict]:
+    """The linking settings (coherence weight, NIL threshold) with the best EL micro F1 on
+    these (validation) documents, and the scores there; `predictions` end up linked with them."""
+    thresholds = NIL_THRESHOLDS if model.config.use_nil_classifier else (LinkingConfig.nil_threshold,)
+    best: tuple[LinkingConfig, dict] | None = None
+    for weight in WEIGHTS:
         for threshold in thresholds:
-            apply_linking(system, predictions, weight, threshold)
+            linking = LinkingConfig(nil_threshold=threshold, coherence_weight=weight)
+            link_predictions(model, predictions, linking)
             scores = score_predictions(documents, predictions)
-            if best is None or scores["el_micro_f1"] > best[2]["el_micro_f1"]:
-                best = (weight, threshold, scores)
-    apply_linking(system, predictions, best[0], best[1])
+            if best is None or scores["el_micro_f1"] > best[1]["el_micro_f1"]:
+                best = (linking, scores)
+    link_predictions(model, predictions, best[0])
     return best
 
 
-def validate(system, documents: list[Document], contextual) -> dict[str, float]:
-    """Scores on (validation) documents at the coherence weight and NIL threshold best
-    there, which are left in the model config so a saved checkpoint decodes with them."""
-    config = system.model.config
-    given = config.objective == "el"  # Only-EL has no NER to find mentions
-    config.coherence_weight = 0.0  # predict with the local model; calibrate_linking adds coherence
-    predictions = predict_documents(system, documents, contextual, given_spans=given)
-    if config.objective == "ner" or not (config.use_nil_classifier or config.use_coherence):
-        return score_predictions(documents, predictions)
-    config.coherence_weight, config.nil_threshold, scores = calibrate_linking(system, documents, predictions)
-    return {**scores, "nil_threshold": config.nil_threshold, "coherence_weight": config.coherence_weight}
+def validate(model: JointNerElModel, documents: list[Document], contextual) -> tuple[dict[str, float], LinkingConfig]:
+    """Scores on (validation) documents at the linking settings best there, and those settings."""
+    given = model.config.objective == "el"  # Only-EL has no NER to find mentions
+    predictions = decode_documents(model, documents, contextual, given_spans=given)
+    if not model.config.links:
+        linking = LinkingConfig()
+        link_predictions(model, predictions, linking)
+        return score_predictions(documents, predictions), linking
+    linking, scores = calibrate_linking(model, documents, predictions)
+    return {**scores, **linking.to_dict()}, linking
 
 
 def rounded_scores(scores: dict) -> dict:

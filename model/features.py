@@ -94,17 +94,8 @@ class SentenceExample:
     actions: list[int] = field(default_factory=list)
     mentions: dict[tuple[int, int], MentionTarget] = field(default_factory=dict)
     contextual: np.ndarray | None = None
-    document: np.ndarray | None = None  # the document's mean contextual vector (`document_vector`)
     doc_index: int = 0
     offset: int = 0  # document token index of the sentence's first token
-
-
-def document_vector(contextual: list[np.ndarray]) -> np.ndarray | None:
-    """Mean contextual vector over every token of a document: what the document is about
-    ("SOCCER - ..." makes "Belgium" the national team), seen by EL beyond its sentence."""
-    if not contextual:
-        return None
-    return np.concatenate([np.asarray(c, dtype=np.float32) for c in contextual]).mean(0)
 
 
 class CandidateLookup:
@@ -170,12 +161,11 @@ def document_examples(
     examples = []
     for d, doc in enumerate(documents):
         links = {(m.start, m.end): m.entity for m in doc.mentions}
-        topic = None if contextual is None else document_vector(contextual[d])
         for s, (sentence, offset) in enumerate(zip(doc.sentences, doc.sentence_starts)):
             spans = [(n.start - offset, n.end - offset, n.ner_type) for n in doc.ner_spans
                      if offset <= n.start < offset + len(sentence)]
             example = SentenceExample(sentence, spans, oracle(len(sentence), spans), doc_index=d, offset=offset,
-                                      contextual=None if contextual is None else contextual[d][s], document=topic)
+                                      contextual=None if contextual is None else contextual[d][s])
             for start, end, _ in spans:
                 entity = links.get((start + offset, end + offset))
                 example.mentions[(start, end)] = mention_target(lookup.for_document(d), sentence, start, end, entity)

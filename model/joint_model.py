@@ -1,15 +1,19 @@
 """The joint NER + EL Stack-LSTM model (Martins, Marinho & Martins, 2019).
 
 One class owns the encoder, the transition classifier, the EL scorer and the NIL
-classifier, their losses (`loss`, teacher forcing) and prediction (`decode`, greedy,
-in `model.decoder`). Under teacher forcing every parser state is known in advance, so
-the stack, output and action LSTMs run over whole sequences at once; `decode` steps
-the same LSTMs one transition at a time with explicit stacks, and a test checks that
-both give the same scores.
+classifier, their losses (`loss`, teacher forcing), prediction (`decode` / `predict`,
+greedy, in `model.decoder`; links decided by `model.linking`) and persistence
+(`save` / `load`, with the vocabularies, entity table and knowledge base it needs).
+Under teacher forcing every parser state is known in advance, so the stack, output and
+action LSTMs run over whole sequences at once; `decode` steps the same LSTMs one
+transition at a time with explicit stacks, and a test checks that both give the same
+scores.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,11 +21,17 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
-from model.config import ModelConfig
-from model.encoder import CONTEXTUAL_DIM, EncodedBatch, TokenEncoder
-from model.features import CharVocabulary, MentionTarget, SentenceExample, WordVocabulary
-from model.transitions import NUM_ACTIONS, OUT, SHIFT, legal_actions
 from model.annotation import NER_TYPES
+from model.checkpoint import read_checkpoint, write_checkpoint
+from model.coherence import CoherenceReranker
+from model.config import LinkingConfig, ModelConfig
+from model.data.knowledge_base import KnowledgeBase
+from model.decoder import CandidateSource, SentencePrediction, greedy_decode
+from model.embeddings.glove import shared_glove
+from model.encoder import EncodedBatch, TokenEncoder
+from model.features import CandidateLookup, CharVocabulary, MentionTarget, SentenceExample, WordVocabulary
+from model.linking import LinkDecision, decide_links
+from model.transitions import NUM_ACTIONS, OUT, SHIFT, legal_actions
 
 
 NIL_EVIDENCE = 3  # best EL probability, best prior, log(1 + number of candidates)
@@ -42,10 +52,17 @@ class ParserSteps:
 
 
 class JointNerElModel(nn.Module):
-    def __init__(self, config: ModelConfig, glove: np.ndarray, glove_index: dict[str, int],
-                 chars: CharVocabulary, entity_vectors: np.ndarray, words: WordVocabulary | None = None) -> None:
+    def __init__(self, config: ModelConfig, glove: np.ndarray, glove_index: dict[str, int], chars: CharVocabulary,
+                 titles: list[str], entity_vectors: np.ndarray, kb: KnowledgeBase,
+                 words: WordVocabulary | None = None) -> None:
+        """`titles` name the rows of `entity_vectors` (the entity table); `kb` gives each
+        surface its candidate titles and priors. Both travel with the saved model."""
         super().__init__()
-        self.config = config
+        if len(titles) != len(entity_vectors):
+            raise ValueError(f"{len(titles)} entity titles for {len(entity_vectors)} entity vectors")
+        self.config, self.chars, self.words, self.titles, self.kb = config, chars, words, list(titles), kb
+        self.candidates = CandidateLookup(kb, {t: i for i, t in enumerate(self.titles)}, config.max_candidates)
+        self._coherence: CoherenceReranker | None = None
         h = config.hidden
         self.encoder = TokenEncoder(config, glove, glove_index, chars, words)
         self.stack_lstm = nn.LSTM(h, h, batch_first=True)
@@ -61,25 +78,12 @@ class JointNerElModel(nn.Module):
         self.state = nn.Linear(state_in, h)
         self.action_out = nn.Linear(h, NUM_ACTIONS)
         # Entity vectors are fixed features (as Wikipedia2Vec in the paper); saved with the model.
-        self.register_buffer("entity_vectors", torch.from_numpy(entity_vectors).float())
-        if config.tune_entities:
-            # Zero-initialised, so an entity never seen as a training candidate keeps its vector.
-            self.entity_offset = nn.Embedding(*entity_vectors.shape)
-            nn.init.zeros_(self.entity_offset.weight)
+        self.register_buffer("entity_vectors", torch.from_numpy(np.asarray(entity_vectors)).float())
         context_dim = h + (2 * h if config.use_mention_rep else 0) + (2 * h if config.use_sentence_rep else 0)
-        if config.use_document_rep:
-            self.document_proj = nn.Linear(CONTEXTUAL_DIM, h)
-            context_dim += h
         # affine([c_e; c_p; m; v_t; a_t]) split in two so the mention part is computed once per mention.
         self.el_entity = nn.Linear(entity_vectors.shape[1] + 2, config.el_hidden, bias=False)
         self.el_context = nn.Linear(context_dim, config.el_hidden)
         self.el_out = nn.Linear(config.el_hidden, 1)
-        if config.el_bilinear:
-            # tanh(W_e c_e + W_c s_t) mixes entity and context only through the saturation;
-            # "sports context <-> national team" needs a product of the two. Zero-initialised:
-            # training starts from the paper's scorer.
-            self.el_match = nn.Linear(context_dim, entity_vectors.shape[1], bias=False)
-            nn.init.zeros_(self.el_match.weight)
         self.nil_hidden = nn.Linear(context_dim + (NIL_EVIDENCE if config.nil_uses_candidates else 0), config.nil_hidden)
         self.nil_out = nn.Linear(config.nil_hidden, 1)
         self.dropout = nn.Dropout(config.dropout)
@@ -110,21 +114,31 @@ class JointNerElModel(nn.Module):
         types = self.type_embedding(torch.tensor([NER_TYPES.index(t) for *_, t in spans]))
         return torch.tanh(self.compose(torch.cat([hn[0], hn[1], types], dim=-1)))
 
-    def mention_context(self, state: Tensor, layer2_mean: Tensor, sentence_rep: Tensor | None,
-                        examples: list[SentenceExample] | None = None) -> Tensor:
-        """s_t for EL and NIL: [a_t; m; v_t (; d)] with the switched-off parts left out;
-        `examples` are the mentions' sentences, whose document vectors give d."""
+    def step_state(self, stack: Tensor, buffer: Tensor, output: Tensor, history: Tensor, layer1: Tensor,
+                   lengths: Tensor, query: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Parser state a_t of one step per sentence, and v_t (None without the sentence rep)."""
+        v_t = self.sentence_rep(layer1, lengths, query) if self.config.use_sentence_rep else None
+        return self.parser_state(stack, buffer, output, history, v_t), v_t
+
+    def mention_context(self, state: Tensor, layer2_mean: Tensor, sentence_rep: Tensor | None) -> Tensor:
+        """s_t for EL and NIL: [a_t; m; v_t] with the switched-off parts left out."""
         parts = [state]
         if self.config.use_mention_rep:
             parts.append(layer2_mean)
         if self.config.use_sentence_rep and sentence_rep is not None:
             parts.append(sentence_rep)
-        if self.config.use_document_rep:
-            if examples is None or any(e.document is None for e in examples):
-                raise ValueError("use_document_rep needs each sentence's document vector")
-            topic = torch.from_numpy(np.stack([np.asarray(e.document, dtype=np.float32) for e in examples]))
-            parts.append(torch.tanh(self.document_proj(self.dropout(topic))))
         return self.dropout(torch.cat(parts, dim=-1))
+
+    def mention_scores(self, enc: EncodedBatch, state: Tensor, v_t: Tensor | None, rows: list[int],
+                       spans: list[tuple[int, int, int]], targets: list[MentionTarget]) -> tuple[Tensor, Tensor | None]:
+        """EL scores (M, K) and NIL logits (M,; None without the NIL classifier) of mentions
+        `spans` (sentence, start, end), each reduced at parser state `state[rows[i]]`."""
+        m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e in spans])
+        index = torch.tensor(rows)
+        context = self.mention_context(state[index], m, None if v_t is None else v_t[index])
+        scores, _ = self.candidate_scores(context, targets)
+        nil = self.nil_logit(context, scores, targets) if self.config.use_nil_classifier else None
+        return scores, nil
 
     def candidate_scores(self, context: Tensor, targets: list[MentionTarget]) -> tuple[Tensor, Tensor]:
         """EL scores (M, K) padded with -inf, and the candidate mask."""
@@ -138,13 +152,9 @@ class JointNerElModel(nn.Module):
             priors[i, :n] = torch.tensor(t.priors)
             mask[i, :n] = True
         vectors = self.entity_vectors[rows]
-        if self.config.tune_entities:
-            vectors = vectors + self.entity_offset(rows)
         features = torch.cat([vectors, priors[..., None], torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
         hidden = torch.tanh(self.el_entity(features) + self.el_context(context)[:, None, :])
         scores = self.el_out(hidden).squeeze(-1)
-        if self.config.el_bilinear:
-            scores = scores + torch.einsum("mkd,md->mk", vectors, self.el_match(context))
         return scores.masked_fill(~mask, float("-inf")), mask
 
     def nil_logit(self, context: Tensor, el_scores: Tensor, targets: list[MentionTarget]) -> Tensor:
@@ -157,6 +167,88 @@ class JointNerElModel(nn.Module):
             context = torch.cat([context, torch.stack([best_prob, best_prior, count], dim=-1)], dim=-1)
         return self.nil_out(torch.tanh(self.nil_hidden(context))).squeeze(-1)
 
+    # ---- prediction ---------------------------------------------------------------------
+    def decode(self, examples: list[SentenceExample], spans: list[list[tuple[int, int]]] | None = None,
+               actions: list[list[int]] | None = None, record: bool = False,
+               candidates: CandidateSource | None = None) -> list[SentencePrediction]:
+        """Greedy transitions for a batch of sentences; every reduced mention gets its
+        candidates (from `candidates`, default this model's knowledge base) scored from its
+        sentence, links still undecided (`predict` and `link` decide them per document).
+        `spans` forces the mentions to build (D2KB), `actions` the whole sequence (tests)."""
+        return greedy_decode(self, examples, self.candidates if candidates is None else candidates,
+                             spans=spans, actions=actions, record=record)
+
+    def decode_documents(self, examples: list[SentenceExample], spans: list[list[tuple[int, int]]] | None = None,
+                         batch_size: int = 128) -> list[list[LinkDecision]]:
+        """Mentions of every document (by `SentenceExample.doc_index`), in document token
+        offsets and in text order, links undecided. Sentences of similar length are batched."""
+        self.eval()
+        documents = 1 + max((e.doc_index for e in examples), default=-1)
+        out: list[list[LinkDecision]] = [[] for _ in range(documents)]
+        order = sorted(range(len(examples)), key=lambda i: len(examples[i].tokens))
+        for begin in range(0, len(order), batch_size):
+            chosen = order[begin:begin + batch_size]
+            batch = [examples[i] for i in chosen]
+            batch_spans = None if spans is None else [spans[i] for i in chosen]
+            for example, prediction in zip(batch, self.decode(batch, spans=batch_spans)):
+                for m in prediction.mentions:
+                    m.start += example.offset
+                    m.end += example.offset
+                    out[example.doc_index].append(m)
+        for mentions in out:
+            mentions.sort(key=lambda m: m.start)
+        return out
+
+    def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
+        """Decide the links of one document's mentions (`model.linking.decide_links`)."""
+        decide_links(document, linking, self.coherence() if linking.coherence_weight > 0 else None)
+
+    def predict(self, examples: list[SentenceExample], linking: LinkingConfig,
+                spans: list[list[tuple[int, int]]] | None = None) -> list[list[LinkDecision]]:
+        """Detected (or, with `spans`, given) mentions of every document, linked."""
+        documents = self.decode_documents(examples, spans)
+        for mentions in documents:
+            self.link(mentions, linking)
+        return documents
+
+    def coherence(self) -> CoherenceReranker:
+        """The document-coherence re-ranker over this model's entity table (built once)."""
+        if self._coherence is None:
+            self._coherence = CoherenceReranker.from_entity_vectors(self.entity_vectors.numpy(), self.titles)
+        return self._coherence
+
+    # ---- persistence ------------------------------------------------------------------------
+    @classmethod
+    def create(cls, config: ModelConfig, chars: CharVocabulary, titles: list[str], entity_vectors: np.ndarray,
+               kb: KnowledgeBase, words: WordVocabulary | None = None) -> "JointNerElModel":
+        """A new model on the GloVe vectors of their pip package (loaded once per process)."""
+        glove = shared_glove()
+        return cls(config, glove.matrix, glove.index, chars, titles, entity_vectors, kb, words)
+
+    def save(self, path: Path, linking: LinkingConfig, meta: dict, half: bool = True) -> None:
+        """Write the model with everything it predicts with (vocabularies, entity table,
+        knowledge base) and how it links; `half` stores floating weights as fp16 (shipping).
+        GloVe is not saved: it is read from its pip package."""
+        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
+        write_checkpoint(path, {
+            "config": self.config.to_dict(), "linking": linking.to_dict(), "state_dict": state,
+            "chars": self.chars.chars, "words": self.words.words if self.words else None,
+            "titles": self.titles, "kb": self.kb.to_state(), "meta": meta,
+        })
+
+    @classmethod
+    def load(cls, path: Path) -> "TrainedSystem":
+        """A saved model (in eval mode) with its linking settings and meta."""
+        payload = read_checkpoint(path)
+        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+        model = cls.create(ModelConfig.from_dict(payload["config"]), CharVocabulary(list(payload["chars"])),
+                           list(payload["titles"]), state["entity_vectors"].numpy(),
+                           KnowledgeBase.from_state(payload["kb"]),
+                           WordVocabulary(list(payload["words"])) if payload["words"] else None)
+        model.load_state_dict(state)
+        model.eval()
+        return TrainedSystem(model, LinkingConfig.from_dict(payload["linking"]), dict(payload["meta"]))
+
     # ---- teacher forcing ------------------------------------------------------------
     def teacher_forced(self, examples: list[SentenceExample]):
         """Encoder output, gathered steps, reduce rows, gold spans, v_t and parser state of
@@ -164,9 +256,8 @@ class JointNerElModel(nn.Module):
         enc = self.encoder(examples)
         steps, reduce_rows, spans = self._teacher_forced_steps(enc, examples)
         lengths = torch.tensor(enc.lengths)
-        v_t = self.sentence_rep(enc.layer1[steps.sentence], lengths[steps.sentence], steps.query) \
-            if self.config.use_sentence_rep else None
-        state = self.parser_state(steps.stack, steps.buffer, steps.output, steps.history, v_t)
+        state, v_t = self.step_state(steps.stack, steps.buffer, steps.output, steps.history,
+                                     enc.layer1[steps.sentence], lengths[steps.sentence], steps.query)
         return enc, steps, reduce_rows, spans, v_t, state
 
     def loss(self, examples: list[SentenceExample]) -> dict[str, Tensor]:
@@ -175,24 +266,21 @@ class JointNerElModel(nn.Module):
         losses: dict[str, Tensor] = {}
         if self.config.objective in ("joint", "ner"):
             losses["ner"] = F.cross_entropy(self.action_scores(state, steps.legal), steps.gold)
-        if self.config.objective in ("joint", "el") and spans:
+        if self.config.links and spans:
             # Only mentions with candidates can be linked; the others are NIL without asking.
             keep = [i for i, (b, s, e, _) in enumerate(spans) if examples[b].mentions[(s, e)].candidates]
             if not keep:
                 return losses
             targets = [examples[spans[i][0]].mentions[spans[i][1:3]] for i in keep]
-            m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e, _ in (spans[i] for i in keep)])
-            rows = torch.tensor([reduce_rows[i] for i in keep])
-            context = self.mention_context(state[rows], m, None if v_t is None else v_t[rows],
-                                           [examples[spans[i][0]] for i in keep])
-            scores, _ = self.candidate_scores(context, targets)
+            scores, nil_logits = self.mention_scores(enc, state, v_t, [reduce_rows[i] for i in keep],
+                                                     [spans[i][:3] for i in keep], targets)
             linkable = torch.tensor([t.gold >= 0 for t in targets])
             if linkable.any():
                 gold = torch.tensor([t.gold for t in targets])[linkable]
                 losses["el"] = F.cross_entropy(scores[linkable], gold)
-            if self.config.use_nil_classifier:
+            if nil_logits is not None:
                 nil_gold = torch.tensor([1.0 if t.nil else 0.0 for t in targets])
-                losses["nil"] = F.binary_cross_entropy_with_logits(self.nil_logit(context, scores, targets), nil_gold)
+                losses["nil"] = F.binary_cross_entropy_with_logits(nil_logits, nil_gold)
         return losses
 
     def _teacher_forced_steps(self, enc: EncodedBatch, examples: list[SentenceExample]):
@@ -263,3 +351,20 @@ class JointNerElModel(nn.Module):
             gold=torch.tensor(rows["gold"]),
         )
         return steps, reduce_rows, spans
+
+
+@dataclass
+class TrainedSystem:
+    """What a checkpoint holds: the model, how it decides links, and how it was made."""
+
+    model: JointNerElModel
+    linking: LinkingConfig
+    meta: dict
+
+    def save(self, path: Path, half: bool = True) -> None:
+        self.model.save(path, self.linking, self.meta, half=half)
+
+    def export(self, path: Path) -> None:
+        """Write the shipping form (fp16, no optimizer) and its meta beside it as .json."""
+        self.save(path, half=True)
+        path.with_suffix(".json").write_text(json.dumps(self.meta, indent=2))

@@ -1,5 +1,5 @@
-"""A run directory's ``log.jsonl`` (one JSON line per epoch), read by the trainer when it
-resumes and by the benchmark when it decides what a run still needs. Torch-free."""
+"""A run directory's ``log.jsonl`` (one JSON line per epoch), read by the benchmark when it
+decides what a run still needs and by `scripts.average_epochs`. Torch-free."""
 from __future__ import annotations
 
 import json
@@ -21,12 +21,3 @@ def read_run_log(run_dir: Path) -> list[dict]:
             records.append(record)
     return records
 
-
-def best_scored_before_calibration(records: list[dict], objective: str, use_coherence: bool) -> bool:
-    """True for a linking run whose best epoch was scored before the trainer calibrated
-    coherence and the NIL threshold (its record has no coherence_weight), or has no best
-    epoch on record: that score is below what the same weights get calibrated."""
-    if objective == "ner" or not use_coherence:
-        return False
-    best = [r for r in records if r.get("best")]
-    return not best or "coherence_weight" not in best[-1].get("validation", {})

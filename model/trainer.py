@@ -1,7 +1,7 @@
 """Training loop: teacher-forced joint loss, per-epoch validation, resumable runs.
 
 A run directory holds ``config.json``, ``log.jsonl`` (one line per epoch),
-``last.pt`` (full state for resuming: weights, optimizer, epoch, RNG), ``best.pt``
+``last.pt`` (full state for resuming: weights, optimizer, schedule, epoch, RNG), ``best.pt``
 (the epoch with the best validation score, selected on validation only) and, when asked,
 ``epoch_N.pt`` (each epoch's weights, for `model.averaging`).
 """
@@ -20,11 +20,11 @@ import torch
 from tqdm import tqdm
 
 from model.averaging import save_epoch_weights
-from model.checkpoint import TrainedSystem
+from model.config import LinkingConfig
 from model.data.records import Document
 from model.evaluation import validate
 from model.features import SentenceExample
-from model.run_log import best_scored_before_calibration, read_run_log
+from model.joint_model import TrainedSystem
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ class Trainer:
         self.keep_epochs = keep_epochs  # also keep every epoch's weights, for averaging after training
         self.validation_contextual, self.run_dir, self.config = validation_contextual, run_dir, config
         self.optimizer = torch.optim.Adam(system.model.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
+        # lr_epoch = lr / (1 + lr_decay * epoch), as §4.2
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda epoch: 1 / (1 + config.lr_decay * epoch))
         self.epoch, self.best = 0, float("-inf")
 
     def resume(self) -> bool:
@@ -76,44 +78,22 @@ class Trainer:
         payload = torch.load(path, map_location="cpu", weights_only=False)
         self.system.model.load_state_dict(payload["state_dict"])
         self.optimizer.load_state_dict(payload["optimizer"])
+        self.scheduler.load_state_dict(payload["scheduler"])
         self.epoch, self.best = payload["epoch"], payload["best"]
+        self.system.linking = LinkingConfig.from_dict(payload["linking"])
         random.setstate(payload["rng"]["python"])
         torch.set_rng_state(payload["rng"]["torch"])
-        if self._best_predates_calibration():
-            self.best = self._rescore_best()
         log.info("resumed %s after epoch %d (best %.2f)", self.run_dir, self.epoch, self.best)
         return True
 
-    def _best_predates_calibration(self) -> bool:
-        """True when the best epoch was scored before the trainer calibrated coherence and
-        the NIL threshold (its log line has no coherence_weight): that score is lower than
-        what a new, calibrated epoch gets for the same weights, so it must not be the bar."""
-        config = self.system.model.config
-        records = read_run_log(self.run_dir)
-        return ((self.run_dir / "best.pt").exists() and any(r.get("best") for r in records)
-                and best_scored_before_calibration(records, config.objective, config.use_coherence))
-
-    def _rescore_best(self) -> float:
-        """The selection score of best.pt's weights under today's calibrated evaluation."""
-        model = self.system.model
-        resumed = {k: v.clone() for k, v in model.state_dict().items()}
-        best = torch.load(self.run_dir / "best.pt", map_location="cpu", weights_only=False)
-        model.load_state_dict({k: v.to(resumed[k].dtype) for k, v in best["state_dict"].items()})
-        score = selection_score(model.config.objective, self.evaluate())
-        model.load_state_dict(resumed)
-        log.info("re-scored best.pt with calibrated linking: %.2f (was %.2f)", score, self.best)
-        return score
-
-    def evaluate(self) -> dict[str, float]:
-        """Validation scores, calibrated (`model.evaluation.validate`)."""
-        return validate(self.system, self.validation, self.validation_contextual)
+    def evaluate(self) -> tuple[dict[str, float], LinkingConfig]:
+        """Validation scores at the linking settings calibrated there (`model.evaluation.validate`)."""
+        return validate(self.system.model, self.validation, self.validation_contextual)
 
     def train(self) -> dict:
         cfg, model = self.config, self.system.model
         rng = random.Random(cfg.seed)
         while self.epoch < cfg.epochs:
-            for group in self.optimizer.param_groups:
-                group["lr"] = cfg.lr / (1 + cfg.lr_decay * self.epoch)
             order = list(range(len(self.train_examples)))
             rng.seed(cfg.seed * 1000 + self.epoch)
             rng.shuffle(order)
@@ -138,12 +118,14 @@ class Trainer:
                     parts_total[k] = parts_total.get(k, 0.0) + float(v.detach())
                 bar.set_postfix(loss=f"{running:.3f}")
             train_seconds = time.time() - started
-            scores = self.evaluate()
+            self.scheduler.step()
+            scores, linking = self.evaluate()
             self.epoch += 1
             score = selection_score(model.config.objective, scores)
             improved = score > self.best
             if improved:
                 self.best = score
+                self.system.linking = linking
                 self.system.meta.update({"epoch": self.epoch, "validation": scores})
                 self.system.save(self.run_dir / "best.pt", half=False)
             record = {"epoch": self.epoch, "train_seconds": round(train_seconds, 1),
@@ -160,7 +142,8 @@ class Trainer:
 
     def _save_last(self) -> None:
         payload = {"state_dict": self.system.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                   "epoch": self.epoch, "best": self.best,
+                   "scheduler": self.scheduler.state_dict(), "epoch": self.epoch, "best": self.best,
+                   "linking": self.system.linking.to_dict(),
                    "rng": {"python": random.getstate(), "torch": torch.get_rng_state()}}
         tmp = self.run_dir / "last.pt.tmp"
         torch.save(payload, tmp)

@@ -23,10 +23,12 @@ from pathlib import Path
 import torch
 
 from model.averaging import average_state_dicts, load_epoch_states
-from model.checkpoint import TrainedSystem
-from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.config import LinkingConfig
+from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import rounded_scores, validate
+from model.joint_model import JointNerElModel, TrainedSystem
 from model.run_log import read_run_log
+from model.settings import cache_dir, set_threads
 from model.trainer import selection_score
 
 
@@ -35,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--run-dir", required=True, type=Path)
     parser.add_argument("--windows", default="5,10", help="comma-separated numbers of last epochs to average")
     parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
     parser.add_argument("--export", type=Path, help="also write the chosen weights here as fp16 for shipping")
     args = parser.parse_args(argv)
     try:
@@ -55,18 +57,16 @@ class Candidate:
     last: int
     score: float
     validation: dict
-    decoding: tuple[float, float]  # coherence weight, NIL threshold calibrated for these weights
+    linking: LinkingConfig  # calibrated for these weights
     state: dict[str, torch.Tensor]
 
     def summary(self) -> dict:
         return {"epochs": [self.first, self.last], "score": round(self.score, 2), "validation": rounded_scores(self.validation)}
 
 
-def _candidate(system: TrainedSystem, first: int, last: int, validation: dict) -> Candidate:
-    config = system.model.config
-    return Candidate(first, last, selection_score(config.objective, validation), validation,
-                     (config.coherence_weight, config.nil_threshold),
-                     {k: v.clone() for k, v in system.model.state_dict().items()})
+def _candidate(model: JointNerElModel, first: int, last: int, validation: dict, linking: LinkingConfig) -> Candidate:
+    return Candidate(first, last, selection_score(model.config.objective, validation), validation, linking,
+                     {k: v.clone() for k, v in model.state_dict().items()})
 
 
 def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: str) -> tuple[TrainedSystem, dict]:
@@ -77,19 +77,19 @@ def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: st
     last = max(epochs)
     if windows[-1] > last:
         raise ValueError(f"{run_dir} has {last} epochs, fewer than the window of {windows[-1]}")
-    system, _ = TrainedSystem.load(run_dir / "best.pt")
-    best_meta = dict(system.meta)
-    candidates = [_candidate(system, best_meta["epoch"], best_meta["epoch"], best_meta["validation"])]
+    system = JointNerElModel.load(run_dir / "best.pt")
+    model, best_meta = system.model, dict(system.meta)
+    candidates = [_candidate(model, best_meta["epoch"], best_meta["epoch"], best_meta["validation"], system.linking)]
     documents = cache.documents()["validation"]
-    contextual = cache.features_for(system.model.config, "validation", documents)
+    contextual = cache.features_for(model.config, "validation", documents)
     for window in windows:
         first = last - window + 1
-        system.model.load_state_dict(average_state_dicts(load_epoch_states(run_dir, list(range(first, last + 1)))))
-        candidates.append(_candidate(system, first, last, validate(system, documents, contextual)))
+        model.load_state_dict(average_state_dicts(load_epoch_states(run_dir, list(range(first, last + 1)))))
+        candidates.append(_candidate(model, first, last, *validate(model, documents, contextual)))
         logging.info("epochs %d-%d: %.2f", first, last, candidates[-1].score)
     chosen = max(candidates, key=lambda c: c.score)  # the first on a tie: best.pt unless beaten
-    system.model.load_state_dict(chosen.state)
-    system.model.config.coherence_weight, system.model.config.nil_threshold = chosen.decoding
+    model.load_state_dict(chosen.state)
+    system.linking = chosen.linking
     averaged = chosen.last > chosen.first
     system.meta = {**best_meta, "validation": chosen.validation, "average_command": command,
                    "averaged_epochs": [chosen.first, chosen.last] if averaged else None}
@@ -102,10 +102,10 @@ def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: st
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads, default=2)
     command = "python -m scripts.average_epochs " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     try:
-        system, report = average_run(args.run_dir, args.windows, DataCache(resolve_cache_dir(args.cache_dir)), command)
+        system, report = average_run(args.run_dir, args.windows, DataCache(cache_dir(args.cache_dir)), command)
     except (CacheMissingError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -20,28 +20,29 @@ and this command line. Exit code 1 when some task failed (the report is still wr
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shlex
 import subprocess
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from tqdm import tqdm
 
+from model.settings import DEFAULT_CHECKPOINT, git_commit
 from scripts.bench.nif import ensure_nif
-from scripts.bench.report import (Settings, bench_command, build_tables, collect, compute_seconds, missing_items,
-                                  write_report)
+from scripts.bench.report import (Settings, bench_command, build_tables, carried_runs, collect, compute_seconds,
+                                  missing_items, write_report)
 from scripts.bench.runs import (REPO_ROOT, SPLITS, Evaluator, Plan, Runner, cache_key, ensure_evaluated,
                                 ensure_trained, eval_cache_path, make_plan, read_cache, subprocess_evaluator,
                                 subprocess_runner, write_cache)
 from scripts.bench.systems import ONLY_CHOICES
 
 log = logging.getLogger("benchmark")
-DEFAULT_SHIPPED = REPO_ROOT / "model" / "checkpoint" / "joint.pt"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,8 +57,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=2, help="parallel training/evaluation subprocesses")
     parser.add_argument("--epochs", type=int, help="passed to scripts.train (default: train's default)")
     parser.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    parser.add_argument("--carry-over", type=Path, metavar="RESULTS_JSON",
+                        help="take the rows of seeded runs whose run directories are absent from this earlier "
+                             "results.json (stamped with its commit) instead of retraining them")
     parser.add_argument("--results-dir", type=Path, default=Path("results"))
-    parser.add_argument("--shipped", type=Path, default=DEFAULT_SHIPPED, help=argparse.SUPPRESS)
+    parser.add_argument("--shipped", type=Path, default=DEFAULT_CHECKPOINT, help=argparse.SUPPRESS)
     parser.add_argument("--limit-train", type=int, help=argparse.SUPPRESS)  # smoke runs: passed to scripts.train
     parser.add_argument("--nif-limit", type=int, help=argparse.SUPPRESS)  # smoke runs: gerbil_drive --limit
     args = parser.parse_args(argv)
@@ -134,13 +138,12 @@ def execute(tasks: list[Task], jobs: int, progress: tqdm | None = None) -> dict[
 
 def inprocess_shipped_evaluator(checkpoint: Path, split: str) -> dict:
     """`scripts.evaluate.evaluate()` itself on the shipped checkpoint (Table 4's reference line)."""
-    import torch
-
-    from model.data.cache import DataCache, resolve_cache_dir
+    from model.data.cache import DataCache
+    from model.settings import cache_dir, set_threads
     from scripts.evaluate import evaluate
 
-    torch.set_num_threads(1)
-    return evaluate(checkpoint, split, DataCache(resolve_cache_dir(None)))
+    set_threads(1)
+    return evaluate(checkpoint, split, DataCache(cache_dir()))
 
 
 def ensure_shipped(settings: Settings, split: str, evaluator: Callable[[Path, str], dict]) -> str:
@@ -173,12 +176,24 @@ def git_stamp() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
+    commit = git_commit()
+    if commit == "unknown":
+        return commit
     try:
-        commit = git("rev-parse", "--short", "HEAD")
         excluded = [f":(exclude){p}" for p in ("results", "runs")]  # our own outputs do not make the tree dirty
         return commit + ("+dirty" if git("status", "--porcelain", "--", ".", *excluded) else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def without_carried(plan: Plan, carried: dict[str, dict], runs_dir: Path) -> Plan:
+    """The plan less the runs (and their evaluations) that are carried over: absent here, known from before."""
+    gone = {run.name for run in plan.runs if run.name in carried and not (runs_dir / run.name).exists()}
+    if not gone:
+        return plan
+    return replace(plan, runs=[r for r in plan.runs if r.name not in gone],
+                   evals=[e for e in plan.evals if e.run.name not in gone
+                          and (e.mentions_from is None or e.mentions_from.name not in gone)])
 
 
 def run_benchmark(args: argparse.Namespace, argv: list[str], runner: Runner = subprocess_runner,
@@ -188,6 +203,8 @@ def run_benchmark(args: argparse.Namespace, argv: list[str], runner: Runner = su
     started = time.time()
     settings = settings_of(args)
     plan = make_plan(args.only, args.seeds, args.ablation_seeds, nif=not args.no_nif)
+    carried = carried_runs(json.loads(args.carry_over.read_text()) if args.carry_over else None)
+    plan = without_carried(plan, carried, settings.runs_dir)
     outcome: dict[str, tuple[bool, str]] = {}
     if not args.report_only:
         tasks = plan_tasks(plan, settings, runner, evaluator, shipped_evaluator)
@@ -201,7 +218,7 @@ def run_benchmark(args: argparse.Namespace, argv: list[str], runner: Runner = su
                     outcome["nif"] = (False, str(error))
                     log.error("nif: %s", error)
                 progress.update(1)
-    data = collect(settings)
+    data = collect(settings, carried)
     report = {
         "commit": git_stamp(),
         "command": "python -m scripts.benchmark" + (" " + shlex.join(argv) if argv else ""),

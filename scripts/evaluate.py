@@ -18,36 +18,36 @@ import json
 import logging
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-import torch
-
-from model.annotator import DEFAULT_CHECKPOINT
-from model.checkpoint import TrainedSystem
-from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import predict_documents, rounded_scores, score_predictions
+from model.joint_model import JointNerElModel
+from model.settings import DEFAULT_CHECKPOINT, cache_dir, set_threads
 
 
 def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
              mentions_from: Path | None = None, coherence: bool = True) -> dict:
-    system, _ = TrainedSystem.load(checkpoint)
-    system.model.config.use_coherence &= coherence
+    system = JointNerElModel.load(checkpoint)
+    model = system.model
+    linking = system.linking if coherence else replace(system.linking, coherence_weight=0.0)
     documents = cache.documents()[split]
     spans = None
     if mentions_from is not None:
-        detector, _ = TrainedSystem.load(mentions_from)
-        found = predict_documents(detector, documents, cache.features_for(detector.model.config, split, documents))
+        detector = JointNerElModel.load(mentions_from)
+        found = predict_documents(detector.model, documents, cache.features_for(detector.model.config, split, documents),
+                                  detector.linking)
         spans = [[(m.start, m.end) for m in doc.mentions] for doc in found]
     started = time.time()
-    predictions = predict_documents(system, documents, cache.features_for(system.model.config, split, documents),
+    predictions = predict_documents(model, documents, cache.features_for(model.config, split, documents), linking,
                                     given_spans=d2kb, mention_spans=spans)
     seconds = time.time() - started
     scores = rounded_scores(score_predictions(documents, predictions))
-    config = system.model.config
     return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb",
             "mentions_from": str(mentions_from) if mentions_from else None,
-            "coherence_weight": config.coherence_weight if config.use_coherence else 0.0, **scores,
+            "coherence_weight": linking.coherence_weight, **scores,
             "documents": len(documents), "seconds": round(seconds, 1)}
 
 
@@ -68,7 +68,7 @@ def add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:
     """Options every command that reads a checkpoint and the data cache shares."""
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
 
@@ -76,12 +76,12 @@ def run_on_checkpoint(args: argparse.Namespace, work: Callable[[DataCache], dict
                       errors: tuple[type[Exception], ...] = (CacheMissingError,)) -> int:
     """Threads, a missing checkpoint or cache as exit 2 with a message, the result on stdout."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads, default=2)
     if not args.checkpoint.exists():
         print(f"error: checkpoint {args.checkpoint} not found; train one with `python -m scripts.train`", file=sys.stderr)
         return 2
     try:
-        result = work(DataCache(resolve_cache_dir(args.cache_dir)))
+        result = work(DataCache(cache_dir(args.cache_dir)))
     except errors as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -31,18 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # allow `python scripts/gerbil_drive.py`
-    sys.path.insert(0, str(REPO_ROOT))
 
-from model.data.records import Document  # noqa: E402
-from model.metrics import strong_match_scores  # noqa: E402
-from nif.answers import read_answer  # noqa: E402
-from nif.aida_text import rebuild_text  # noqa: E402
-from nif.offsets import OffsetMap  # noqa: E402
-from nif.records import NifContext, NifError, NifPhrase  # noqa: E402
-from nif.uris import title_from_uri  # noqa: E402
-from nif.write import serialize_request  # noqa: E402
+from model.data.records import Document
+from model.metrics import strong_match_scores
+from nif.answers import read_answer
+from nif.aida_text import rebuild_text
+from nif.offsets import OffsetMap
+from nif.records import NifContext, NifError, NifPhrase
+from nif.uris import title_from_uri
+from nif.write import serialize_request
 
 LOGGER = logging.getLogger("gerbil_drive")
 CONTEXT_URI = "http://www.aksw.org/gerbil/NifWebService/request_{index}#char=0,{length}"
@@ -172,12 +169,10 @@ def run_task(documents: list[PreparedDocument], task: str, send: Sender, offsets
 
 
 def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    """The `fraction` percentile, interpolated between observations (0 for no values)."""
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
 
 
 def summarize(result: TaskResult, wall: float) -> dict:

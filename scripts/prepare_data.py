@@ -23,19 +23,19 @@ import numpy as np
 from tqdm import tqdm
 
 from model.data.aida import AlignmentReport, DataDirError, load_aida, resolve_data_dir
-from model.data.cache import DataCache, resolve_cache_dir
+from model.data.cache import DataCache
+from model.settings import cache_dir
 from model.data.entity_embeddings import build_entity_matrix, nearest_neighbours, read_link_graph
 from model.data.knowledge_base import build_knowledge_base
 from model.data.pprforned import read_popularity
-from model.config import ModelConfig
 from model.data.records import SPLITS, Document
 
 log = logging.getLogger("prepare_data")
 # Bump a step's version when its code changes meaningfully, so stale caches rebuild.
 # A step is also stale when a step it depends on changed version.
-STEP_VERSIONS = {"documents": 3, "knowledge_base": 1, "entities": 2, "contextual": 1, "contextual_document": 1}
+STEP_VERSIONS = {"documents": 3, "knowledge_base": 1, "entities": 2, "contextual": 1}
 STEP_INPUTS = {"documents": (), "knowledge_base": ("documents",), "entities": ("documents", "knowledge_base"),
-               "contextual": ("documents",), "contextual_document": ("documents",)}
+               "contextual": ("documents",)}
 SANITY_ENTITIES = ("Germany", "Manchester_United_F.C.", "Bill_Clinton", "Tennis", "Reuters")
 
 
@@ -134,26 +134,23 @@ class Preparer:
         self.done("entities", started, edges=sum(len(v) for v in graph.values()) // 2)
         return titles, vectors
 
-    def contextual(self, splits: dict[str, list[Document]], scope: str) -> None:
-        """MiniLM token vectors, one sentence at a time or each document in one call."""
-        step = "contextual" if scope == "sentence" else f"contextual_{scope}"
-        paths = [self.cache.contextual_path(s, scope) for s in SPLITS]
-        if self.fresh(step, *paths):
-            log.info("contextual vectors (%s): fresh, skipped", scope)
+    def contextual(self, splits: dict[str, list[Document]]) -> None:
+        """MiniLM token vectors, one sentence at a time (as the server computes them)."""
+        paths = [self.cache.contextual_path(s) for s in SPLITS]
+        if self.fresh("contextual", *paths):
+            log.info("contextual vectors: fresh, skipped")
             return
         from model.embeddings.contextual import ContextualEncoder
 
         started = time.time()
-        encoder = ContextualEncoder(document_context=scope == "document")
+        encoder = ContextualEncoder()
         for split in SPLITS:
-            # Document context must not leak across documents: one call per document.
-            groups = [d.sentences for d in splits[split]] if scope == "document" else \
-                _chunks([s for d in splits[split] for s in d.sentences], 256)
             chunks = []
-            for group in tqdm(groups, desc=f"MiniLM {scope} {split}", file=sys.stderr):
+            for group in tqdm(_chunks([s for d in splits[split] for s in d.sentences], 256),
+                              desc=f"MiniLM {split}", file=sys.stderr):
                 chunks.extend(encoder.embed(group))
-            write_atomically(self.cache.contextual_path(split, scope), lambda f: np.save(f, np.concatenate(chunks)))
-        self.done(step, started)
+            write_atomically(self.cache.contextual_path(split), lambda f: np.save(f, np.concatenate(chunks)))
+        self.done("contextual", started)
 
 
 def knowledge_base_report(kb, splits: dict[str, list[Document]]) -> dict:
@@ -176,9 +173,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ./data_cache)")
     parser.add_argument("--force", action="store_true", help="rebuild every step")
     parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
-    parser.add_argument("--contextual-scope", choices=["sentence", "document", "both"], default=ModelConfig.contextual_scope,
-                        help="which MiniLM vectors to build (default: what the default model config uses; "
-                             "document: ~10x slower)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
@@ -189,14 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     started = time.time()
-    prep = Preparer(data_dir, DataCache(resolve_cache_dir(args.cache_dir)), args.force)
+    prep = Preparer(data_dir, DataCache(cache_dir(args.cache_dir)), args.force)
     splits = prep.documents()
     kb = prep.knowledge_base(splits)
     titles, vectors = prep.entity_vectors(kb)
     if not args.no_contextual:
-        for scope in ("sentence", "document"):
-            if args.contextual_scope in (scope, "both"):
-                prep.contextual(splits, scope)
+        prep.contextual(splits)
     result = {
         "splits": {s: split_statistics(splits[s]) for s in SPLITS},
         "unaligned_mentions": prep.manifest["documents"]["unaligned_mentions"],

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from model.annotator import DEFAULT_CHECKPOINT
-from scripts.bench.nif import REPO_ROOT, start_server, stop_server, wait_ready
+from model.settings import DEFAULT_CHECKPOINT, REPO_ROOT
+from scripts.bench.nif import start_server, stop_server, wait_ready
 
 FIELDS = ("docs_per_s", "latency_p50_ms", "latency_p95_ms", "latency_mean_ms", "micro_f1", "macro_f1",
           "http_errors", "offset_mismatches", "documents")

@@ -19,27 +19,26 @@ from pathlib import Path
 
 import torch
 
-from model.annotator import DEFAULT_CHECKPOINT
-from model.checkpoint import TrainedSystem
 from model.config import ModelConfig
-from model.data.cache import DataCache, resolve_cache_dir
+from model.data.cache import DataCache
 from model.evaluation import predict_documents
 from model.features import CharVocabulary, WordVocabulary, document_examples
+from model.joint_model import JointNerElModel
+from model.settings import DEFAULT_CHECKPOINT, cache_dir, set_threads
 
 
 def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_size: int = 32) -> float:
     documents = cache.documents()
     titles, vectors = cache.entity_vectors()
-    system = TrainedSystem.create(ModelConfig(use_contextual=use_contextual), cache.knowledge_base(), titles,
-                                  vectors, CharVocabulary.build(documents["train"]),
-                                  words=WordVocabulary.build(documents["train"]))
-    ctx = cache.features_for(system.model.config, "train", documents["train"])
-    examples = document_examples(documents["train"], system.candidate_lookup(), ctx)[: batches * batch_size]
-    optimizer = torch.optim.Adam(system.model.parameters(), lr=1e-3)
-    system.model.train()
+    model = JointNerElModel.create(ModelConfig(use_contextual=use_contextual), CharVocabulary.build(documents["train"]),
+                                   titles, vectors, cache.knowledge_base(), WordVocabulary.build(documents["train"]))
+    ctx = cache.features_for(model.config, "train", documents["train"])
+    examples = document_examples(documents["train"], model.candidates, ctx)[: batches * batch_size]
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
     started = time.time()
     for begin in range(0, len(examples), batch_size):
-        loss = sum(system.model.loss(examples[begin:begin + batch_size]).values())
+        loss = sum(model.loss(examples[begin:begin + batch_size]).values())
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -47,16 +46,16 @@ def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_s
 
 
 def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None) -> dict:
-    system, _ = TrainedSystem.load(checkpoint)
+    system = JointNerElModel.load(checkpoint)
     documents = cache.documents()["test"][:limit]
     started = time.time()
     ctx = None
     if system.model.config.use_contextual:
         from model.embeddings.contextual import ContextualEncoder
 
-        encoder = ContextualEncoder(document_context=system.model.config.contextual_scope == "document")
+        encoder = ContextualEncoder()
         ctx = [encoder.embed(doc.sentences) for doc in documents]
-    predict_documents(system, documents, ctx)
+    predict_documents(system.model, documents, ctx, system.linking)
     seconds = time.time() - started
     tokens = sum(d.num_tokens for d in documents)
     return {"checkpoint": str(checkpoint), "contextual": system.model.config.use_contextual,
@@ -71,13 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir")
     parser.add_argument("--train-batches", type=int, default=20)
     parser.add_argument("--limit", type=int, help="only the first N test documents")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    cache = DataCache(resolve_cache_dir(args.cache_dir))
+    threads = set_threads(args.threads, default=2)
+    cache = DataCache(cache_dir(args.cache_dir))
     result = {
-        "threads": args.threads,
+        "threads": threads,
         "train_sentences_per_second": {
             "contextual": round(training_speed(cache, True, args.train_batches), 1),
             "no_contextual": round(training_speed(cache, False, args.train_batches), 1),

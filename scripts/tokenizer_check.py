@@ -16,27 +16,21 @@ Usage: ``python -m scripts.tokenizer_check [--show N]``; data dir from ``NEREL_D
 from __future__ import annotations
 
 import argparse
-import os
+
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # allow `python scripts/tokenizer_check.py`
-    sys.path.insert(0, str(REPO_ROOT))
 
-from model.data.conll import iob1_to_spans, read_conll  # noqa: E402
-from model.tokenizer import tokenize  # noqa: E402
-from nif.aida_text import rebuild_text  # noqa: E402
+from model.data.conll import iob1_to_spans, read_conll
+from model.settings import data_dir
+from model.tokenizer import tokenize
+from nif.aida_text import rebuild_text
 
 CONLL_FILES: tuple[str, ...] = ("eng.train", "eng.testa", "eng.testb")
 
 
-def data_dir() -> Path:
-    """The shared data directory (env ``NEREL_DATA_DIR`` or ``../shared/data``)."""
-    configured = os.environ.get("NEREL_DATA_DIR")
-    return Path(configured) if configured else (REPO_ROOT / ".." / "shared" / "data").resolve()
 
 
 @dataclass

@@ -15,18 +15,16 @@ import argparse
 import json
 import logging
 import shlex
-import subprocess
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
-from model.checkpoint import TrainedSystem
-from model.config import DECODING_FIELDS, ModelConfig
-from model.data.cache import CacheMissingError, DataCache, resolve_cache_dir
+from model.config import LinkingConfig, ModelConfig
+from model.data.cache import CacheMissingError, DataCache
 from model.features import CharVocabulary, CrossFittedLookup, WordVocabulary, document_examples
+from model.joint_model import JointNerElModel, TrainedSystem
+from model.settings import cache_dir, git_commit, set_threads
 from model.trainer import TrainConfig, Trainer, seed_everything
 
 log = logging.getLogger("train")
@@ -43,29 +41,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr-decay", type=float, default=TrainConfig.lr_decay)
     parser.add_argument("--objective", choices=["joint", "ner", "el"], default="joint")
     parser.add_argument("--no-contextual", action="store_true", help="ablation: no MiniLM features")
-    parser.add_argument("--contextual-scope", choices=["sentence", "document"], default=ModelConfig.contextual_scope,
-                        help="MiniLM input: one sentence, or the sentence with its neighbours")
     parser.add_argument("--no-sentence-rep", action="store_true", help="ablation: no v_t")
     parser.add_argument("--no-mention-rep", action="store_true", help="ablation: no m")
     parser.add_argument("--no-nil", action="store_true", help="ablation: no NIL classifier")
-    parser.add_argument("--no-tune-words", action="store_true", help="keep GloVe completely frozen (as before)")
+    parser.add_argument("--no-tune-words", action="store_true", help="keep GloVe completely frozen (as the paper)")
     parser.add_argument("--no-nil-candidates", action="store_true",
                         help="NIL classifier on s_t only, as in the paper (no candidate evidence)")
-    parser.add_argument("--no-coherence", action="store_true",
-                        help="link each mention from its sentence alone (no document-coherence re-ranking)")
-    parser.add_argument("--document-rep", action="store_true",
-                        help="EL and NIL also see the document's mean MiniLM vector (beyond the paper)")
-    parser.add_argument("--el-bilinear", action="store_true",
-                        help="EL score adds a bilinear context-entity match (beyond the paper)")
-    parser.add_argument("--tune-entities", action="store_true",
-                        help="train offsets to the fixed entity vectors (beyond the paper)")
     parser.add_argument("--prior-folds", type=int, default=TrainConfig.prior_folds,
                         help="N > 0: the training documents' priors p(e|m) leave out the gold links of the "
                              "document's own fold (N contiguous folds), as new text's priors do (default 0: off)")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
     parser.add_argument("--keep-epochs", action="store_true",
                         help="keep every epoch's weights as epoch_N.pt (for python -m scripts.average_epochs)")
     parser.add_argument("--export", type=Path, help="after training, write best.pt here as fp16 for shipping")
@@ -77,37 +65,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def model_config(args: argparse.Namespace) -> ModelConfig:
     return ModelConfig(
-        use_contextual=not args.no_contextual, contextual_scope=args.contextual_scope, use_sentence_rep=not args.no_sentence_rep,
+        use_contextual=not args.no_contextual, use_sentence_rep=not args.no_sentence_rep,
         use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
         tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
-        use_coherence=not args.no_coherence, use_document_rep=args.document_rep,
-        tune_entities=args.tune_entities, el_bilinear=args.el_bilinear,
     )
 
 
 def _without_epochs(run_config: dict) -> dict:
-    """A run may be extended with more epochs, and decoding settings (calibrated after
-    training) may differ; anything else must match to resume it."""
-    return {**run_config, "train": {k: v for k, v in run_config["train"].items() if k != "epochs"},
-            "model": {k: v for k, v in run_config["model"].items() if k not in DECODING_FIELDS}}
-
-
-def saved_run_config(saved: dict) -> dict:
-    """A run's config.json with options added since the run started filled in as what
-    the run used: ModelConfig's defaults, and no prior folds (runs before the option)."""
-    return {**saved, "model": ModelConfig.from_dict(saved["model"]).to_dict(), "train": {"prior_folds": 0, **saved["train"]}}
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    """A run may be extended with more epochs; anything else must match to resume it."""
+    return {**run_config, "train": {k: v for k, v in run_config["train"].items() if k != "epochs"}}
 
 
 def run(args: argparse.Namespace) -> dict:
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads, default=2)
     seed_everything(args.seed)
     config = model_config(args)
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -116,22 +87,22 @@ def run(args: argparse.Namespace) -> dict:
     args.run_dir.mkdir(parents=True, exist_ok=True)
     config_path = args.run_dir / "config.json"
     if config_path.exists():
-        previous = saved_run_config(json.loads(config_path.read_text()))
+        previous = json.loads(config_path.read_text())
         if _without_epochs(previous) != _without_epochs(run_config):
             raise SystemExit(f"{args.run_dir} was made with another config; use a new --run-dir")
     config_path.write_text(json.dumps(run_config, indent=2))
 
-    cache = DataCache(resolve_cache_dir(args.cache_dir))
+    cache = DataCache(cache_dir(args.cache_dir))
     documents = cache.documents()
     kb = cache.knowledge_base()
     titles, vectors = cache.entity_vectors()
     train_docs = documents["train"][: args.limit_train] if args.limit_train else documents["train"]
     command = "python -m scripts.train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    system = TrainedSystem.create(config, kb, titles, vectors, CharVocabulary.build(documents["train"]),
-                                  meta={"command": command, "seed": args.seed, "commit": git_commit(),
-                                        "train_config": asdict(train_config)},
-                                  words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
-    lookup = system.candidate_lookup()
+    model = JointNerElModel.create(config, CharVocabulary.build(documents["train"]), titles, vectors, kb,
+                                   words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
+    system = TrainedSystem(model, LinkingConfig(), meta={"command": command, "seed": args.seed, "commit": git_commit(),
+                                                         "train_config": asdict(train_config)})
+    lookup = model.candidates
     if train_config.prior_folds > 0:
         lookup = CrossFittedLookup(kb, lookup.entity_rows, lookup.limit, documents["train"], train_config.prior_folds)
     train_ctx = cache.features_for(config, "train", documents["train"])
@@ -144,8 +115,7 @@ def run(args: argparse.Namespace) -> dict:
     result = trainer.train()
     result["seconds_this_call"] = round(time.time() - started, 1)
     if args.export:
-        best, _ = TrainedSystem.load(args.run_dir / "best.pt")
-        best.export(args.export)
+        JointNerElModel.load(args.run_dir / "best.pt").export(args.export)
         result["exported"] = str(args.export)
     return result
 

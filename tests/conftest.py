@@ -1,22 +1,30 @@
-"""Shared fixtures: the real raw data (read once per session) for the data-layer tests.
+"""Shared fixtures and helpers.
 
-The raw data lives in ``../shared/data`` beside the repository (``$NEREL_DATA_DIR``
-overrides). Tests that need it skip, with the reason, when it is absent; everything
-else uses small fixtures written into ``tmp_path``.
+- The real raw data (read once per session) for the data-layer tests. It lives in
+  ``../shared/data`` beside the repository (``$NEREL_DATA_DIR`` overrides); tests that
+  need it skip, with the reason, when it is absent.
+- A tiny world for the model tests: a few sentences, a hand-made knowledge base, a tiny
+  random "GloVe", tiny configs (`tiny_model`, `tiny_system`, `make_examples`, ...).
+Everything else uses small fixtures written into ``tmp_path``.
 """
 from __future__ import annotations
 
-import os
+import string
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from model.config import LinkingConfig, ModelConfig
+from model.data.knowledge_base import KnowledgeBase, alias_key
+from model.data.records import Candidate, Document, LinkedMention, NerSpan
+from model.features import CandidateLookup, CharVocabulary, SentenceExample, WordVocabulary, mention_target
+from model.joint_model import JointNerElModel, TrainedSystem
+from model.settings import data_dir as configured_data_dir
+from model.transitions import oracle
+
 CONLL_FILES = ("eng.train", "eng.testa", "eng.testb")
-
-
-def _raw_data_dir() -> Path:
-    return Path(os.environ.get("NEREL_DATA_DIR") or REPO_ROOT.parent / "shared" / "data").expanduser().resolve()
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +33,7 @@ def data_dir() -> Path:
     from model.data.aida import DataDirError, resolve_data_dir
 
     try:
-        return resolve_data_dir(str(_raw_data_dir()))
+        return resolve_data_dir(str(configured_data_dir()))
     except DataDirError as error:
         pytest.skip(f"real raw data not available (set $NEREL_DATA_DIR or place it in ../shared/data): {error}")
 
@@ -46,3 +54,99 @@ def aida(data_dir: Path):
     report = AlignmentReport()
     splits = load_aida(data_dir, report)
     return splits, report
+
+
+# ---- the tiny world of the model tests -------------------------------------------------------
+TITLES = ["Paris", "Paris_Hilton", "Bonn", "Bonn_(band)", "European_Union", "EU_(group)", "Moody's",
+          "Moody_Blues", "Germany", "Germany_national_football_team", "Atlantis_(band)"]
+ALIASES = {  # surface → [(title, prior)], best first (as KnowledgeBase keeps them)
+    "Paris Hilton": [("Paris_Hilton", 0.9), ("Paris", 0.1)],
+    "Paris": [("Paris", 0.8), ("Paris_Hilton", 0.2)],
+    "Bonn": [("Bonn", 0.7), ("Bonn_(band)", 0.3)],
+    "EU": [("EU_(group)", 0.6), ("European_Union", 0.4)],
+    "Moody's": [("Moody_Blues", 0.55), ("Moody's", 0.45)],
+    "Germany": [("Germany", 0.9), ("Germany_national_football_team", 0.1)],
+    "Atlantis": [("Atlantis_(band)", 1.0)],
+}
+# (tokens, [(start, end, type, gold entity or None)])
+SENTENCES = [
+    ("Paris Hilton visited Bonn .".split(), [(0, 2, "PER", "Paris_Hilton"), (3, 4, "LOC", "Bonn")]),
+    ("The EU met in Paris".split(), [(1, 2, "ORG", "European_Union"), (4, 5, "LOC", "Paris")]),
+    ("Germany beat Moody 's".split(), [(0, 1, "ORG", "Germany_national_football_team"), (2, 4, "ORG", "Moody's")]),
+    ("Rain fell .".split(), []),
+    ("Atlantis sank near Bonn".split(), [(0, 1, "LOC", None), (3, 4, "LOC", "Bonn")]),
+]
+GLOVE_WORDS = ["paris", "hilton", "visited", "bonn", ".", "the", "eu", "met", "in", "germany", "beat", "'s",
+               "rain", "fell", "sank", "near"]
+CHARS = CharVocabulary(sorted(set(string.ascii_letters + string.digits + ".,'-()")))
+WORDS = WordVocabulary(sorted(GLOVE_WORDS[:10]))
+
+
+def make_kb() -> KnowledgeBase:
+    entities = {t: Candidate(t, i + 1, 100 * (i + 1), 10, "UNK") for i, t in enumerate(TITLES)}
+    return KnowledgeBase(entities, {alias_key(s): list(v) for s, v in ALIASES.items()})
+
+
+def entity_vectors(seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((len(TITLES), 6)).astype(np.float32)
+
+
+def tiny_glove(seed: int = 0) -> tuple[np.ndarray, dict[str, int]]:
+    matrix = np.random.default_rng(seed).standard_normal((len(GLOVE_WORDS), 10)).astype(np.float32)
+    return matrix, {w: i for i, w in enumerate(GLOVE_WORDS)}
+
+
+def tiny_config(**overrides) -> ModelConfig:
+    values = dict(hidden=16, el_hidden=32, nil_hidden=8, char_dim=8, char_hidden=8, case_dim=4, action_dim=8,
+                  type_dim=8, max_candidates=5, use_contextual=False)
+    values.update(overrides)
+    return ModelConfig(**values)
+
+
+def tiny_model(config: ModelConfig, seed: int = 0) -> JointNerElModel:
+    """A randomly initialised model on the tiny GloVe, entity table and knowledge base."""
+    torch.manual_seed(seed)
+    glove, index = tiny_glove()
+    return JointNerElModel(config, glove, index, CHARS, list(TITLES), entity_vectors(), make_kb(), WORDS)
+
+
+def tiny_system(config: ModelConfig | None = None, seed: int = 0, meta: dict | None = None) -> TrainedSystem:
+    """A tiny model on the real GloVe (as `JointNerElModel.load` rebuilds it), default linking."""
+    torch.manual_seed(seed)
+    model = JointNerElModel.create(config or tiny_config(), CHARS, list(TITLES), entity_vectors(), make_kb(), WORDS)
+    return TrainedSystem(model, LinkingConfig(), dict(meta or {}))
+
+
+def lookup_for(config: ModelConfig, kb: KnowledgeBase | None = None) -> CandidateLookup:
+    return CandidateLookup(kb or make_kb(), {t: i for i, t in enumerate(TITLES)}, config.max_candidates)
+
+
+def make_examples(config: ModelConfig, sentences=SENTENCES, seed: int = 0) -> list[SentenceExample]:
+    lookup = lookup_for(config)
+    rng = np.random.default_rng(seed)
+    examples = []
+    for d, (tokens, gold) in enumerate(sentences):
+        spans = [(s, e, t) for s, e, t, _ in gold]
+        contextual = rng.standard_normal((len(tokens), 384)).astype(np.float16) if config.use_contextual else None
+        ex = SentenceExample(tokens, spans, oracle(len(tokens), spans), contextual=contextual, doc_index=d)
+        for s, e, _, entity in gold:
+            ex.mentions[(s, e)] = mention_target(lookup, tokens, s, e, entity)
+        examples.append(ex)
+    return examples
+
+
+def decoded(predictions) -> list[list[tuple]]:
+    return [[(m.start, m.end, m.ner_type, m.entity) for m in p.mentions] for p in predictions]
+
+
+def gold_output(sentences=SENTENCES) -> list[list[tuple]]:
+    return [list(gold) for _, gold in sentences]
+
+
+
+
+def validation_documents(sentences=SENTENCES) -> list[Document]:
+    """The tiny sentences as one-sentence gold documents (what validation scores)."""
+    return [Document(index + 1, "validation", [tokens], ner_spans=[NerSpan(s, e, t) for s, e, t, _ in gold],
+                     mentions=[LinkedMention(s, e, " ".join(tokens[s:e]), entity) for s, e, _, entity in gold])
+            for index, (tokens, gold) in enumerate(sentences)]

@@ -4,28 +4,45 @@ from __future__ import annotations
 import pytest
 import torch
 
+from dataclasses import replace
+
 from model.annotator import Annotator
-from model.checkpoint import TrainedSystem
-from tests.test_model import CHARS, TITLES, WORDS, entity_vectors, make_kb, tiny_config
+from model.config import LinkingConfig
+from model.linking import LinkDecision, decide_links
+from model.tokenizer import tokenize
+from model.transitions import SHIFT, reduce_action
+from tests.conftest import tiny_system
 
 TEXT = "Paris Hilton visited Bonn. 😀 The EU met in Germany!\nRain fell near Bonn ."
 
 
 @pytest.fixture(scope="module")
-def annotator(tmp_path_factory) -> Annotator:
-    torch.manual_seed(11)
-    system = TrainedSystem.create(tiny_config(), make_kb(), list(TITLES), entity_vectors(), CHARS, {}, WORDS)
+def checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
-    system.save(path)
-    return Annotator.load(path, threads=1)
+    tiny_system(seed=11).save(path)
+    return path
 
 
-def test_annotate_offsets_are_exact(annotator):
+@pytest.fixture(scope="module")
+def annotator(checkpoint) -> Annotator:
+    return Annotator.load(checkpoint, threads=1)
+
+
+@torch.no_grad()
+def test_annotate_offsets_are_exact(checkpoint):
+    """Every token becomes a one-token mention (the action biases force SHIFT on an empty
+    stack, REDUCE on a full one), so every token's offsets are checked, emoji included."""
+    annotator = Annotator.load(checkpoint, threads=1)
+    bias = annotator.model.action_out.bias
+    bias.zero_()
+    bias[SHIFT], bias[reduce_action("PER")] = 50.0, 100.0
     mentions = annotator.annotate(TEXT)
+    tokens = [t for sentence in tokenize(TEXT) for t in sentence]
+    assert [(m.start, m.end) for m in mentions] == [(t.start, t.end) for t in tokens]
+    assert "😀" in [m.surface for m in mentions]
     for m in mentions:
         assert TEXT[m.start:m.end] == m.surface
-        assert m.surface == m.surface.strip() and m.start < m.end
-    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+        assert m.surface == m.surface.strip() and m.start < m.end and m.ner_type == "PER"
 
 
 def test_link_answers_each_span_in_order(annotator):
@@ -55,15 +72,13 @@ def test_empty_text_has_no_mentions(annotator):
     assert annotator.link("   ", []) == []
 
 
-def test_server_serves_a_real_checkpoint_over_nif_and_json(annotator, tmp_path):
+def test_server_serves_a_real_checkpoint_over_nif_and_json(checkpoint):
     """create_app with MODEL_PATH: the real Annotator behind both endpoints, emoji included."""
     from nif.answers import read_answer
     from server.app import create_app
     from tests.test_server import request_ttl
 
-    path = tmp_path / "model.pt"
-    annotator.system.save(path)
-    client = create_app({"MODEL_PATH": str(path)}).test_client()
+    client = create_app({"MODEL_PATH": str(checkpoint)}).test_client()
     assert client.get("/health").status_code == 200
 
     text = "😀 Paris Hilton visited Bonn."
@@ -80,60 +95,22 @@ def test_server_serves_a_real_checkpoint_over_nif_and_json(annotator, tmp_path):
 def test_coherence_reranks_all_mentions_of_the_text_together(annotator):
     """With a coherence weight the answers are the document-level re-ranking of the
     sentence-level ones, over every span (here two overlapping passes) at once."""
-    from model.decoder import LinkDecision
-
     spans = [(0, 12), (0, 5), (TEXT.index("Germany"), TEXT.index("Germany") + 7), (TEXT.rindex("Bonn"), TEXT.rindex("Bonn") + 4)]
-    config = annotator.system.model.config
-    saved = (config.use_coherence, config.coherence_weight)
+    saved = annotator.linking
     try:
-        config.use_coherence, config.coherence_weight = True, 0.0
+        annotator.linking = replace(saved, coherence_weight=0.0)
         local = annotator.link(TEXT, spans)
-        config.coherence_weight = 40.0
+        annotator.linking = replace(saved, coherence_weight=40.0)
         coherent = annotator.link(TEXT, spans)
     finally:
-        config.use_coherence, config.coherence_weight = saved
+        annotator.linking = saved
     assert all(len(m.candidates) < 5 for m in local)  # Mention keeps the top 5: here all of them
     expected = [LinkDecision(0, 1, m.ner_type, 1.0, m.entity, m.el_score, m.nil_score, list(m.candidates),
                              words=tuple(m.surface.split())) for m in local]
-    annotator.system.coherence().rerank(expected, 40.0, config.nil_threshold)
+    decide_links(expected, LinkingConfig(saved.nil_threshold, 40.0), annotator.model.coherence())
     assert sum(1 for m in local if m.candidates) >= 2
     for got, want in zip(coherent, expected):
         assert got.entity == want.entity
         assert [t for t, _ in got.candidates] == [t for t, _ in want.candidates]
         assert [p for _, p in got.candidates] == pytest.approx([p for _, p in want.candidates], abs=1e-6)
     assert any(g.candidates != l.candidates for g, l in zip(coherent, local))
-
-
-class _TokenHashEncoder:
-    """Stands in for MiniLM: a fixed random vector per token, so the test needs no model."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        pass
-
-    def embed(self, sentences):
-        import numpy as np
-
-        return [np.stack([np.random.default_rng(sum(map(ord, t))).standard_normal(384) for t in s]).astype(np.float16)
-                if s else np.zeros((0, 384), dtype=np.float16) for s in sentences]
-
-
-def test_document_rep_links_with_the_whole_text(tmp_path, monkeypatch):
-    """With the document representation a mention's link depends on the rest of the text
-    (the mean contextual vector of all its sentences), its span and type do not."""
-    import model.embeddings.contextual as contextual
-
-    monkeypatch.setattr(contextual, "ContextualEncoder", _TokenHashEncoder)
-    torch.manual_seed(11)
-    config = tiny_config(use_contextual=True, use_document_rep=True)
-    system = TrainedSystem.create(config, make_kb(), list(TITLES), entity_vectors(), CHARS, {}, WORDS)
-    path = tmp_path / "doc.pt"
-    system.save(path)
-    annotator = Annotator.load(path, threads=1)
-    first = "Paris Hilton visited Bonn."
-    spans = [(0, 12), (21, 25)]
-    alone = annotator.link(first, spans)
-    longer = annotator.link(first + " Rain fell near Germany and Moody 's .", spans)
-    assert [m.ner_type for m in alone] == [m.ner_type for m in longer]
-    assert [[t for t, _ in m.candidates] for m in alone] == [[t for t, _ in m.candidates] for m in longer]
-    assert any(m.candidates and [p for _, p in m.candidates] != pytest.approx([p for _, p in n.candidates], abs=1e-6)
-               for m, n in zip(alone, longer))

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from model.averaging import average_state_dicts, epoch_weights_path, load_epoch_states
-from model.checkpoint import TrainedSystem
+from model.checkpoint import read_checkpoint
+from model.joint_model import JointNerElModel
 from model.trainer import TrainConfig, Trainer
 from scripts import average_epochs
-from tests.test_model import CHARS, TITLES, WORDS, entity_vectors, make_examples, make_kb, tiny_config
-from tests.test_trainer import _validation
+from tests.conftest import make_examples, tiny_system, validation_documents
 
 
 def test_average_is_the_elementwise_mean_and_keeps_integer_tensors():
@@ -37,10 +37,8 @@ def test_states_of_different_runs_are_refused(second, message):
 
 def _trained_run(run_dir, epochs: int, keep_epochs: bool = True) -> Trainer:
     torch.set_num_threads(1)
-    torch.manual_seed(1)
-    config = tiny_config(use_coherence=True)
-    system = TrainedSystem.create(config, make_kb(), list(TITLES), entity_vectors(), CHARS, {}, WORDS)
-    trainer = Trainer(system, make_examples(config), _validation(), None, run_dir,
+    system = tiny_system(seed=1)
+    trainer = Trainer(system, make_examples(system.model.config), validation_documents(), None, run_dir,
                       TrainConfig(epochs=epochs, batch_size=2), keep_epochs=keep_epochs)
     trainer.train()
     return trainer
@@ -66,7 +64,7 @@ class _TinyCache:
     """What average_run reads from the data cache: validation documents, no MiniLM."""
 
     def documents(self):
-        return {"validation": _validation()}
+        return {"validation": validation_documents()}
 
     def features_for(self, config, split, documents):
         return None
@@ -81,7 +79,7 @@ def test_average_run_chooses_on_validation_and_ships_what_it_chose(tmp_path):
     first, last = report["chosen"]["epochs"]
     state = system.model.state_dict()
     if first == last:  # best.pt kept: an average must have scored strictly better to replace it
-        expected = TrainedSystem.load(tmp_path / "best.pt")[0].model.state_dict()
+        expected = JointNerElModel.load(tmp_path / "best.pt").model.state_dict()
         assert system.meta["averaged_epochs"] is None and system.meta["epoch"] == first
     else:
         expected = average_state_dicts(load_epoch_states(tmp_path, list(range(first, last + 1))))
@@ -100,10 +98,8 @@ def test_windows_longer_than_the_run_are_refused(tmp_path, capsys):
 
 
 def test_export_writes_fp16_weights_and_the_meta_beside_them(tmp_path):
-    torch.manual_seed(1)
-    system = TrainedSystem.create(tiny_config(), make_kb(), list(TITLES), entity_vectors(), CHARS,
-                                  {"command": "cmd", "averaged_epochs": [4, 6]}, WORDS)
+    system = tiny_system(seed=1, meta={"command": "cmd", "averaged_epochs": [4, 6]})
     system.export(tmp_path / "joint.pt")
-    loaded, payload = TrainedSystem.load(tmp_path / "joint.pt")
+    loaded, payload = JointNerElModel.load(tmp_path / "joint.pt"), read_checkpoint(tmp_path / "joint.pt")
     assert {v.dtype for v in payload["state_dict"].values() if v.is_floating_point()} == {torch.float16}
     assert json.loads((tmp_path / "joint.json").read_text()) == loaded.meta == {"command": "cmd", "averaged_epochs": [4, 6]}

@@ -76,9 +76,6 @@ class FakeRunner:
 
     def __call__(self, command: list[str], log_path: Path) -> int:
         self.calls.append(command)
-        if "scripts.calibrate" in command:  # rewrites the checkpoint it calibrates
-            Path(command[command.index("--checkpoint") + 1]).write_bytes(b"calibrated weights")
-            return 0
         run_dir = Path(command[command.index("--run-dir") + 1])
         epochs = int(command[command.index("--epochs") + 1]) if "--epochs" in command else self.epochs
         done = run_state(run_dir, epochs).epochs_done if run_dir.exists() else 0
@@ -115,23 +112,6 @@ def test_partial_or_absent_run_is_trained(tmp_path: Path) -> None:
     ensure_trained(RunKey("ner_only", 1), tmp_path, 3, None, runner)  # absent: trained, --epochs passed on
     assert runner.calls[1][runner.calls[1].index("--objective") + 1] == "ner"
     assert runner.calls[1][runner.calls[1].index("--epochs") + 1] == "3"
-
-
-def test_runs_trained_before_coherence_are_calibrated_once(tmp_path: Path) -> None:
-    for name, objective in (("joint_s1", "joint"), ("ner_only_s1", "ner")):
-        make_run(tmp_path / name, epochs_done=2, epochs=2)
-        config = json.loads((tmp_path / name / "config.json").read_text())
-        (tmp_path / name / "config.json").write_text(json.dumps({**config, "model": {"objective": objective}}))
-        (tmp_path / name / "log.jsonl").write_text(json.dumps({"epoch": 2, "best": True, "validation": {"el_micro_f1": 80.0}}) + "\n")
-    runner = FakeRunner()
-    assert ensure_trained(RunKey("joint", 1), tmp_path, None, None, runner) == "reused + calibrated"
-    assert runner.calls == [["python", "-m", "scripts.calibrate", "--checkpoint", str(tmp_path / "joint_s1" / "best.pt"),
-                             "--threads", "1", "--json"]]
-    assert ensure_trained(RunKey("joint", 1), tmp_path, None, None, runner) == "reused"  # once
-    (tmp_path / "joint_s1" / "best.pt").write_bytes(b"retrained weights, not calibrated")
-    assert ensure_trained(RunKey("joint", 1), tmp_path, None, None, runner) == "reused + calibrated"
-    assert ensure_trained(RunKey("ner_only", 1), tmp_path, None, None, runner) == "reused"  # links nothing
-    assert len(runner.calls) == 2
 
 
 def test_more_epochs_requested_resumes(tmp_path: Path) -> None:
@@ -356,6 +336,32 @@ def test_benchmark_trains_missing_reuses_complete_and_caches(tmp_path: Path, no_
     assert runner.calls == [] and evaluated == []
     data = collect(benchmark.settings_of(args))
     assert data["runs"]["el_only_s1"]["eval"]["test"]["mentions_from"] == str(runs / "joint_s1" / "best.pt")
+
+
+def test_carry_over_keeps_rows_of_runs_not_on_this_machine_and_trains_nothing(tmp_path: Path, no_charts) -> None:
+    first = tmp_path / "first"
+    make_run(first / "runs" / "joint_s1", epochs_done=2, epochs=2)
+    args = benchmark.parse_args(cli(first, "--only", "table6", "--seeds", "1"))
+    earlier, _ = benchmark.run_benchmark(args, [], FakeRunner(), fake_scores)
+    (first / "results" / "results.json").write_text(json.dumps(earlier, default=str))
+
+    runner, evaluated = FakeRunner(), []
+
+    def evaluator(checkpoint, split, mentions_from, local=False):
+        evaluated.append(checkpoint.parent.name)
+        return fake_scores(checkpoint, split, mentions_from, local)
+
+    second = tmp_path / "second"  # a fresh machine: no run directories at all
+    args = benchmark.parse_args(cli(second, "--only", "table6", "--seeds", "1",
+                                    "--carry-over", str(first / "results" / "results.json")))
+    report, outcome = benchmark.run_benchmark(args, [], runner, evaluator)
+    assert runner.calls == [] and evaluated == [] and outcome == {}
+    t6 = table(report["tables"], "table6")
+    assert row(t6, "Only EL")["ours"][1]["mean"] == pytest.approx(86.0)  # the earlier report's figure
+    carried = report["data"]["runs"]["joint_s1"]["carried_from"]
+    assert carried["commit"] == earlier["commit"]
+    text = (second / "results" / "tables.md").read_text()
+    assert f"carried from {earlier['commit']}" in text and "carried over from earlier reports" in text
 
 
 def test_shipped_and_nif_rows(tmp_path: Path, no_charts) -> None:

@@ -2,106 +2,32 @@
 decoding, a tiny overfit, checkpoint round trips and the ablation switches.
 
 Everything runs on tiny configs, a tiny random "GloVe" and a hand-made knowledge base
-(the checkpoint test alone loads the real 50-d GloVe from its pip package, ~0.5 s).
+(tests/conftest.py; the checkpoint test alone loads the real 50-d GloVe from its pip
+package, ~0.5 s).
 """
 from __future__ import annotations
 
-import string
+import dataclasses
 
 import numpy as np
 import pytest
 import torch
 
-from model.checkpoint import TrainedSystem
-from model.config import ModelConfig
-from model.data.knowledge_base import KnowledgeBase, alias_key
-from model.data.records import Candidate
-from model.decoder import greedy_decode
-from model.features import (CandidateLookup, CharVocabulary, SentenceExample, WordVocabulary, document_vector,
-                            mention_target)
-from model.transitions import legal_actions, oracle, spans_from_actions
+from model.checkpoint import FORMAT, CheckpointFormatError, read_checkpoint
+from model.config import LinkingConfig, ModelConfig
+from model.features import SentenceExample
+from model.joint_model import JointNerElModel
+from model.transitions import legal_actions, spans_from_actions
+from tests.conftest import (CHARS, SENTENCES, TITLES, WORDS, decoded, entity_vectors, gold_output, make_examples,
+                            make_kb, tiny_config, tiny_model, tiny_system)
 
 torch.set_num_threads(1)
 
-TITLES = ["Paris", "Paris_Hilton", "Bonn", "Bonn_(band)", "European_Union", "EU_(group)", "Moody's",
-          "Moody_Blues", "Germany", "Germany_national_football_team", "Atlantis_(band)"]
-ALIASES = {  # surface → [(title, prior)], best first (as KnowledgeBase keeps them)
-    "Paris Hilton": [("Paris_Hilton", 0.9), ("Paris", 0.1)],
-    "Paris": [("Paris", 0.8), ("Paris_Hilton", 0.2)],
-    "Bonn": [("Bonn", 0.7), ("Bonn_(band)", 0.3)],
-    "EU": [("EU_(group)", 0.6), ("European_Union", 0.4)],
-    "Moody's": [("Moody_Blues", 0.55), ("Moody's", 0.45)],
-    "Germany": [("Germany", 0.9), ("Germany_national_football_team", 0.1)],
-    "Atlantis": [("Atlantis_(band)", 1.0)],
-}
-# (tokens, [(start, end, type, gold entity or None)])
-SENTENCES = [
-    ("Paris Hilton visited Bonn .".split(), [(0, 2, "PER", "Paris_Hilton"), (3, 4, "LOC", "Bonn")]),
-    ("The EU met in Paris".split(), [(1, 2, "ORG", "European_Union"), (4, 5, "LOC", "Paris")]),
-    ("Germany beat Moody 's".split(), [(0, 1, "ORG", "Germany_national_football_team"), (2, 4, "ORG", "Moody's")]),
-    ("Rain fell .".split(), []),
-    ("Atlantis sank near Bonn".split(), [(0, 1, "LOC", None), (3, 4, "LOC", "Bonn")]),
-]
-GLOVE_WORDS = ["paris", "hilton", "visited", "bonn", ".", "the", "eu", "met", "in", "germany", "beat", "'s",
-               "rain", "fell", "sank", "near"]
-CHARS = CharVocabulary(sorted(set(string.ascii_letters + string.digits + ".,'-()")))
-WORDS = WordVocabulary(sorted(GLOVE_WORDS[:10]))
-
-
-def make_kb() -> KnowledgeBase:
-    entities = {t: Candidate(t, i + 1, 100 * (i + 1), 10, "UNK") for i, t in enumerate(TITLES)}
-    return KnowledgeBase(entities, {alias_key(s): list(v) for s, v in ALIASES.items()})
-
-
-def entity_vectors(seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal((len(TITLES), 6)).astype(np.float32)
-
-
-def tiny_glove(seed: int = 0) -> tuple[np.ndarray, dict[str, int]]:
-    matrix = np.random.default_rng(seed).standard_normal((len(GLOVE_WORDS), 10)).astype(np.float32)
-    return matrix, {w: i for i, w in enumerate(GLOVE_WORDS)}
-
-
-def tiny_config(**overrides) -> ModelConfig:
-    values = dict(hidden=16, el_hidden=32, nil_hidden=8, char_dim=8, char_hidden=8, case_dim=4, action_dim=8,
-                  type_dim=8, max_candidates=5, use_contextual=False)
-    values.update(overrides)
-    return ModelConfig(**values)
-
-
-def tiny_model(config: ModelConfig, seed: int = 0):
-    torch.manual_seed(seed)
-    glove, index = tiny_glove()
-    from model.joint_model import JointNerElModel
-
-    return JointNerElModel(config, glove, index, CHARS, entity_vectors(), WORDS)
-
-
-def lookup_for(config: ModelConfig, kb: KnowledgeBase | None = None) -> CandidateLookup:
-    return CandidateLookup(kb or make_kb(), {t: i for i, t in enumerate(TITLES)}, config.max_candidates)
-
-
-def make_examples(config: ModelConfig, sentences=SENTENCES, seed: int = 0) -> list[SentenceExample]:
-    lookup = lookup_for(config)
-    rng = np.random.default_rng(seed)
-    examples = []
-    for d, (tokens, gold) in enumerate(sentences):
-        spans = [(s, e, t) for s, e, t, _ in gold]
-        contextual = rng.standard_normal((len(tokens), 384)).astype(np.float16) if config.use_contextual else None
-        ex = SentenceExample(tokens, spans, oracle(len(tokens), spans), contextual=contextual, doc_index=d,
-                             document=None if contextual is None else document_vector([contextual]))
-        for s, e, _, entity in gold:
-            ex.mentions[(s, e)] = mention_target(lookup, tokens, s, e, entity)
-        examples.append(ex)
-    return examples
-
-
-def decoded(predictions) -> list[list[tuple]]:
-    return [[(m.start, m.end, m.ner_type, m.entity) for m in p.mentions] for p in predictions]
-
-
-def gold_output(sentences=SENTENCES) -> list[list[tuple]]:
-    return [list(gold) for _, gold in sentences]
+def linked(model, predictions, linking: LinkingConfig = LinkingConfig()):
+    """Sentence predictions with their links decided (each sentence on its own)."""
+    for prediction in predictions:
+        model.link(prediction.mentions, linking)
+    return predictions
 
 
 def test_fixture_targets():
@@ -120,16 +46,12 @@ def teacher_forced(model, examples):
     enc, steps, reduce_rows, spans, v_t, state = model.teacher_forced(examples)
     scores = model.action_scores(state, steps.legal)
     targets = [examples[b].mentions[(s, e)] for b, s, e, _ in spans]
-    m = torch.stack([enc.layer2[b, s:e].mean(0) for b, s, e, _ in spans])
-    rows = torch.tensor(reduce_rows)
-    context = model.mention_context(state[rows], m, None if v_t is None else v_t[rows], [examples[b] for b, *_ in spans])
-    return steps, scores, spans, targets, context
+    el_scores, nil_logits = model.mention_scores(enc, state, v_t, reduce_rows, [span[:3] for span in spans], targets)
+    return steps, scores, spans, targets, el_scores, nil_logits
 
 
 @pytest.mark.parametrize("overrides", [
     dict(use_contextual=True),
-    dict(use_contextual=True, use_document_rep=True),
-    dict(use_contextual=True, use_document_rep=True, el_bilinear=True, tune_entities=True),
     dict(use_sentence_rep=False, use_mention_rep=False),
 ])
 @torch.no_grad()
@@ -141,9 +63,8 @@ def test_teacher_forced_equals_stepwise(overrides):
     sentences = SENTENCES + [("Bonn Bonn Paris".split(), [(0, 1, "LOC", "Bonn"), (1, 2, "LOC", "Bonn_(band)"),
                                                           (2, 3, "LOC", "Paris")])]
     examples = make_examples(config, sentences)
-    steps, scores, spans, targets, context = teacher_forced(model, examples)
-    lookup = lookup_for(config)
-    predictions = greedy_decode(model, examples, lookup, actions=[ex.actions for ex in examples], record=True)
+    steps, scores, spans, targets, el_scores, nil_logits = teacher_forced(model, examples)
+    predictions = model.decode(examples, actions=[ex.actions for ex in examples], record=True)
 
     for b, (ex, pred) in enumerate(zip(examples, predictions)):
         assert pred.actions == ex.actions
@@ -156,9 +77,8 @@ def test_teacher_forced_equals_stepwise(overrides):
         assert [(m.start, m.end, m.ner_type) for m in pred.mentions] == ex.spans
 
     # The EL and NIL heads see the same mention context in both paths.
-    el_scores, _ = model.candidate_scores(context, targets)
     el_probs = torch.softmax(el_scores, dim=-1)
-    nil = torch.sigmoid(model.nil_logit(context, el_scores, targets))
+    nil = torch.sigmoid(nil_logits)
     for i, ((b, s, e, _), target) in enumerate(zip(spans, targets)):
         decision = next(m for m in predictions[b].mentions if (m.start, m.end) == (s, e))
         assert [TITLES.index(t) for t, _ in decision.candidates] == target.candidates
@@ -174,7 +94,7 @@ def test_decoding_constrained_to_given_spans():
     model = tiny_model(config, seed=3).eval()
     examples = [SentenceExample(tokens) for tokens, _ in SENTENCES]
     given = [[(0, 2), (3, 4)], [(1, 2), (2, 3), (4, 5)], [(0, 4)], [], [(0, 1), (1, 2), (2, 3), (3, 4)]]
-    predictions = greedy_decode(model, examples, lookup_for(config), spans=given)
+    predictions = model.decode(examples, spans=given)
     for ex, spans, pred in zip(examples, given, predictions):
         assert [(m.start, m.end) for m in pred.mentions] == spans
         assert [(s, e) for s, e, _ in spans_from_actions(pred.actions)] == spans
@@ -193,7 +113,6 @@ def test_overfit_tiny_corpus():
     config = tiny_config(dropout=0.0)
     model = tiny_model(config, seed=1)
     examples = make_examples(config)
-    lookup = lookup_for(config)
     plain = [SentenceExample(ex.tokens) for ex in examples]
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     result = None
@@ -205,7 +124,7 @@ def test_overfit_tiny_corpus():
         optimizer.step()
         if step % 10 == 0:
             model.eval()
-            result = decoded(greedy_decode(model, plain, lookup))
+            result = decoded(linked(model, model.decode(plain)))
             if result == gold_output():
                 break
     assert result == gold_output(), f"not learned after {step} steps: {result}"
@@ -215,9 +134,9 @@ def test_overfit_tiny_corpus():
 # ---- checkpoints ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def system():
-    config = tiny_config()
-    torch.manual_seed(5)
-    return TrainedSystem.create(config, make_kb(), list(TITLES), entity_vectors(), CHARS, {"note": "tiny"}, WORDS)
+    trained = tiny_system(seed=5, meta={"note": "tiny"})
+    trained.linking = LinkingConfig(nil_threshold=0.8, coherence_weight=8.0)
+    return trained
 
 
 @pytest.mark.parametrize("half", [False, True])
@@ -226,29 +145,32 @@ def test_checkpoint_round_trip(system, tmp_path, half):
     system.model.eval()
     examples = [SentenceExample(tokens) for tokens, _ in SENTENCES]
     given = [[(s, e) for s, e, _, _ in gold] for _, gold in SENTENCES]
-    before_free = greedy_decode(system.model, examples, system.candidate_lookup(), record=True)
-    before_given = greedy_decode(system.model, examples, system.candidate_lookup(), spans=given)
+    before_free = linked(system.model, system.model.decode(examples, record=True), system.linking)
+    before_given = linked(system.model, system.model.decode(examples, spans=given), system.linking)
 
     path = tmp_path / "ckpt" / "model.pt"
     system.save(path, half=half)
     assert path.exists() and not path.with_suffix(".pt.tmp").exists()
-    loaded, payload = TrainedSystem.load(path)
+    loaded, payload = JointNerElModel.load(path), read_checkpoint(path)
 
+    assert payload["format"] == FORMAT
     assert "encoder.glove" not in payload["state_dict"]  # GloVe comes from its package
     dtypes = {v.dtype for v in payload["state_dict"].values() if v.is_floating_point()}
     assert dtypes == ({torch.float16} if half else {torch.float32})
-    assert not loaded.model.training
-    assert loaded.model.config == system.model.config
-    assert loaded.titles == system.titles and loaded.chars.chars == system.chars.chars
-    assert loaded.kb.to_state() == system.kb.to_state() and loaded.meta == {"note": "tiny"}
+    model = loaded.model
+    assert not model.training
+    assert model.config == system.model.config and loaded.linking == system.linking
+    assert model.titles == system.model.titles and model.chars.chars == system.model.chars.chars
+    assert model.words.words == system.model.words.words
+    assert model.kb.to_state() == system.model.kb.to_state() and loaded.meta == {"note": "tiny"}
 
     original = {k: v for k, v in system.model.state_dict().items()}
-    for key, value in loaded.model.state_dict().items():
+    for key, value in model.state_dict().items():
         expected = original[key].half().float() if half and value.is_floating_point() else original[key]
         assert torch.equal(value, expected), key
 
-    after_free = greedy_decode(loaded.model, examples, loaded.candidate_lookup(), record=True)
-    after_given = greedy_decode(loaded.model, examples, loaded.candidate_lookup(), spans=given)
+    after_free = linked(model, model.decode(examples, record=True), loaded.linking)
+    after_given = linked(model, model.decode(examples, spans=given), loaded.linking)
     assert decoded(after_free) == decoded(before_free)
     assert decoded(after_given) == decoded(before_given)
     assert [p.actions for p in after_free] == [p.actions for p in before_free]
@@ -267,8 +189,6 @@ def test_checkpoint_round_trip(system, tmp_path, half):
 @pytest.mark.parametrize("overrides, keys", [
     (dict(), {"ner", "el", "nil"}),
     (dict(use_contextual=True), {"ner", "el", "nil"}),
-    (dict(use_contextual=True, use_document_rep=True), {"ner", "el", "nil"}),
-    (dict(el_bilinear=True, tune_entities=True), {"ner", "el", "nil"}),
     (dict(use_sentence_rep=False), {"ner", "el", "nil"}),
     (dict(use_mention_rep=False), {"ner", "el", "nil"}),
     (dict(use_nil_classifier=False), {"ner", "el"}),
@@ -291,21 +211,21 @@ def test_config_switches(overrides, keys):
     assert grads and all(torch.isfinite(g).all() for g in grads)
 
     model.eval()
-    plain = [SentenceExample(ex.tokens, contextual=ex.contextual, document=ex.document) for ex in examples]
+    plain = [SentenceExample(ex.tokens, contextual=ex.contextual) for ex in examples]
     given = [[(s, e) for s, e, _ in ex.spans] for ex in examples]
     with torch.no_grad():
-        free = greedy_decode(model, plain, lookup_for(config))
-        constrained = greedy_decode(model, plain, lookup_for(config), spans=given)
+        free = model.decode(plain)
+        constrained = linked(model, model.decode(plain, spans=given))
     assert len(free) == len(plain)
     assert [[(m.start, m.end) for m in p.mentions] for p in constrained] == given
     mentions = [m for p in constrained for m in p.mentions]
     if config.objective == "ner":
         assert all(m.entity is None and m.candidates == [] and m.el_score is None for m in mentions)
     else:
-        linked = [m for m in mentions if m.candidates]
-        assert len(linked) == sum(len(g) for g in given)  # every given mention has KB candidates
+        with_candidates = [m for m in mentions if m.candidates]
+        assert len(with_candidates) == sum(len(g) for g in given)  # every given mention has KB candidates
         if not config.use_nil_classifier:
-            assert all(m.nil_score == 0.0 and m.entity is not None for m in linked)
+            assert all(m.nil_score == 0.0 and m.entity is not None for m in with_candidates)
 
 
 def test_invalid_objective_and_config_keys():
@@ -313,8 +233,28 @@ def test_invalid_objective_and_config_keys():
         ModelConfig(objective="ner+el")
     with pytest.raises(ValueError, match="unknown"):
         ModelConfig.from_dict({"hidden": 8, "no_such_switch": True})
+    with pytest.raises(ValueError, match="unknown"):
+        LinkingConfig.from_dict({"nil_threshold": 0.9, "use_coherence": True})
     config = tiny_config(objective="el", use_mention_rep=False)
     assert ModelConfig.from_dict(config.to_dict()) == config
+    assert ModelConfig.from_dict({}) == ModelConfig()  # no hidden legacy defaults
+    linking = LinkingConfig(nil_threshold=0.9, coherence_weight=16.0)
+    assert LinkingConfig.from_dict(linking.to_dict()) == linking
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.hidden = 3  # architecture is fixed once the model exists
+
+
+def test_checkpoint_of_another_format_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "old.pt"
+    torch.save({"format": 1, "config": {}, "state_dict": {}}, path)
+    with pytest.raises(CheckpointFormatError, match="format 1.*reads format 2"):
+        JointNerElModel.load(path)
+
+
+def test_entity_titles_must_match_the_entity_vectors():
+    glove = np.zeros((2, 10), dtype=np.float32)
+    with pytest.raises(ValueError, match="entity titles"):
+        JointNerElModel(tiny_config(), glove, {"a": 0, "b": 1}, CHARS, list(TITLES[:3]), entity_vectors(), make_kb(), WORDS)
 
 
 def test_contextual_required_when_enabled():
@@ -322,63 +262,3 @@ def test_contextual_required_when_enabled():
     model = tiny_model(config)
     with pytest.raises(ValueError, match="contextual"):
         model.loss(make_examples(tiny_config())[:1])  # examples built without contextual arrays
-
-
-# ---- document representation (beyond the paper) -------------------------------------------
-def test_document_vector_is_the_token_mean_over_all_sentences():
-    first, second = np.ones((2, 384), dtype=np.float16), np.full((1, 384), 4.0, dtype=np.float16)
-    vector = document_vector([first, second])
-    assert vector.dtype == np.float32 and vector.shape == (384,)
-    assert np.allclose(vector, 2.0)  # (1 + 1 + 4) / 3 tokens, not the mean of sentence means (2.5)
-    assert document_vector([]) is None
-
-
-@torch.no_grad()
-def test_document_rep_changes_links_but_not_transitions():
-    config = tiny_config(use_contextual=True, use_document_rep=True)
-    model = tiny_model(config).eval()
-    examples = make_examples(config)
-    other = [SentenceExample(ex.tokens, contextual=ex.contextual, document=ex.document + 3.0) for ex in examples]
-    lookup = lookup_for(config)
-    given = [[(s, e) for s, e, _ in ex.spans] for ex in examples]
-    base, moved = greedy_decode(model, examples, lookup, spans=given), greedy_decode(model, other, lookup, spans=given)
-    assert [p.actions for p in base] == [p.actions for p in moved]  # NER does not see the document vector
-    probs = [[p for _, p in m.candidates] for pred in base for m in pred.mentions]
-    moved_probs = [[p for _, p in m.candidates] for pred in moved for m in pred.mentions]
-    assert any(not np.allclose(a, b) for a, b in zip(probs, moved_probs) if len(a) > 1)
-
-
-def test_document_rep_needs_contextual_vectors_and_the_document_vector():
-    with pytest.raises(ValueError, match="use_contextual"):
-        tiny_config(use_document_rep=True)
-    config = tiny_config(use_contextual=True, use_document_rep=True)
-    model = tiny_model(config)
-    examples = make_examples(config)[:1]
-    examples[0].document = None
-    with pytest.raises(ValueError, match="document vector"):
-        model.loss(examples)
-
-
-# ---- entity-side extras (beyond the paper) ------------------------------------------------
-def test_tuned_entity_offsets_move_only_the_batch_candidates():
-    config = tiny_config(tune_entities=True)
-    model = tiny_model(config).train()
-    examples = make_examples(config, SENTENCES[:2])  # candidates: Paris, Paris_Hilton, Bonn, Bonn_(band), EU pair
-    sum(model.loss(examples).values()).backward()
-    moved = {TITLES[i] for i in model.entity_offset.weight.grad.abs().sum(1).nonzero().flatten().tolist()}
-    assert moved == {"Paris", "Paris_Hilton", "Bonn", "Bonn_(band)", "European_Union", "EU_(group)"}
-    assert torch.equal(model.entity_vectors, torch.from_numpy(entity_vectors()))  # the fixed vectors stay
-
-
-@torch.no_grad()
-def test_bilinear_match_starts_as_the_plain_scorer_and_then_ranks_by_context_entity_product():
-    plain, bilinear = tiny_model(tiny_config()).eval(), tiny_model(tiny_config(el_bilinear=True)).eval()
-    bilinear.load_state_dict({**plain.state_dict(), "el_match.weight": bilinear.el_match.weight})
-    examples = make_examples(tiny_config())
-    given = [[(s, e) for s, e, _ in ex.spans] for ex in examples]
-    lookup = lookup_for(tiny_config())
-    probs = lambda model: [[p for _, p in m.candidates] for pred in greedy_decode(model, examples, lookup, spans=given)
-                           for m in pred.mentions]
-    assert probs(plain) == probs(bilinear)  # zero-initialised: training starts from the paper's scorer
-    bilinear.el_match.weight.normal_()
-    assert any(not np.allclose(a, b) for a, b in zip(probs(plain), probs(bilinear)) if len(a) > 1)

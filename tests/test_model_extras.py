@@ -1,18 +1,19 @@
 """Features beyond the paper: tuned word offsets, candidate-aware NIL, NIL threshold, coherence."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from model.coherence import CoherenceReranker
-from model.config import ModelConfig
+from model.config import LinkingConfig, ModelConfig
+from model.data.cache import DataCache
 from model.data.records import Document, LinkedMention
-from model.decoder import LinkDecision
-from model.evaluation import DocumentPrediction, apply_linking, calibrate_linking
+from model.evaluation import DocumentPrediction, calibrate_linking, link_predictions
 from model.features import WordVocabulary
-from tests.test_model import SENTENCES, WORDS, make_examples, tiny_config, tiny_model
+from model.linking import LinkDecision, decide_links, person_coreference
+from tests.conftest import SENTENCES, WORDS, make_examples, tiny_config, tiny_model
 
 
 def test_word_vocabulary_is_case_insensitive_and_zero_is_unknown():
@@ -43,14 +44,6 @@ def test_without_tune_words_there_are_no_offsets():
     assert not hasattr(model.encoder, "word_offset")
 
 
-def test_checkpoints_from_before_the_new_features_load_with_them_off():
-    old = {k: v for k, v in ModelConfig().to_dict().items()
-           if k not in ("tune_words", "nil_uses_candidates", "use_coherence", "coherence_weight")}
-    config = ModelConfig.from_dict(old)
-    assert config.tune_words is False and config.nil_uses_candidates is False
-    assert config.use_coherence is False and config.coherence_weight == 0.0
-
-
 def test_nil_classifier_input_grows_with_candidate_evidence():
     with_evidence = tiny_model(tiny_config())
     without = tiny_model(tiny_config(nil_uses_candidates=False))
@@ -70,20 +63,26 @@ def test_nil_threshold_is_calibrated_for_el_micro_f1():
         _decision(1, [("Y", 0.8)], nil=0.75),  # right, NIL at 0.5 and 0.7
         _decision(2, [("W", 0.6)], nil=0.97),  # gold NIL: linking it would be a false positive
     ])
-    system = _system(["X", "Y", "Z", "W"], np.eye(4), use_coherence=False)
-    weight, threshold, scores = calibrate_linking(system, [doc], [prediction])
-    assert weight == 0.0 and 0.75 <= threshold < 0.97
+    model = _LinkingModel(["X", "Y", "Z", "W"], np.eye(4))
+    linking, scores = calibrate_linking(model, [doc], [prediction])
+    assert linking.coherence_weight == 0.0 and 0.75 <= linking.nil_threshold < 0.97
     assert scores["el_micro_f1"] == 100.0
     assert [m.entity for m in prediction.mentions] == ["X", "Y", None]
-    apply_linking(system, [prediction], 0.0, 0.5)
+    link_predictions(model, [prediction], LinkingConfig(nil_threshold=0.5))
     assert [m.entity for m in prediction.mentions] == [None, None, None]
 
 
-def _system(titles, graph, use_coherence=True):
-    """What calibrate_linking needs of a TrainedSystem: its config and its re-ranker."""
-    config = ModelConfig(use_coherence=use_coherence)
-    reranker = CoherenceReranker.from_entity_vectors(np.asarray(graph, dtype=np.float32), titles)
-    return SimpleNamespace(model=SimpleNamespace(config=config), coherence=lambda: reranker)
+@dataclass
+class _LinkingModel:
+    """What calibrate_linking needs of a JointNerElModel: its config and its `link`."""
+
+    titles: list[str]
+    graph: np.ndarray
+    config: ModelConfig = ModelConfig()
+
+    def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
+        reranker = CoherenceReranker.from_entity_vectors(np.asarray(self.graph, dtype=np.float32), self.titles)
+        decide_links(document, linking, reranker)
 
 
 # Graph vectors: two ice-hockey teams and a city point one way, the baseball team another.
@@ -102,13 +101,13 @@ def _hockey_document():
 def test_coherence_moves_an_ambiguous_mention_to_the_candidate_that_fits_the_document():
     reranker = CoherenceReranker.from_entity_vectors(GRAPH, TEAMS)
     decisions = _hockey_document()
-    reranker.rerank(decisions, weight=8.0, nil_threshold=0.5)
+    decide_links(decisions, LinkingConfig(coherence_weight=8.0), reranker)
     assert decisions[0].entity == "Chicago_Blackhawks"
     assert abs(sum(p for _, p in decisions[0].candidates) - 1.0) < 1e-6
     assert decisions[0].el_score == max(p for _, p in decisions[0].candidates)
     assert [d.entity for d in decisions[1:]] == ["Detroit_Red_Wings", "Boston_Bruins"]
     # The local probabilities stay the base: weight 0 gives the sentence-level answer back.
-    reranker.rerank(decisions, weight=0.0, nil_threshold=0.5)
+    decide_links(decisions, LinkingConfig(coherence_weight=0.0), reranker)
     assert decisions[0].entity == "Chicago_White_Sox"
     assert [p for _, p in decisions[0].candidates] == [0.6, 0.3, 0.1]
 
@@ -117,11 +116,11 @@ def test_coherence_keeps_nil_decisions_and_leaves_a_lone_mention_alone():
     reranker = CoherenceReranker.from_entity_vectors(GRAPH, TEAMS)
     decisions = _hockey_document()
     decisions[0].nil_score = 0.9
-    reranker.rerank(decisions, weight=8.0, nil_threshold=0.5)
+    decide_links(decisions, LinkingConfig(coherence_weight=8.0), reranker)
     assert decisions[0].entity is None
     assert max(decisions[0].candidates, key=lambda c: c[1])[0] == "Chicago_Blackhawks"
     lone = _hockey_document()[:1]
-    reranker.rerank(lone, weight=8.0, nil_threshold=0.5)
+    decide_links(lone, LinkingConfig(coherence_weight=8.0), reranker)
     assert lone[0].entity == "Chicago_White_Sox" and lone[0].candidates[0][1] == 0.6
 
 
@@ -130,32 +129,21 @@ def test_calibration_picks_a_coherence_weight_only_when_it_helps_on_validation()
         LinkedMention(0, 1, "Chicago", "Chicago_Blackhawks"), LinkedMention(1, 2, "Detroit", "Detroit_Red_Wings"),
         LinkedMention(2, 3, "Boston", "Boston_Bruins")])
     prediction = DocumentPrediction(_hockey_document())
-    weight, _, scores = calibrate_linking(_system(TEAMS, GRAPH), [doc], [prediction])
-    assert weight > 0 and scores["el_micro_f1"] == 100.0
+    linking, scores = calibrate_linking(_LinkingModel(TEAMS, GRAPH), [doc], [prediction])
+    assert linking.coherence_weight > 0 and scores["el_micro_f1"] == 100.0
     assert prediction.mentions[0].entity == "Chicago_Blackhawks"
     doc.mentions[0].entity = "Chicago_White_Sox"  # now the local answer is the right one
-    weight, _, scores = calibrate_linking(_system(TEAMS, GRAPH), [doc], [DocumentPrediction(_hockey_document())])
-    assert weight == 0.0 and scores["el_micro_f1"] == 100.0
+    linking, scores = calibrate_linking(_LinkingModel(TEAMS, GRAPH), [doc], [DocumentPrediction(_hockey_document())])
+    assert linking.coherence_weight == 0.0 and scores["el_micro_f1"] == 100.0
 
 
-def test_contextual_scope_is_validated_and_picks_its_cache_file(tmp_path):
-    import pytest
-
-    from model.data.cache import DataCache
-
+def test_contextual_vectors_come_from_one_cache_file_per_split(tmp_path):
     cache = DataCache(tmp_path)
     assert cache.contextual_path("test").name == "contextual_test.npy"
-    assert cache.contextual_path("test", "document").name == "contextual_document_test.npy"
     assert cache.features_for(ModelConfig(use_contextual=False), "test", []) is None
-    with pytest.raises(ValueError):
-        ModelConfig(contextual_scope="paragraph")
-    with pytest.raises(ValueError):
-        cache.contextual_path("test", "paragraph")
 
 
 def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
-    from model.coherence import person_coreference
-
     def mention(words, ner_type, entity, candidates):
         return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
                             nil_score=0.0, candidates=candidates, words=tuple(words))

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from model.settings import data_dir
 from nif.parse import CODE_POINTS, parse_request
 from nif.records import NifError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("NEREL_DATA_DIR") or REPO_ROOT / ".." / "shared" / "data")
+DATA_DIR = data_dir()
 EXAMPLES = DATA_DIR / "nif-examples"
 TURTLE = "application/x-turtle"
 PREFIXES = """@prefix nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#> .

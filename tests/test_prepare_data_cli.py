@@ -21,7 +21,7 @@ import pytest
 
 import scripts.prepare_data as prepare_data
 from model.embeddings.glove import GloveVectors
-from tests.conftest import REPO_ROOT
+from model.settings import REPO_ROOT
 
 SPLIT_KEYS = {"documents", "tokens", "ner_mentions", "linked_mentions", "nil_mentions"}
 

@@ -1,53 +1,51 @@
-"""Trainer.resume: a best epoch scored before calibrated linking is re-scored, not trusted."""
+"""The trainer: the paper's learning-rate schedule, and resuming a run where it stopped."""
 from __future__ import annotations
-
-import json
 
 import pytest
 import torch
 
-from model.checkpoint import TrainedSystem
-from model.data.records import Document, LinkedMention, NerSpan
-from model.trainer import TrainConfig, Trainer, selection_score
-from tests.test_model import CHARS, SENTENCES, TITLES, WORDS, entity_vectors, make_examples, make_kb, tiny_config
+from model.config import LinkingConfig
+from model.joint_model import JointNerElModel
+from model.trainer import TrainConfig, Trainer
+from tests.conftest import make_examples, tiny_system, validation_documents
 
 
-def _validation() -> list[Document]:
-    documents = []
-    for index, (tokens, gold) in enumerate(SENTENCES):
-        documents.append(Document(index + 1, "validation", [tokens],
-                                  ner_spans=[NerSpan(s, e, t) for s, e, t, _ in gold],
-                                  mentions=[LinkedMention(s, e, " ".join(tokens[s:e]), entity) for s, e, _, entity in gold]))
-    return documents
-
-
-def _trainer(run_dir, seed: int) -> Trainer:
-    torch.manual_seed(seed)
-    config = tiny_config(use_coherence=True)
-    system = TrainedSystem.create(config, make_kb(), list(TITLES), entity_vectors(), CHARS, {}, WORDS)
-    return Trainer(system, make_examples(config), _validation(), None, run_dir, TrainConfig(epochs=1))
-
-
-@pytest.mark.parametrize("calibrated_log", [False, True])
-def test_resume_rescores_a_best_epoch_chosen_before_calibration(tmp_path, calibrated_log):
+def _trainer(run_dir, seed: int, epochs: int) -> Trainer:
     torch.set_num_threads(1)
-    first = _trainer(tmp_path, seed=1)
-    first.system.save(tmp_path / "best.pt", half=False)
-    best_weights = {k: v.clone() for k, v in first.system.model.state_dict().items()}
-    expected = selection_score("joint", first.evaluate())
-    validation = {"ner_f1": 1.0, "el_micro_f1": 2.0, **({"coherence_weight": 8.0} if calibrated_log else {})}
-    (tmp_path / "log.jsonl").write_text(json.dumps({"epoch": 1, "validation": validation, "best": True}) + "\n")
-    torch.manual_seed(2)
-    for parameter in first.system.model.parameters():  # last.pt: other weights than best.pt
-        parameter.data.normal_()
-    last_weights = {k: v.clone() for k, v in first.system.model.state_dict().items()}
-    first.epoch, first.best = 1, -5.0
-    first._save_last()
+    system = tiny_system(seed=seed)
+    return Trainer(system, make_examples(system.model.config), validation_documents(), None, run_dir,
+                   TrainConfig(epochs=epochs, batch_size=2))
 
-    resumed = _trainer(tmp_path, seed=3)
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\(\)`")
+def test_learning_rate_decays_as_lr_over_one_plus_decay_times_epoch(tmp_path):
+    trainer = _trainer(tmp_path, seed=1, epochs=3)
+    rates = []
+    for _ in range(3):
+        rates.append(trainer.optimizer.param_groups[0]["lr"])
+        trainer.scheduler.step()
+    assert rates == pytest.approx([1e-3, 1e-3 / 1.1, 1e-3 / 1.2])
+
+
+def test_resume_goes_on_from_last_pt_with_its_schedule_and_linking(tmp_path):
+    first = _trainer(tmp_path, seed=1, epochs=2)
+    first.train()
+    best = JointNerElModel.load(tmp_path / "best.pt")
+    assert best.linking == first.system.linking  # best.pt decodes with the settings calibrated for it
+    assert isinstance(best.linking, LinkingConfig) and 0.5 <= best.linking.nil_threshold <= 0.95
+    last_weights = {k: v.clone() for k, v in first.system.model.state_dict().items()}
+
+    resumed = _trainer(tmp_path, seed=3, epochs=3)  # other initial weights: all must come from last.pt
     assert resumed.resume()
-    assert resumed.epoch == 1
-    assert resumed.best == (-5.0 if calibrated_log else pytest.approx(expected))
+    assert (resumed.epoch, resumed.best) == (2, first.best)
+    assert resumed.system.linking == first.system.linking
+    assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 / 1.2)
     state = resumed.system.model.state_dict()
-    assert all(torch.equal(state[k], last_weights[k]) for k in state)  # training goes on from last.pt
-    assert any(not torch.equal(state[k], best_weights[k]) for k in state)
+    assert all(torch.equal(state[k], last_weights[k]) for k in state)
+    resumed.train()
+    assert resumed.epoch == 3
+    assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 3
+
+
+def test_a_new_run_has_nothing_to_resume(tmp_path):
+    assert not _trainer(tmp_path, seed=1, epochs=1).resume()

@@ -7,16 +7,13 @@ whose text equals the entity's ``origText`` once whitespace is removed (CoNLL wr
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from model.data.conll import ner_spans, read_conll
 from model.data.pprforned import PprEntity, document_paths, read_document
 from model.data.records import Document, LinkedMention
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_ENV = "NEREL_DATA_DIR"
+from model.settings import DATA_ENV, data_dir
 SPLIT_FILES: dict[str, tuple[str, int]] = {
     # split -> (CoNLL file, first AIDA id)
     "train": ("eng.train", 1),
@@ -33,8 +30,7 @@ class DataDirError(FileNotFoundError):
 
 def resolve_data_dir(cli_value: str | None = None) -> Path:
     """CLI flag, else $NEREL_DATA_DIR, else ``../shared/data`` beside the repository."""
-    raw = cli_value or os.environ.get(DATA_ENV) or str(REPO_ROOT.parent / "shared" / "data")
-    path = Path(raw).expanduser().resolve()
+    path = data_dir(cli_value)
     missing = [name for name in EXPECTED_FILES if not (path / name).exists()]
     if missing:
         raise DataDirError(

@@ -7,28 +7,19 @@ can be moved with ``$NEREL_CACHE_DIR`` or ``--cache-dir``.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from model.data.aida import REPO_ROOT
 from model.data.knowledge_base import KnowledgeBase
 from model.data.records import Document
 
-CACHE_ENV = "NEREL_CACHE_DIR"
-CONTEXT_SCOPES = ("sentence", "document")
 
 
 class CacheMissingError(FileNotFoundError):
     """A cache file is absent: prepare_data has not run (or ran elsewhere)."""
-
-
-def resolve_cache_dir(cli_value: str | None = None) -> Path:
-    raw = cli_value or os.environ.get(CACHE_ENV) or str(REPO_ROOT / "data_cache")
-    return Path(raw).expanduser().resolve()
 
 
 @dataclass
@@ -53,11 +44,9 @@ class DataCache:
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
-    def contextual_path(self, split: str, scope: str = "sentence") -> Path:
-        """MiniLM vectors of a split, encoded sentence by sentence or with document context."""
-        if scope not in CONTEXT_SCOPES:
-            raise ValueError(f"contextual scope must be one of {CONTEXT_SCOPES}")
-        return self.root / (f"contextual_{split}.npy" if scope == "sentence" else f"contextual_{scope}_{split}.npy")
+    def contextual_path(self, split: str) -> Path:
+        """MiniLM vectors of a split, each sentence encoded on its own."""
+        return self.root / f"contextual_{split}.npy"
 
     def _require(self, path: Path) -> Path:
         if not path.exists():
@@ -78,11 +67,11 @@ class DataCache:
 
     def features_for(self, config, split: str, documents: list[Document]) -> list[list[np.ndarray]] | None:
         """The contextual vectors a model config needs (None when it uses none)."""
-        return self.contextual(split, documents, config.contextual_scope) if config.use_contextual else None
+        return self.contextual(split, documents) if config.use_contextual else None
 
-    def contextual(self, split: str, documents: list[Document], scope: str = "sentence") -> list[list[np.ndarray]]:
+    def contextual(self, split: str, documents: list[Document]) -> list[list[np.ndarray]]:
         """Per document, per sentence ``(tokens, 384)`` float16 arrays (memory-mapped)."""
-        flat = np.load(self._require(self.contextual_path(split, scope)), mmap_mode="r")
+        flat = np.load(self._require(self.contextual_path(split)), mmap_mode="r")
         out, offset = [], 0
         for doc in documents:
             sentences = []
@@ -91,7 +80,7 @@ class DataCache:
                 offset += len(sentence)
             out.append(sentences)
         if offset != flat.shape[0]:
-            raise CacheMissingError(f"{self.contextual_path(split, scope)} does not match the documents; rerun prepare_data")
+            raise CacheMissingError(f"{self.contextual_path(split)} does not match the documents; rerun prepare_data")
         return out
 
     def manifest(self) -> dict:

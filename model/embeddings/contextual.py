@@ -27,20 +27,17 @@ class ContextualEncoder:
 
     dim = 384
 
-    def __init__(self, batch_size: int = 32, document_context: bool = False) -> None:
-        """`document_context`: each sentence is encoded with up to 64 words of the
-        neighbouring sentences of the same call (flair's ``use_context``), i.e. one call
-        per document gives document-aware vectors; about 5x slower."""
+    def __init__(self, batch_size: int = 32) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from flair.embeddings import TransformerWordEmbeddings
 
-        self.batch_size, self.document_context = batch_size, document_context
+        self.batch_size = batch_size
         self.embedding = TransformerWordEmbeddings(
             str(minilm_path()), layers=LAYERS, layer_mean=True, subtoken_pooling="mean",
-            fine_tune=False, use_context=64 if document_context else False,
-            # The separator would be a new token with a randomly initialised vector, different in
-            # every process: cached training features and served features would disagree.
+            fine_tune=False, use_context=False,
+            # flair would add a context-separator token with a randomly initialised vector,
+            # different in every process; keep the vocabulary exactly MiniLM's.
             use_context_separator=False,
         )
 
@@ -51,8 +48,6 @@ class ContextualEncoder:
 
         out: list[np.ndarray] = []
         all_sentences = [Sentence(tokens) for tokens in sentences]
-        if self.document_context:
-            Sentence.set_context_for_sentences([s for s in all_sentences if len(s)])
         with torch.no_grad():
             for begin in range(0, len(sentences), self.batch_size):
                 batch = all_sentences[begin:begin + self.batch_size]

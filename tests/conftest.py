@@ -46,3 +46,12 @@ def aida(data_dir: Path):
     report = AlignmentReport()
     splits = load_aida(data_dir, report)
     return splits, report
+
+
+@pytest.fixture()
+def hermetic_server_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server settings come from the test, not from the developer's shell (NEREL_* unset)."""
+    from server.config import ENVIRONMENT
+
+    for variable in ENVIRONMENT:
+        monkeypatch.delenv(variable, raising=False)

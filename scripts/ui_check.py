@@ -8,8 +8,9 @@ drives headless Chromium through Selenium: types a news paragraph holding an emo
 the BMP, so code points and UTF-16 units differ) into the page, submits it (A2KB), and checks
 every highlighted mention against the JSON API's answer for the same text: its text, NER
 type, Wikipedia link, NIL marking. It opens a mention's hover card and saves a screenshot,
-then marks a span by selecting it (D2KB) and checks that only that span comes back, and
-submits markup as text to check it is shown, not run. Prints one line per check; exit 1 on
+then marks a span by selecting it (D2KB) and checks that only that span comes back (second
+screenshot, ``<name>_d2kb.png``), submits markup as text to check it is shown, not run, and
+posts the form with JavaScript disabled to check the plain-HTML rendering. Prints one line per check; exit 1 on
 the first failure.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` and ``pip install selenium`` (an
@@ -44,6 +45,7 @@ PARAGRAPH_TAIL = (
 )
 PARAGRAPH = PARAGRAPH_HEAD + EMOJI + PARAGRAPH_TAIL
 D2KB_SURFACE = "Pakistan"
+D2KB_APPENDED = " Play resumes on Monday."
 MARKUP_TEXT = 'Paris <img src=x onerror="document.title=\'pwned\'"> <script>document.title="pwned"</script> Berlin'
 ANSWER_TIMEOUT_S = 120.0  # a cold first request on 2 shared cores
 
@@ -142,6 +144,13 @@ def check_a2kb(driver, base: str) -> None:
     check(len(rows) == len(expected), f"the mention table has {len(rows)} rows")
 
 
+def fit_window(driver) -> None:
+    """Make the window as tall as the page (within reason) so the screenshot shows all of it."""
+    driver.set_window_size(1280, 900)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, min(max(height + 100, 900), 2400))
+
+
 def open_card_and_screenshot(driver, surface: str, path: Path) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -151,16 +160,16 @@ def open_card_and_screenshot(driver, surface: str, path: Path) -> None:
     ActionChains(driver).move_to_element(target.find_element(By.CSS_SELECTOR, ".tag")).perform()
     card = target.find_element(By.CSS_SELECTOR, ".card")
     check(card.is_displayed(), f"hovering {surface!r} opens its card: {card.text.splitlines()[:2]}")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(height + 40, 900), 2400))
+    fit_window(driver)
     ActionChains(driver).move_to_element(target.find_element(By.CSS_SELECTOR, ".tag")).perform()
     path.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(path))
     print(f"ok  screenshot saved to {path}")
 
 
-def check_d2kb(driver, base: str) -> None:
+def check_d2kb(driver, base: str, screenshot: Path) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     driver.find_element(By.CSS_SELECTOR, "input[name=task][value=d2kb]").click()
     utf16_start = len(PARAGRAPH[: PARAGRAPH.index(D2KB_SURFACE)].encode("utf-16-le")) // 2
@@ -174,11 +183,58 @@ def check_d2kb(driver, base: str) -> None:
     start = PARAGRAPH.index(D2KB_SURFACE)
     spans = driver.find_element(By.ID, "spans").get_attribute("value")
     check(spans == f"{start}-{start + len(D2KB_SURFACE)}", f"selecting {D2KB_SURFACE!r} marks code points {spans}")
+    box = driver.find_element(By.ID, "text")
+    box.send_keys(Keys.CONTROL, Keys.END)
+    box.send_keys(D2KB_APPENDED)
+    check(box.get_attribute("value") == PARAGRAPH + D2KB_APPENDED and
+          driver.find_element(By.ID, "spans").get_attribute("value") == spans,
+          "typing after the marked span keeps it marked")
     submit_and_wait(driver)
+    text = PARAGRAPH + D2KB_APPENDED
     shown = rendered_mentions(driver)
-    expected = api_answer(base, PARAGRAPH, [[start, start + len(D2KB_SURFACE)]])["mentions"]
+    expected = api_answer(base, text, [[start, start + len(D2KB_SURFACE)]])["mentions"]
     check([m["surface"] for m in shown] == [D2KB_SURFACE], f"D2KB answers exactly the marked span: {shown}")
     check(shown[0]["href"] == expected[0]["uri"], f"D2KB link equals the API's: {shown[0]['href']}")
+    check(shown_text(driver) == text, "the rendered D2KB text is the text unchanged")
+    fit_window(driver)
+    driver.save_screenshot(str(screenshot))
+    print(f"ok  screenshot saved to {screenshot}")
+
+
+def check_without_javascript(driver, base: str) -> None:
+    """The plain form post (no JavaScript) renders the same mentions."""
+    from selenium.webdriver.common.by import By
+
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        driver.get(base + "/")
+        box = driver.find_element(By.ID, "text")
+        box.clear()
+        box.send_keys(PARAGRAPH_HEAD + PARAGRAPH_TAIL)
+        driver.find_element(By.ID, "annotate").click()
+        check(driver.current_url.endswith("/demo"), f"without JavaScript the form posts to {driver.current_url}")
+        marks = driver.find_elements(By.CSS_SELECTOR, "#doc mark.mention")
+        expected = api_answer(base, PARAGRAPH_HEAD + PARAGRAPH_TAIL)["mentions"]
+        shown = [(int(m.get_attribute("data-start")), m.find_element(By.CSS_SELECTOR, ".surface").text) for m in marks]
+        check(shown == [(m["start"], m["surface"]) for m in expected],
+              f"without JavaScript the page renders the API's {len(expected)} mentions")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+def check_raw_answers(driver) -> None:
+    """The JSON and NIF buttons show the API's answers for the same text and spans."""
+    from selenium.webdriver.common.by import By
+
+    submit_and_wait(driver, "json-view")
+    json_panel = driver.find_element(By.CSS_SELECTOR, "#result details.raw")
+    answer = json.loads(json_panel.find_element(By.TAG_NAME, "pre").get_attribute("textContent"))
+    check(json_panel.get_attribute("open") is not None and answer["task"] == "d2kb" and len(answer["mentions"]) == 1,
+          "the JSON button shows the JSON answer")
+    submit_and_wait(driver, "nif-view")
+    turtle = driver.find_element(By.CSS_SELECTOR, "#result details.nif pre").get_attribute("textContent")
+    check("nif:isString" in turtle and "<http://en.wikipedia.org/wiki/Pakistan_national_cricket_team>" in turtle,
+          "the NIF button shows the NIF answer of POST /gerbil")
 
 
 def check_markup_is_text(driver) -> None:
@@ -199,8 +255,10 @@ def run(base: str, screenshot: Path) -> None:
         try:
             check_a2kb(driver, base)
             open_card_and_screenshot(driver, "England", screenshot)
-            check_d2kb(driver, base)
+            check_d2kb(driver, base, screenshot.with_name(f"{screenshot.stem}_d2kb{screenshot.suffix}"))
+            check_raw_answers(driver)
             check_markup_is_text(driver)
+            check_without_javascript(driver, base)
         finally:
             driver.quit()
 

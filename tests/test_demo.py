@@ -134,6 +134,7 @@ def test_form_post_renders_code_point_spans_links_and_nil(client: FlaskClient) -
     assert "nil" in by_surface["Bob"]["classes"] and by_surface["Bob"]["href"] is None
     assert "NER 0.90 · EL 0.80 · NIL 0.10" in html  # the hover card's scores
     assert "<strong>3</strong> mentions · <strong>2</strong> linked · <strong>1</strong> NIL" in html
+    assert "Requests above 4,000 bytes are refused" in html
 
 
 def test_form_post_d2kb_links_only_the_given_spans(client: FlaskClient, annotator: FakeAnnotator) -> None:

@@ -44,7 +44,7 @@
   }
 
   // ---- D2KB: spans marked by selecting text ------------------------------------------
-  let marks = []; // [{start, end}] in code points, sorted, non-overlapping
+  let marks = []; // [{start, end, surface}] in code points, sorted, non-overlapping
 
   function parseSpans(raw) {
     const spans = [];
@@ -52,11 +52,14 @@
       const match = /^(\d+)-(\d+)$/.exec(item);
       if (match) spans.push({ start: Number(match[1]), end: Number(match[2]) });
     }
-    return spans.sort((a, b) => a.start - b.start);
+    return spans;
   }
 
+  /** Marks the spans of the current text (remembering their surface), sorted. */
   function setMarks(spans) {
-    marks = spans;
+    const points = Array.from(textBox.value);
+    marks = spans.map(({ start, end }) => ({ start, end, surface: points.slice(start, end).join('') }))
+      .sort((a, b) => a.start - b.start);
     spansInput.value = marks.map((m) => `${m.start}-${m.end}`).join(', ');
     renderMarked();
   }
@@ -91,28 +94,19 @@
       showError('That selection overlaps a marked span; click the marked span to unmark it first.');
       return;
     }
-    setMarks([...marks, span].sort((a, b) => a.start - b.start));
+    setMarks([...marks, span]);
   }
 
   textBox.addEventListener('mouseup', markSelection);
   textBox.addEventListener('keyup', (event) => { if (event.shiftKey) markSelection(); });
-  // Editing the text moves offsets: keep only the spans whose text is unchanged.
-  let markedSurfaces = [];
-  textBox.addEventListener('focus', () => {
-    const points = Array.from(textBox.value);
-    markedSurfaces = marks.map((m) => points.slice(m.start, m.end).join(''));
-  });
+  // Editing the text moves offsets: keep only the spans whose text is unchanged, and say so.
   textBox.addEventListener('input', () => {
     const points = Array.from(textBox.value);
-    const before = marks.length;
-    const kept = marks.filter((m, i) => points.slice(m.start, m.end).join('') === markedSurfaces[i]);
-    markedSurfaces = markedSurfaces.filter((_, i) => kept.includes(marks[i]));
-    if (kept.length !== before) {
-      setMarks(kept);
-      showError(`${before - kept.length} marked span(s) no longer matched the edited text and were unmarked.`);
-    } else {
-      renderMarked();
+    const kept = marks.filter((m) => points.slice(m.start, m.end).join('') === m.surface);
+    if (kept.length !== marks.length) {
+      showError(`${marks.length - kept.length} marked span(s) no longer matched the edited text and were unmarked.`);
     }
+    setMarks(kept);
   });
   spansInput.addEventListener('change', () => setMarks(parseSpans(spansInput.value)));
 
@@ -125,7 +119,7 @@
       : el('span', { class: 'surface' }, shown);
     const candidates = m.candidates.length
       ? m.candidates.map(([entity, p]) => el('span', { class: entity === m.entity ? 'cand chosen' : 'cand' },
-        external(candidateUri(entity), title(entity)),
+        el('a', { href: candidateUri(entity), title: title(entity), target: '_blank', rel: 'noopener noreferrer' }, title(entity)),
         el('span', { class: 'bar', style: `width: ${(p * 100).toFixed(1)}%` }),
         el('span', { class: 'p' }, score(p))))
       : [el('span', { class: 'cand none' }, 'no candidates')];
@@ -201,7 +195,7 @@
     const header = el('tr', {}, ...['span', 'mention', 'type', 'entity', 'NER', 'EL', 'NIL',
       'candidates (linking probability)'].map((h) => el('th', {}, h)));
     result.replaceChildren(
-      el('p', { class: 'summary' }, el('strong', {}, String(mentions.length)), ' mentions · ',
+      el('p', { class: 'summary' }, el('strong', {}, String(mentions.length)), mentions.length === 1 ? ' mention · ' : ' mentions · ',
         el('strong', {}, String(linked)), ' linked · ', el('strong', {}, String(mentions.length - linked)),
         ` NIL · ${answer.task.toUpperCase()}`),
       renderDocument(text, mentions),

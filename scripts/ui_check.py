@@ -26,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from model.settings import DEFAULT_CHECKPOINT, REPO_ROOT
+from nif.uris import entity_uri
 from scripts.bench.nif import start_server, stop_server, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
@@ -99,7 +100,8 @@ def rendered_mentions(driver) -> list[dict]:
         """return Array.from(document.querySelectorAll('#doc mark.mention')).map((m) => ({
              start: Number(m.dataset.start), end: Number(m.dataset.end),
              surface: m.querySelector('.surface').textContent, classes: m.className,
-             href: m.querySelector('a.surface') ? m.querySelector('a.surface').href : null}));"""
+             href: m.querySelector('a.surface') ? m.querySelector('a.surface').href : null,
+             candidates: Array.from(m.querySelectorAll('.card .cand a')).map((a) => a.getAttribute('href'))}));"""
     )
 
 
@@ -138,8 +140,14 @@ def check_a2kb(driver, base: str) -> None:
             check(got["href"] == want["uri"] and "nil" not in got["classes"].split(), f"{what}: links {got['href']}")
         else:
             check(got["href"] is None and "nil" in got["classes"].split(), f"{what}: shown as NIL, no link")
+    candidates = [[entity_uri(title) for title, _ in m["candidates"]] for m in expected]
+    check([m["candidates"] for m in shown] == candidates,
+          f"every hover card links the {sum(map(len, candidates))} candidates' Wikipedia pages as the server encodes them")
     check(any(m["uri"] is None for m in expected), "the paragraph has a NIL mention to show")
     check(shown_text(driver) == PARAGRAPH, "the rendered text, labels and cards aside, is the paragraph unchanged")
+    loaded = driver.execute_script("return performance.getEntriesByType('resource').map((r) => r.name)")
+    check(all(url.startswith(base + "/") for url in loaded),
+          f"the page loaded {len(loaded)} resources, all from the server itself")
     rows = driver.find_elements(By.CSS_SELECTOR, "table.mentions tbody tr")
     check(len(rows) == len(expected), f"the mention table has {len(rows)} rows")
 
@@ -193,7 +201,8 @@ def check_d2kb(driver, base: str, screenshot: Path) -> None:
     text = PARAGRAPH + D2KB_APPENDED
     shown = rendered_mentions(driver)
     expected = api_answer(base, text, [[start, start + len(D2KB_SURFACE)]])["mentions"]
-    check([m["surface"] for m in shown] == [D2KB_SURFACE], f"D2KB answers exactly the marked span: {shown}")
+    check([m["surface"] for m in shown] == [D2KB_SURFACE],
+          f"D2KB answers exactly the marked span: {[m['surface'] for m in shown]}")
     check(shown[0]["href"] == expected[0]["uri"], f"D2KB link equals the API's: {shown[0]['href']}")
     check(shown_text(driver) == text, "the rendered D2KB text is the text unchanged")
     fit_window(driver)

@@ -22,6 +22,7 @@ from werkzeug.test import EnvironBuilder
 from model.annotation import NER_TYPES
 from nif.records import NifContext, NifPhrase
 from nif.uris import entity_uri
+from nif.vocab import WIKIPEDIA_PREFIX
 from nif.write import serialize_request
 
 demo_blueprint = Blueprint(
@@ -161,6 +162,7 @@ def render_page(
         segments=[] if answer is None else segments(text, answer["mentions"]),
         error=error,
         ner_types=NER_TYPES,
+        wikipedia_prefix=WIKIPEDIA_PREFIX,
         example_text=EXAMPLE_TEXT,
         candidate_uri=candidate_uri,
         max_content_length=current_app.config["MAX_CONTENT_LENGTH"],
@@ -181,14 +183,17 @@ def submit() -> Response:
     """POST /demo: the form without JavaScript; ``view`` picks the page, JSON or NIF."""
     try:
         form = request.form
-    except RequestEntityTooLarge:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return render_page(error=f"request body too large (limit {limit} bytes)", status=413)
+    except RequestEntityTooLarge as too_large:
+        # The body is refused before the API sees it: show the app's own 413 answer.
+        refused = current_app.handle_user_exception(too_large)
+        return render_page(error=refused.get_json()["error"], status=refused.status_code)
     text = form.get("text", "")
     task = form.get("task", "a2kb")
     raw_spans = form.get("spans", "")
     view = form.get("view", "page")
     try:
+        if "text" not in form:
+            raise DemoInputError("missing form field 'text'")
         if task not in TASKS:
             raise DemoInputError(f"task={task!r}; expected one of {', '.join(TASKS)}")
         if view not in VIEWS:

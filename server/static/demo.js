@@ -12,10 +12,10 @@
   const spansInput = document.getElementById('spans');
   const marked = document.getElementById('marked');
   const result = document.getElementById('result');
-  const annotateButton = document.getElementById('annotate');
   const annotateUrl = form.dataset.annotateUrl;
-  const WIKIPEDIA = 'http://en.wikipedia.org/wiki/';
-  const NER_TYPES = ['PER', 'LOC', 'ORG', 'MISC'];
+  // Defined once on the server (nif/vocab.py, model/annotation.py), handed over by the page.
+  const WIKIPEDIA = form.dataset.wikipediaPrefix;
+  const NER_TYPES = form.dataset.nerTypes.split(' ');
 
   // ---- small DOM helper --------------------------------------------------------------
   function el(tag, attributes, ...children) {
@@ -31,8 +31,10 @@
   }
   const score = (value) => (value === null || value === undefined ? '–' : value.toFixed(2));
   const title = (entity) => entity.replace(/_/g, ' ');
-  // Wikipedia resolves any percent-encoding of a title; the API's own "uri" is used for the answer.
-  const candidateUri = (entity) => WIKIPEDIA + encodeURIComponent(entity);
+  // Candidate links encoded as nif.uris.encode_title does (Python's quote with the same safe
+  // characters): encodeURIComponent, then the sub-delimiters Wikipedia leaves readable.
+  const candidateUri = (entity) => WIKIPEDIA + encodeURIComponent(entity.replace(/ /g, '_'))
+    .replace(/%(24|26|2B|2C|2F|3A|3B|3D|40)/g, (escape) => decodeURIComponent(escape));
   const external = (href, text) => el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, text);
 
   // ---- code points <-> UTF-16 --------------------------------------------------------
@@ -46,12 +48,16 @@
   // ---- D2KB: spans marked by selecting text ------------------------------------------
   let marks = []; // [{start, end, surface}] in code points, sorted, non-overlapping
 
+  /** "31-36, 0-5" -> spans; items that are not start-end pairs are reported, not kept. */
   function parseSpans(raw) {
     const spans = [];
+    const refused = [];
     for (const item of raw.split(/[\s,]+/).filter(Boolean)) {
       const match = /^(\d+)-(\d+)$/.exec(item);
       if (match) spans.push({ start: Number(match[1]), end: Number(match[2]) });
+      else refused.push(item);
     }
+    if (refused.length) showError(`Spans must be code-point pairs start-end such as 31-36; not kept: ${refused.join(', ')}`);
     return spans;
   }
 

@@ -20,6 +20,7 @@ from nif.parse import CODE_POINTS, UTF16, decode_body, parse_request
 from nif.records import NifError
 from nif.write import ANSWER_FORMATS, serialize_answer
 from server.config import CHOICES, resolve_config
+from server.demo import demo_blueprint, prefers_html, render_page
 from server.loading import AnnotatorHolder
 from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator
 
@@ -149,9 +150,11 @@ def json_endpoint() -> Response:
 
 
 def describe() -> Response:
-    """GET /: what this service offers."""
+    """GET /: the demo page for browsers (HTML preferred), else what this service offers."""
+    if prefers_html():
+        return render_page()
     config = current_app.config
-    return jsonify(
+    response = jsonify(
         {
             "service": "joint NER + entity linking (Stack-LSTM), GERBIL NIF web service",
             "endpoints": {
@@ -161,12 +164,15 @@ def describe() -> Response:
                 "POST /annotate": 'JSON {"text": str, "spans": [[start, end], ...] optional}; '
                 "offsets are code points",
                 "GET /health": "200 once the model is loaded, else 503",
+                "GET / (Accept: text/html), GET /demo": "demo page: annotations rendered in the browser",
             },
             "query_parameters": {name: list(CHOICES[key]) for name, key in QUERY_OVERRIDES.items()},
             "defaults": {name: config[key] for name, key in QUERY_OVERRIDES.items()},
             "max_content_length": config["MAX_CONTENT_LENGTH"],
         }
     )
+    response.vary.add("Accept")
+    return response
 
 
 def health() -> Response:
@@ -231,5 +237,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_url_rule("/gerbil", "nif_gerbil", nif_endpoint, methods=["POST"])
     app.add_url_rule("/annotate", "annotate", json_endpoint, methods=["POST"])
     app.add_url_rule("/health", "health", health, methods=["GET"])
+    app.register_blueprint(demo_blueprint)
     register_error_handlers(app)
     return app

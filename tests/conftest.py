@@ -143,10 +143,18 @@ def gold_output(sentences=SENTENCES) -> list[list[tuple]]:
     return [list(gold) for _, gold in sentences]
 
 
-
-
 def validation_documents(sentences=SENTENCES) -> list[Document]:
     """The tiny sentences as one-sentence gold documents (what validation scores)."""
     return [Document(index + 1, "validation", [tokens], ner_spans=[NerSpan(s, e, t) for s, e, t, _ in gold],
                      mentions=[LinkedMention(s, e, " ".join(tokens[s:e]), entity) for s, e, _, entity in gold])
             for index, (tokens, gold) in enumerate(sentences)]
+
+
+# ---- the server's tests -----------------------------------------------------------------------
+@pytest.fixture()
+def hermetic_server_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server settings come from the test, not from the developer's shell (NEREL_* unset)."""
+    from server.config import ENVIRONMENT
+
+    for variable in ENVIRONMENT:
+        monkeypatch.delenv(variable, raising=False)

@@ -41,14 +41,19 @@ class CoherenceReranker:
         norms = np.linalg.norm(graph, axis=1, keepdims=True)
         return cls(graph / np.where(norms > 0, norms, 1.0), {t: i for i, t in enumerate(titles)}, rounds)
 
+    def graph_vectors(self, titles: list[str]) -> np.ndarray:
+        """Unit graph vectors of `titles`; zero for entities outside the link graph (an
+        open-knowledge-base entity), which neither lends nor gains coherence."""
+        zero = np.zeros(self.vectors.shape[1], dtype=self.vectors.dtype)
+        return np.stack([self.vectors[self.rows[t]] if t in self.rows else zero for t in titles])
+
     def rerank(self, candidates: list[list[tuple[str, float]]], local: list[list[float]],
                weight: float) -> list[np.ndarray]:
         """Coherence-adjusted probabilities of each mention's candidates (one document's
         linkable mentions, at least two): `local` are the sentence-level probabilities,
         always the base, so re-ranking again with another weight starts from scratch."""
-        rows = [np.array([self.rows[t] for t, _ in c]) for c in candidates]
         base = [np.asarray(p, dtype=np.float64) for p in local]
-        vectors = [self.vectors[r] for r in rows]
+        vectors = [self.graph_vectors([t for t, _ in c]) for c in candidates]
         probs = base
         for _ in range(self.rounds):
             expected = np.stack([p @ v for p, v in zip(probs, vectors)])  # (M, GRAPH_DIM)

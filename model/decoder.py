@@ -11,11 +11,12 @@ step functions (the same ones teacher forcing runs over whole sequences).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+from model.candidates import CandidateSource
 from model.encoder import EncodedBatch
 from model.features import MentionTarget, SentenceExample
 from model.linking import LinkDecision
@@ -24,9 +25,6 @@ from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_acti
 
 if TYPE_CHECKING:
     from model.joint_model import JointNerElModel
-
-# tokens of a mention -> (titles, entity rows, priors)
-CandidateSource = Callable[[list[str]], tuple[list[str], list[int], list[float]]]
 
 
 @dataclass
@@ -160,7 +158,7 @@ def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample],
                       v_t: Tensor | None, reduced: list[_Reduced], candidates: CandidateSource) -> None:
     """Sentence-level candidate probabilities and P(NIL) of the mentions reduced in this step."""
     found = [(r, candidates(examples[r.sentence].tokens[r.start:r.end])) for r in reduced]
-    found = [(r, titles, MentionTarget(r.start, r.end, rows, priors)) for r, (titles, rows, priors) in found if rows]
+    found = [(r, c.titles, MentionTarget(r.start, r.end, c.rows, c.priors, vectors=c.vectors)) for r, c in found if len(c)]
     if not found:
         return
     scores, nil_logits = model.mention_scores(enc, state, v_t, [r.row for r, _, _ in found],

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.candidates import CandidateLookup, CandidateSource
 from model.data.knowledge_base import KnowledgeBase, gold_link_counts, held_out_knowledge_base
 from model.data.records import Document
 from model.transitions import oracle
@@ -79,10 +80,11 @@ class MentionTarget:
 
     start: int
     end: int
-    candidates: list[int]
+    candidates: list[int]  # entity-table rows; -1 for an entity outside the table (its vector in `vectors`)
     priors: list[float]
     gold: int = -1  # index into `candidates`, -1 when the answer is not among them
     nil: bool = False  # the gold answer is NIL (no entity in the knowledge base)
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)  # by candidate index, for the -1 rows
 
 
 @dataclass
@@ -96,21 +98,6 @@ class SentenceExample:
     contextual: np.ndarray | None = None
     doc_index: int = 0
     offset: int = 0  # document token index of the sentence's first token
-
-
-class CandidateLookup:
-    """Knowledge-base candidates as entity-table rows, capped at `limit` by prior."""
-
-    def __init__(self, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int) -> None:
-        self.kb, self.entity_rows, self.limit = kb, entity_rows, limit
-
-    def __call__(self, tokens: list[str]) -> tuple[list[str], list[int], list[float]]:
-        found = [(t, p) for t, p in self.kb.candidates(" ".join(tokens)) if t in self.entity_rows][: self.limit]
-        return [t for t, _ in found], [self.entity_rows[t] for t, _ in found], [p for _, p in found]
-
-    def for_document(self, index: int) -> "CandidateLookup":
-        """The lookup for document `index` of the examples being built: this one."""
-        return self
 
 
 class CrossFittedLookup:
@@ -142,15 +129,15 @@ class CrossFittedLookup:
         return self.lookups[index // self.fold_size]
 
 
-def mention_target(lookup: CandidateLookup, tokens: list[str], start: int, end: int, entity: str | None) -> MentionTarget:
-    titles, rows, priors = lookup(tokens[start:end])
-    gold = titles.index(entity) if entity in titles else -1
-    return MentionTarget(start, end, rows, priors, gold, nil=entity is None)
+def mention_target(lookup: CandidateSource, tokens: list[str], start: int, end: int, entity: str | None) -> MentionTarget:
+    found = lookup(tokens[start:end])
+    gold = found.titles.index(entity) if entity in found.titles else -1
+    return MentionTarget(start, end, found.rows, found.priors, gold, nil=entity is None, vectors=found.vectors)
 
 
 def document_examples(
     documents: list[Document],
-    lookup: CandidateLookup | CrossFittedLookup,
+    lookup: CandidateSource,
     contextual: list[list[np.ndarray]] | None = None,
 ) -> list[SentenceExample]:
     """Sentence examples with oracle actions and, per gold NER span, its EL target.

@@ -26,10 +26,11 @@ from model.checkpoint import read_checkpoint, write_checkpoint
 from model.coherence import CoherenceReranker
 from model.config import LinkingConfig, ModelConfig
 from model.data.knowledge_base import KnowledgeBase
-from model.decoder import CandidateSource, SentencePrediction, greedy_decode
+from model.candidates import CandidateLookup, CandidateSource, candidate_source
+from model.decoder import SentencePrediction, greedy_decode
 from model.embeddings.glove import shared_glove
 from model.encoder import EncodedBatch, TokenEncoder
-from model.features import CandidateLookup, CharVocabulary, MentionTarget, SentenceExample, WordVocabulary
+from model.features import CharVocabulary, MentionTarget, SentenceExample, WordVocabulary
 from model.linking import LinkDecision, decide_links
 from model.transitions import NUM_ACTIONS, OUT, SHIFT, legal_actions
 
@@ -61,7 +62,9 @@ class JointNerElModel(nn.Module):
         if len(titles) != len(entity_vectors):
             raise ValueError(f"{len(titles)} entity titles for {len(entity_vectors)} entity vectors")
         self.config, self.chars, self.words, self.titles, self.kb = config, chars, words, list(titles), kb
-        self.candidates = CandidateLookup(kb, {t: i for i, t in enumerate(self.titles)}, config.max_candidates)
+        self.entity_rows = {t: i for i, t in enumerate(self.titles)}
+        # What `decode` links against; `use_candidates` swaps in the open knowledge base.
+        self.candidates: CandidateSource = CandidateLookup(kb, self.entity_rows, config.max_candidates)
         self._coherence: CoherenceReranker | None = None
         h = config.hidden
         self.encoder = TokenEncoder(config, glove, glove_index, chars, words)
@@ -148,10 +151,13 @@ class JointNerElModel(nn.Module):
         mask = torch.zeros(len(targets), k, dtype=torch.bool)
         for i, t in enumerate(targets):
             n = len(t.candidates)
-            rows[i, :n] = torch.tensor(t.candidates, dtype=torch.long)
+            rows[i, :n] = torch.tensor(t.candidates, dtype=torch.long).clamp_min(0)
             priors[i, :n] = torch.tensor(t.priors)
             mask[i, :n] = True
         vectors = self.entity_vectors[rows]
+        for i, t in enumerate(targets):  # entities outside the table bring their own vectors
+            for k, vector in t.vectors.items():
+                vectors[i, k] = torch.from_numpy(vector)
         features = torch.cat([vectors, priors[..., None], torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
         hidden = torch.tanh(self.el_entity(features) + self.el_context(context)[:, None, :])
         scores = self.el_out(hidden).squeeze(-1)
@@ -198,6 +204,12 @@ class JointNerElModel(nn.Module):
         for mentions in out:
             mentions.sort(key=lambda m: m.start)
         return out
+
+    def use_knowledge_base(self, mode: str, open_kb_path: Path | None = None) -> None:
+        """Link against `mode` (`model.candidates.KB_MODES`): ``aida`` (the dictionary the
+        model was trained with), ``open`` (it first, then the open knowledge base) or
+        ``open-only`` (the open knowledge base alone)."""
+        self.candidates = candidate_source(mode, self.kb, self.entity_rows, self.config.max_candidates, open_kb_path)
 
     def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
         """Decide the links of one document's mentions (`model.linking.decide_links`)."""

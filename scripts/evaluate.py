@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from model.candidates import DEFAULT_KB_MODE, KB_MODES
 from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import predict_documents, rounded_scores, score_predictions
 from model.joint_model import JointNerElModel
@@ -29,9 +30,10 @@ from model.settings import DEFAULT_CHECKPOINT, cache_dir, set_threads
 
 
 def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
-             mentions_from: Path | None = None, coherence: bool = True) -> dict:
+             mentions_from: Path | None = None, coherence: bool = True, kb: str = DEFAULT_KB_MODE) -> dict:
     system = JointNerElModel.load(checkpoint)
     model = system.model
+    model.use_knowledge_base(kb)
     linking = system.linking if coherence else replace(system.linking, coherence_weight=0.0)
     documents = cache.documents()[split]
     spans = None
@@ -45,7 +47,7 @@ def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
                                     given_spans=d2kb, mention_spans=spans)
     seconds = time.time() - started
     scores = rounded_scores(score_predictions(documents, predictions))
-    return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb",
+    return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb", "kb": kb,
             "mentions_from": str(mentions_from) if mentions_from else None,
             "coherence_weight": linking.coherence_weight, **scores,
             "documents": len(documents), "seconds": round(seconds, 1)}
@@ -57,11 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     add_checkpoint_arguments(parser)
     parser.add_argument("--d2kb", action="store_true", help="link the gold linked mentions (no NER)")
     parser.add_argument("--mentions-from", type=Path, help="link the mentions this other checkpoint detects")
+    parser.add_argument("--kb", choices=KB_MODES, default=DEFAULT_KB_MODE,
+                        help="candidates: aida (the paper's dictionary), open (it, then the open knowledge base) "
+                             "or open-only (the open knowledge base alone: the unseen-KB proxy)")
     parser.add_argument("--no-coherence", action="store_true",
                         help="link each mention from its sentence alone (skip the document-coherence re-ranking)")
     args = parser.parse_args(argv)
     return run_on_checkpoint(args, lambda cache: evaluate(args.checkpoint, args.split, cache, args.d2kb,
-                                                          args.mentions_from, coherence=not args.no_coherence))
+                                                          args.mentions_from, coherence=not args.no_coherence,
+                                                          kb=args.kb))
 
 
 def add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,7 +19,8 @@ import torch
 from model.config import LinkingConfig, ModelConfig
 from model.data.knowledge_base import KnowledgeBase, alias_key
 from model.data.records import Candidate, Document, LinkedMention, NerSpan
-from model.features import CandidateLookup, CharVocabulary, SentenceExample, WordVocabulary, mention_target
+from model.candidates import CandidateLookup
+from model.features import CharVocabulary, SentenceExample, WordVocabulary, mention_target
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import data_dir as configured_data_dir
 from model.transitions import oracle

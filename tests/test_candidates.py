@@ -1,0 +1,103 @@
+"""Candidate sources: the paper's dictionary, the open knowledge base, and the two layered."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import torch
+
+from model.candidates import (CandidateLookup, LayeredCandidates, OpenCandidates, OpenEntityVectors, open_priors)
+from model.data.entity_embeddings import GRAPH_DIM
+from model.embeddings.glove import GloveVectors
+from model.features import SentenceExample
+from tests.conftest import TITLES, make_kb, tiny_config, tiny_model
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `model.kb.OpenKnowledgeBase.candidates` returns, as far as candidates read it."""
+
+    title: str
+    match: str
+    redirects: int
+
+
+class FakeOpenKb:
+    def __init__(self, table: dict[str, list[Found]]) -> None:
+        self.table = table
+
+    def candidates(self, surface: str, limit: int = 30) -> list[Found]:
+        return self.table.get(surface.lower(), [])[:limit]
+
+
+GLOVE = GloveVectors(["angela", "merkel", "paris", "tim", "cook"], np.eye(5, dtype=np.float32))
+OPEN = FakeOpenKb({
+    "angela merkel": [Found("Angela_Merkel", "title", 40)],
+    "paris": [Found("Paris", "title", 300), Found("Paris_(mythology)", "name", 2)],
+    "cook": [Found("Cook", "title", 0), Found("Tim_Cook", "redirect", 9), Found("Cook_(surname)", "name", 0)],
+})
+
+
+def open_source(use_table: bool = True) -> OpenCandidates:
+    vectors = OpenEntityVectors(GLOVE, ["GPE", "ORG", "PER", "UNK"])
+    return OpenCandidates(OPEN, {t: i for i, t in enumerate(TITLES)}, vectors, limit=30, use_table=use_table)
+
+
+def test_open_entity_vectors_have_the_table_layout_with_no_graph_and_unknown_type():
+    vectors = OpenEntityVectors(GLOVE, ["GPE", "ORG", "PER", "UNK"])
+    vector = vectors("Angela_Merkel")
+    assert vector.shape == (GRAPH_DIM + 5 + 4,) and vectors.dim == len(vector)
+    assert not vector[:GRAPH_DIM].any()
+    assert np.allclose(vector[GRAPH_DIM:GRAPH_DIM + 5], np.array([1, 1, 0, 0, 0]) / np.sqrt(2))  # unit title mean
+    assert vector[-4:].tolist() == [0, 0, 0, 1]
+    assert not vectors("Zzyzx")[GRAPH_DIM:GRAPH_DIM + 5].any()  # no known word: zero title part
+
+
+def test_open_priors_prefer_the_exact_title_and_popular_entities():
+    priors = open_priors(OPEN.candidates("cook"))
+    assert sum(priors) == pytest.approx(1.0)
+    assert priors[1] > priors[0] > priors[2]  # a redirect with 9 redirects beats an unpopular exact title
+    assert open_priors([]) == []
+
+
+def test_open_candidates_keep_table_rows_and_bring_vectors_for_the_rest():
+    found = open_source()(["Paris"])
+    assert found.titles == ["Paris", "Paris_(mythology)"]
+    assert found.rows == [TITLES.index("Paris"), -1] and set(found.vectors) == {1}
+    unseen = open_source(use_table=False)(["Paris"])
+    assert unseen.rows == [-1, -1] and set(unseen.vectors) == {0, 1}
+
+
+def test_layered_candidates_use_the_dictionary_first_and_the_open_kb_for_the_rest():
+    dictionary = CandidateLookup(make_kb(), {t: i for i, t in enumerate(TITLES)}, 30)
+    layered = LayeredCandidates(dictionary, open_source())
+    assert layered(["Paris"]).titles == ["Paris", "Paris_Hilton"]  # the dictionary's, with its priors
+    assert layered(["Paris"]).priors == [0.8, 0.2]
+    merkel = layered(["Angela", "Merkel"])
+    assert merkel.titles == ["Angela_Merkel"] and merkel.rows == [-1] and merkel.priors == [1.0]
+    assert len(layered(["Nowhere"])) == 0
+
+
+@torch.no_grad()
+def test_the_model_links_an_entity_outside_its_table_with_the_vector_it_brings():
+    config = tiny_config()
+    model = tiny_model(config).eval()
+    dim = model.entity_vectors.shape[1]
+
+    class OneOpenEntity:
+        def __init__(self, vector):
+            self.vector = vector
+
+        def __call__(self, tokens):
+            from model.candidates import CandidateSet
+
+            return CandidateSet(["Bonn", "Angela_Merkel"], [TITLES.index("Bonn"), -1], [0.5, 0.5], {1: self.vector})
+
+    sentence = [SentenceExample("Angela Merkel visited Bonn".split())]
+    spans = [[(0, 2)]]
+    first = model.decode(sentence, spans=spans, candidates=OneOpenEntity(np.zeros(dim, dtype=np.float32)))
+    second = model.decode(sentence, spans=spans, candidates=OneOpenEntity(np.ones(dim, dtype=np.float32)))
+    (a,), (b,) = first[0].mentions, second[0].mentions
+    assert [t for t, _ in a.candidates] == ["Bonn", "Angela_Merkel"]
+    assert a.candidates[1][1] != pytest.approx(b.candidates[1][1])  # its own vector is what gets scored

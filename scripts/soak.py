@@ -171,11 +171,14 @@ def report(state: SoakState, args: argparse.Namespace, wall: float) -> dict:
         "latency_p95_s_valid": round(percentile([o.ended - o.started for o in outcomes if o.kind in valid], 0.95), 2),
         "latency_p50_s_valid": round(percentile([o.ended - o.started for o in outcomes if o.kind in valid], 0.5), 2),
         "latency_p95_s_health": round(percentile([o.ended - o.started for o in outcomes if o.kind == "health"], 0.95), 3),
+        "latency_p95_s_by_kind": {kind: round(percentile([o.ended - o.started for o in outcomes if o.kind == kind], 0.95), 2)
+                                  for kind in sorted(by_kind)},
         "latency_max_s_health": round(max((o.ended - o.started for o in outcomes if o.kind == "health"), default=0), 3),
         "worker_killed": state.killed_pid, "worker_replaced_and_answering_after_s":
             None if state.replaced_after is None else round(state.replaced_after, 2),
         "remote_context_fetches": ContextCounter.fetches,
-        "worker_rss_mib": {str(pid): {"first": round(s[0] / mib), "peak": round(max(s) / mib), "last": round(s[-1] / mib)}
+        "worker_rss_mib": {str(pid): {"first": round(s[0] / mib), "peak": round(max(s) / mib), "last": round(s[-1] / mib),
+                                      "every_30s": [round(v / mib) for v in s]}
                            for pid, s in state.rss_samples.items()},
     }
 

@@ -1,6 +1,6 @@
 """Limits on the model work one request may ask for, checked before the model runs.
 
-The body-size limit (MAX_CONTENT_LENGTH) bounds bytes, not work: 4 MiB of text keeps the
+The body-size limit (MAX_CONTENT_LENGTH) bounds bytes, not work: a MiB of text keeps the
 model busy for minutes and holds gigabytes. The model's time grows with the tokens it
 decodes, so a request is refused with 413 (naming the limit) when a document or the whole
 request holds too many characters or tokens, or too many D2KB phrases. Characters are

@@ -20,12 +20,27 @@ def annotator(tmp_path_factory) -> Annotator:
     return Annotator.load(path, threads=1)
 
 
-def test_annotate_offsets_are_exact(annotator):
+def test_annotate_offsets_are_exact(annotator, monkeypatch):
+    """A2KB offsets map back to the exact text (emoji, newline) for every mention decoded.
+
+    The untrained tiny model finds no mention by itself, which would leave nothing to check:
+    the real decoder is made to build one mention per capitalised token (typed and linked by
+    the model as usual)."""
+    import model.annotator as annotator_module
+
+    decode = annotator_module.greedy_decode
+
+    def capitalised_tokens_are_mentions(model, examples, candidates, spans=None, **options):
+        forced = [[(i, i + 1) for i, word in enumerate(example.tokens) if word[:1].isupper()] for example in examples]
+        return decode(model, examples, candidates, spans=forced, **options)
+
+    monkeypatch.setattr(annotator_module, "greedy_decode", capitalised_tokens_are_mentions)
     mentions = annotator.annotate(TEXT)
+    assert [m.surface for m in mentions] == ["Paris", "Hilton", "Bonn", "The", "EU", "Germany", "Rain", "Bonn"]
     for m in mentions:
-        assert TEXT[m.start:m.end] == m.surface
-        assert m.surface == m.surface.strip() and m.start < m.end
+        assert TEXT[m.start:m.end] == m.surface and m.start < m.end
     assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+    assert mentions[-1].start == TEXT.rindex("Bonn")  # after the emoji and the line break
 
 
 def test_link_answers_each_span_in_order(annotator):
@@ -59,7 +74,7 @@ def test_server_serves_a_real_checkpoint_over_nif_and_json(annotator, tmp_path):
     """create_app with MODEL_PATH: the real Annotator behind both endpoints, emoji included."""
     from nif.answers import read_answer
     from server.app import create_app
-    from tests.test_server import request_ttl
+    from tests.conftest import request_ttl
 
     path = tmp_path / "model.pt"
     annotator.system.save(path)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 from pathlib import Path
@@ -58,14 +59,20 @@ def test_a_trickled_body_gets_408_and_the_connection_is_closed(server: GunicornS
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
         client.sendall(
             b"POST /annotate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 100\r\n\r\n" + b'{"text": "Par'
-        )  # ... and the other 87 bytes never come (BODY_TIMEOUT is 1 s here)
+            b"Content-Length: 100\r\n\r\n"
+        )
+        # one byte every 0.2 s (each one would reset a plain socket timeout) until the server
+        # answers; BODY_TIMEOUT is 1 s here, the 100 bytes would take 20 s
+        for byte in b'{"text": "' + b"x" * 88 + b'"}':
+            if select.select([client], [], [], 0.2)[0]:
+                break
+            client.sendall(bytes([byte]))
         reply = b""
         while chunk := client.recv(65536):  # until the server closes the connection
             reply += chunk
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408"), reply
-    assert b"BODY_TIMEOUT" in body  # and the recv loop above ended: the server closed the connection
+    assert b"BODY_TIMEOUT" in body
 
 
 def test_a_killed_worker_is_replaced_and_the_next_request_is_answered(server: GunicornServer) -> None:

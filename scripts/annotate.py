@@ -66,7 +66,7 @@ def json_output(annotator: AnnotatorLike, contexts: list[NifContext], options: A
     documents = []
     for context in contexts:
         spans = [(p.begin, p.end) for p in context.phrases] or None
-        mentions = run_annotator(annotator, lambda method, *a: method(*a), context.text, spans)
+        mentions = run_annotator(annotator, context.text, spans)
         documents.append(
             {
                 "context": context.uri,
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.format == "json":
         print(json_output(annotator, contexts, options))
     else:
-        answers = answer_contexts(annotator, lambda method, *a: method(*a), contexts, options)
+        answers = answer_contexts(annotator, contexts, options)
         unit = UTF16 if args.offsets == "gerbil" else CODE_POINTS
         sys.stdout.write(serialize_answer(answers, "text/turtle", unit).decode("utf-8"))
     return 0

@@ -19,9 +19,12 @@ from werkzeug.exceptions import HTTPException
 from nif.parse import CODE_POINTS, UTF16, decode_body, parse_request
 from nif.records import NifError
 from nif.write import ANSWER_FORMATS, serialize_answer
+from server.body import read_body
 from server.config import CHOICES, resolve_config
 from server.demo import demo_blueprint, prefers_html, render_page
-from server.loading import AnnotatorHolder
+from server.errors import ClientError
+from server.limits import WorkItem, WorkLimits, check_work
+from server.loading import AnnotatorHolder, GuardedAnnotator
 from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator
 
 LOGGER = logging.getLogger(__name__)
@@ -30,15 +33,6 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Query parameter -> config key it overrides for one request.
 QUERY_OVERRIDES: dict[str, str] = {"offsets": "OFFSET_MODE", "uris": "URI_STYLE", "nil": "NIL_MODE"}
 JSON_MEDIA_TYPE = "application/json"
-
-
-class ClientError(Exception):
-    """A bad request outside NIF parsing (JSON body, query parameters)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def error_response(status: int, message: str) -> Response:
@@ -52,13 +46,23 @@ def holder() -> AnnotatorHolder:
     return current_app.extensions["nerel.annotator"]
 
 
-def require_annotator() -> Any:
-    """The loaded annotator, or a 503 answer while it is still loading / failed."""
+def require_annotator() -> GuardedAnnotator:
+    """The loaded (guarded) annotator, or a 503 answer while it is still loading / failed."""
     state = holder()
     if state.annotator is None:
         detail = f"model failed to load: {state.error}" if state.error else "model is still loading"
         raise ClientError(503, detail)
     return state.annotator
+
+
+def request_body() -> bytes:
+    """The body, read within BODY_TIMEOUT (408 otherwise)."""
+    return read_body(request, current_app.config["BODY_TIMEOUT"])
+
+
+def check_request_work(items: list[WorkItem]) -> None:
+    """413 when the request asks for more model work than the configured limits."""
+    check_work(items, current_app.extensions["nerel.limits"])
 
 
 def answer_options() -> AnswerOptions:
@@ -88,9 +92,11 @@ def nif_endpoint() -> Response:
     """POST / and /gerbil: A2KB for contexts without phrases, D2KB for the others."""
     options = answer_options()
     media_type = negotiate_nif_media_type()
-    contexts = parse_request(request.get_data(cache=False), request.headers.get("Content-Type"), CODE_POINTS)
-    annotator = require_annotator()
-    answers = answer_contexts(annotator, holder().call, contexts, options)
+    contexts = parse_request(request_body(), request.headers.get("Content-Type"), CODE_POINTS)
+    check_request_work(
+        [WorkItem(f"context {c.uri}", c.text, [(p.begin, p.end) for p in c.phrases] or None) for c in contexts]
+    )
+    answers = answer_contexts(require_annotator(), contexts, options)
     unit = UTF16 if options.offset_mode == "gerbil" else CODE_POINTS
     body = serialize_answer(answers, media_type, unit)
     return Response(body, status=200, content_type=f"{media_type}; charset=utf-8")
@@ -126,7 +132,7 @@ def json_endpoint() -> Response:
     if media_type != JSON_MEDIA_TYPE:
         raise ClientError(415, f"unsupported media type {media_type or 'none'!r}; send application/json")
     options = answer_options()
-    text_body = decode_body(request.get_data(cache=False))
+    text_body = decode_body(request_body())
     try:
         payload = json.loads(text_body)
     except json.JSONDecodeError as error:
@@ -137,8 +143,8 @@ def json_endpoint() -> Response:
     if not isinstance(text, str):
         raise ClientError(400, "missing or non-string 'text' field")
     spans = parse_spans(payload.get("spans"), text)
-    annotator = require_annotator()
-    mentions = run_annotator(annotator, holder().call, text, spans)
+    check_request_work([WorkItem("'text'", text, spans)])
+    mentions = run_annotator(require_annotator(), text, spans)
     return jsonify(
         {
             "task": "a2kb" if spans is None else "d2kb",
@@ -186,12 +192,8 @@ def health() -> Response:
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(NifError)
-    def nif_error(error: NifError) -> Response:
-        return error_response(error.status, error.message)
-
-    @app.errorhandler(ClientError)
-    def client_error(error: ClientError) -> Response:
+    @app.errorhandler(NifError)  # ClientError included
+    def client_error(error: NifError) -> Response:
         response = error_response(error.status, error.message)
         if error.status == 503:
             response.headers["Retry-After"] = "5"
@@ -215,8 +217,9 @@ def create_app(config: dict | None = None) -> Flask:
     settings = resolve_config(config)
     app = Flask(__name__)
     app.config.update(settings)
-    state = AnnotatorHolder(settings["SERIALIZE_MODEL_CALLS"])
+    state = AnnotatorHolder(settings["SERIALIZE_MODEL_CALLS"], settings["MAX_WAITING_CALLS"])
     app.extensions["nerel.annotator"] = state
+    app.extensions["nerel.limits"] = WorkLimits.from_config(settings)
     if settings["EAGER_LOAD"]:
         state.load(settings)
     else:

@@ -4,7 +4,10 @@ Keys (pass a dict to `server.app.create_app`; environment variables in brackets)
 
 MODEL_PATH [NEREL_MODEL]
     Checkpoint loaded with ``model.annotator.Annotator.load``; default
-    ``model/checkpoint/joint.pt`` under the repository root.
+    `model.settings.model_path()` (the shipped ``model/checkpoint/joint.pt``).
+TORCH_THREADS [NEREL_TORCH_THREADS]
+    torch intra-op threads of the loaded model; default `model.settings.threads()` (1: one
+    per worker process on a 2-core machine).
 ANNOTATOR
     An object satisfying `model.annotation.AnnotatorLike`, used instead of loading
     MODEL_PATH (tests inject a fake here).
@@ -24,86 +27,147 @@ NIL_MODE [NEREL_NIL_MODE]
     ``omit`` (default): NIL mentions are left out of NIF answers. ``emerging``: they get an
     ``http://aksw.org/notInWiki/Surface`` URI, which GERBIL counts as an emerging entity.
 MAX_CONTENT_LENGTH [NEREL_MAX_CONTENT_LENGTH, bytes]
-    Largest accepted request body; default 4 MiB, larger bodies get 413.
+    Largest accepted request body; default 1 MiB (8x GERBIL's largest AIDA request; parsing
+    a MiB of NIF already takes rdflib seconds), larger bodies get 413.
+MAX_DOCUMENT_CHARS, MAX_REQUEST_CHARS, MAX_DOCUMENT_TOKENS, MAX_REQUEST_TOKENS, MAX_REQUEST_PHRASES
+    [NEREL_<KEY>] Limits on model work (see `server.limits`); more gets 413 naming the limit.
+BODY_TIMEOUT [NEREL_BODY_TIMEOUT, seconds]
+    The whole body must arrive within this time, else 408 (a client trickling its body
+    would otherwise hold a server thread for as long as it likes).
 SERIALIZE_MODEL_CALLS
     True (default): one model call at a time per process (the model need not be
     thread-safe; other threads still answer /health).
+MAX_WAITING_CALLS [NEREL_MAX_WAITING_CALLS]
+    Model calls allowed to wait for the one running in a process; more get 503 at once.
+    Keep it at most gunicorn ``--threads`` minus 2, so a thread is always free for ``/health``.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Mapping
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = REPO_ROOT / "model" / "checkpoint" / "joint.pt"
+from flask import Config
 
+from model.settings import MODEL_ENV, THREADS_ENV, model_path, threads
+
+ENV_PREFIX = "NEREL"
 OFFSET_MODES: tuple[str, ...] = ("gerbil", "nif")
 URI_STYLES: tuple[str, ...] = ("wikipedia", "dbpedia")
 NIL_MODES: tuple[str, ...] = ("omit", "emerging")
 
-DEFAULTS: dict[str, Any] = {
-    "MODEL_PATH": str(DEFAULT_MODEL_PATH),
-    "ANNOTATOR": None,
-    "ANNOTATOR_FACTORY": None,
-    "EAGER_LOAD": True,
-    "OFFSET_MODE": "gerbil",
-    "URI_STYLE": "wikipedia",
-    "NIL_MODE": "omit",
-    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
-    "SERIALIZE_MODEL_CALLS": True,
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: its default, how an environment value is read, what is valid."""
+
+    default: Any
+    kind: type | None = None  # None: any object (not settable from the environment)
+    env: str | None = None  # environment variable; None: ``NEREL_<KEY>`` if `kind` is set
+    choices: tuple[str, ...] = ()
+    positive: bool = False
+
+
+# Work limits: sized with `python -m scripts.request_cost` (docs/server.md, "Limits") so
+# that one request keeps a worker's model busy for a few seconds at most.
+SETTINGS: dict[str, Setting] = {
+    "MODEL_PATH": Setting(lambda: str(model_path()), str, env=MODEL_ENV),
+    "TORCH_THREADS": Setting(lambda: threads(), int, env=THREADS_ENV, positive=True),
+    "ANNOTATOR": Setting(None),
+    "ANNOTATOR_FACTORY": Setting(None, str, env=f"{ENV_PREFIX}_ANNOTATOR"),
+    "EAGER_LOAD": Setting(True, bool),
+    "OFFSET_MODE": Setting("gerbil", str, choices=OFFSET_MODES),
+    "URI_STYLE": Setting("wikipedia", str, choices=URI_STYLES),
+    "NIL_MODE": Setting("omit", str, choices=NIL_MODES),
+    "MAX_CONTENT_LENGTH": Setting(1024 * 1024, int, positive=True),
+    # The longest AIDA document (train) has 6,542 characters and 1,335 tokens: all pass.
+    "MAX_DOCUMENT_CHARS": Setting(10_000, int, positive=True),
+    "MAX_REQUEST_CHARS": Setting(10_000, int, positive=True),
+    "MAX_DOCUMENT_TOKENS": Setting(2_000, int, positive=True),
+    "MAX_REQUEST_TOKENS": Setting(2_000, int, positive=True),
+    "MAX_REQUEST_PHRASES": Setting(500, int, positive=True),
+    "BODY_TIMEOUT": Setting(20.0, float, positive=True),
+    "SERIALIZE_MODEL_CALLS": Setting(True),
+    "MAX_WAITING_CALLS": Setting(4, int),
 }
 
-# Environment variable -> (config key, converter).
-ENVIRONMENT: dict[str, tuple[str, type]] = {
-    "NEREL_MODEL": ("MODEL_PATH", str),
-    "NEREL_ANNOTATOR": ("ANNOTATOR_FACTORY", str),
-    "NEREL_EAGER_LOAD": ("EAGER_LOAD", bool),
-    "NEREL_OFFSET_MODE": ("OFFSET_MODE", str),
-    "NEREL_URI_STYLE": ("URI_STYLE", str),
-    "NEREL_NIL_MODE": ("NIL_MODE", str),
-    "NEREL_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+# Environment variable -> config key (documented names; the rest are NEREL_<KEY>).
+ENVIRONMENT: dict[str, str] = {
+    (setting.env or f"{ENV_PREFIX}_{key}"): key for key, setting in SETTINGS.items() if setting.kind is not None
 }
-
-CHOICES: dict[str, tuple[str, ...]] = {
-    "OFFSET_MODE": OFFSET_MODES,
-    "URI_STYLE": URI_STYLES,
-    "NIL_MODE": NIL_MODES,
-}
+CHOICES: dict[str, tuple[str, ...]] = {key: s.choices for key, s in SETTINGS.items() if s.choices}
 
 
 class ConfigError(ValueError):
     """An invalid configuration value (operator error: stops the server start)."""
 
 
-def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for variable, (key, kind) in ENVIRONMENT.items():
-        raw = environ.get(variable)
-        if raw is None or raw == "":
-            continue
-        if kind is bool:
-            values[key] = raw.strip().lower() not in ("0", "false", "no", "off")
-        elif kind is int:
-            try:
-                values[key] = int(raw)
-            except ValueError:
-                raise ConfigError(f"{variable}={raw!r} is not an integer") from None
+def _default(key: str) -> Any:
+    default = SETTINGS[key].default
+    return default() if callable(default) else default
+
+
+def _from_environment() -> dict[str, tuple[str, Any]]:
+    """``{key: (variable, value)}`` for the set ``NEREL_*`` variables that name a key.
+
+    Flask's `Config.from_prefixed_env` reads the variables (values parsed as JSON when they
+    are JSON: ``"1"`` -> 1, ``"false"`` -> False); names are mapped back to keys here.
+    """
+    loaded = Config(".")
+    loaded.from_prefixed_env(ENV_PREFIX)
+    found: dict[str, tuple[str, Any]] = {}
+    for variable, key in ENVIRONMENT.items():
+        name = variable[len(ENV_PREFIX) + 1:]
+        if name in loaded and loaded[name] != "":
+            found[key] = (variable, loaded[name])
+    return found
+
+
+def _convert(kind: type, value: Any) -> Any:
+    """`value` as `kind`, or ValueError. Environment values arrive JSON-parsed or as strings."""
+    if kind is bool:
+        if isinstance(value, bool) or value in (0, 1):
+            return bool(value)
+        raise ValueError("expected 0 or 1 (or true/false)")
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("expected an integer")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("expected a number")
+        return float(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _check(key: str, value: Any, source: str) -> Any:
+    setting = SETTINGS[key]
+    if value is None and setting.default is None:
+        return None
+    if setting.kind is not None:
+        try:
+            value = _convert(setting.kind, value)
+        except ValueError as error:
+            raise ConfigError(f"{source}={value!r}: {error}") from None
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{source}={value!r}; expected one of {', '.join(setting.choices)}")
+    if setting.positive and not value > 0:
+        raise ConfigError(f"{source}={value!r} must be positive")
+    if key == "MAX_WAITING_CALLS" and value < 0:
+        raise ConfigError(f"{source}={value!r} must be 0 or more")
+    return value
+
+
+def resolve_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then ``NEREL_*`` environment variables, then explicit `overrides`; validated."""
+    environment = _from_environment()
+    config: dict[str, Any] = dict(overrides or {})  # other keys (e.g. Flask's own) pass through
+    for key in SETTINGS:
+        if overrides and key in overrides:
+            config[key] = _check(key, overrides[key], key)
+        elif key in environment:
+            variable, value = environment[key]
+            config[key] = _check(key, value, variable)
         else:
-            values[key] = raw
-    return values
-
-
-def resolve_config(
-    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Defaults, then environment variables, then explicit `overrides`; validated."""
-    config = dict(DEFAULTS)
-    config.update(_from_environment(os.environ if environ is None else environ))
-    config.update(overrides or {})
-    for key, allowed in CHOICES.items():
-        if config[key] not in allowed:
-            raise ConfigError(f"{key}={config[key]!r}; expected one of {', '.join(allowed)}")
-    if not isinstance(config["MAX_CONTENT_LENGTH"], int) or config["MAX_CONTENT_LENGTH"] <= 0:
-        raise ConfigError("MAX_CONTENT_LENGTH must be a positive number of bytes")
+            config[key] = _default(key)
     return config
+

@@ -9,11 +9,13 @@ import importlib
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from model.annotation import AnnotatorLike
+from model.annotation import AnnotatorLike, Mention
+from server.errors import ClientError
 
 LOGGER = logging.getLogger(__name__)
+WARM_UP_TEXT = "Angela Merkel met the mayor of Paris on Monday."
 
 
 class ModelUnavailable(RuntimeError):
@@ -34,7 +36,7 @@ def import_factory(spec: str) -> Callable[[], Any]:
     return factory
 
 
-def load_checkpoint(model_path: str) -> AnnotatorLike:
+def load_checkpoint(model_path: str, threads: int | None = None) -> AnnotatorLike:
     """`Annotator.load(model_path)`, with a message naming the missing step on failure."""
     path = Path(model_path)
     if not path.exists():
@@ -47,7 +49,11 @@ def load_checkpoint(model_path: str) -> AnnotatorLike:
         from model.annotator import Annotator  # lazy: needs torch
     except ImportError as error:
         raise ModelUnavailable(f"cannot import model.annotator ({error}); is torch installed?") from error
-    return Annotator.load(str(path))
+    annotator = Annotator.load(str(path), threads=threads)
+    # One call now: first-call allocations happen before gunicorn forks (--preload), so the
+    # workers share them and no client pays for them.
+    annotator.annotate(WARM_UP_TEXT)
+    return annotator
 
 
 def build_annotator(config: dict[str, Any]) -> AnnotatorLike:
@@ -56,16 +62,69 @@ def build_annotator(config: dict[str, Any]) -> AnnotatorLike:
         return config["ANNOTATOR"]
     if config.get("ANNOTATOR_FACTORY"):
         return import_factory(config["ANNOTATOR_FACTORY"])()
-    return load_checkpoint(config["MODEL_PATH"])
+    return load_checkpoint(config["MODEL_PATH"], config.get("TORCH_THREADS"))
+
+
+class GuardedAnnotator:
+    """An `AnnotatorLike` that runs the wrapped annotator's calls one at a time (if
+    `serialize`) and refuses, with 503, a call that would queue behind `max_waiting` others.
+
+    The bound on waiting callers keeps model requests from occupying every server thread
+    of a process, so ``/health`` and ``GET /`` always find a free one.
+    """
+
+    def __init__(self, annotator: AnnotatorLike, serialize: bool = True, max_waiting: int = 4) -> None:
+        self.wrapped = annotator
+        self.max_waiting = max_waiting
+        self._model_lock = threading.Lock() if serialize else None
+        self._changed = threading.Condition()
+        self._in_progress = 0  # calls running or waiting for the model
+
+    def annotate(self, text: str) -> list[Mention]:
+        return self._call(self.wrapped.annotate, text)
+
+    def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
+        return self._call(self.wrapped.link, text, spans)
+
+    @property
+    def in_progress(self) -> int:
+        """Model calls running or waiting in this process."""
+        return self._in_progress
+
+    def wait_until_in_progress(self, count: int, timeout: float) -> bool:
+        """Block until `count` calls are running or waiting (False on timeout)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._in_progress >= count, timeout)
+
+    def _call(self, method: Callable[..., list[Mention]], *args: Any) -> list[Mention]:
+        if self._model_lock is None:
+            return method(*args)
+        with self._changed:
+            if self._in_progress > self.max_waiting:  # one running + max_waiting queued
+                raise ClientError(
+                    503, f"the model is busy: {self._in_progress - 1} requests already wait in this "
+                    f"server process (limit MAX_WAITING_CALLS={self.max_waiting}); retry shortly"
+                )
+            self._in_progress += 1
+            self._changed.notify_all()
+        try:
+            with self._model_lock:
+                return method(*args)
+        finally:
+            with self._changed:
+                self._in_progress -= 1
+                self._changed.notify_all()
 
 
 class AnnotatorHolder:
-    """Holds the process's annotator, its loading state, and the call lock."""
+    """Holds the process's guarded annotator and its loading state."""
 
-    def __init__(self, serialize_calls: bool) -> None:
-        self.annotator: AnnotatorLike | None = None
+    def __init__(self, serialize_calls: bool, max_waiting: int) -> None:
+        self.annotator: GuardedAnnotator | None = None
         self.error: str | None = None
-        self._lock = threading.Lock() if serialize_calls else None
+        self._serialize_calls = serialize_calls
+        self._max_waiting = max_waiting
+        self.settled = threading.Event()  # set once loading has succeeded or failed
 
     @property
     def ready(self) -> bool:
@@ -73,7 +132,8 @@ class AnnotatorHolder:
 
     def load(self, config: dict[str, Any]) -> None:
         """Load now, in this thread; errors propagate (startup must stop)."""
-        self.annotator = build_annotator(config)
+        self.annotator = GuardedAnnotator(build_annotator(config), self._serialize_calls, self._max_waiting)
+        self.settled.set()
 
     def load_in_background(self, config: dict[str, Any]) -> threading.Thread:
         """Load in a daemon thread, recording a failure message for /health."""
@@ -83,16 +143,11 @@ class AnnotatorHolder:
                 self.load(config)
                 LOGGER.info("annotator loaded")
             except Exception as error:  # reported through /health, not raised
-                LOGGER.exception("annotator failed to load")
                 self.error = str(error)
+                LOGGER.exception("annotator failed to load")
+            finally:
+                self.settled.set()
 
         thread = threading.Thread(target=run, name="annotator-loader", daemon=True)
         thread.start()
         return thread
-
-    def call(self, method: Callable[..., Any], *args: Any) -> Any:
-        """Run `method(*args)`, one call at a time if calls are serialised."""
-        if self._lock is None:
-            return method(*args)
-        with self._lock:
-            return method(*args)

@@ -6,7 +6,7 @@ context and turns mentions into `nif.records.Annotation`s under the request's op
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from model.annotation import AnnotatorLike, Mention
 from nif.records import Annotation, NifContext
@@ -28,9 +28,6 @@ class AnswerOptions:
     nil_mode: str = "omit"
 
 
-Caller = Callable[..., Any]
-
-
 def check_mentions(text: str, mentions: Sequence[Mention], spans: Sequence[tuple[int, int]] | None) -> None:
     """Raise AnnotatorContractError if mentions are out of range or do not answer `spans`."""
     for mention in mentions:
@@ -47,16 +44,14 @@ def check_mentions(text: str, mentions: Sequence[Mention], spans: Sequence[tuple
             )
 
 
-def run_annotator(
-    annotator: AnnotatorLike, call: Caller, text: str, spans: Sequence[tuple[int, int]] | None
-) -> list[Mention]:
+def run_annotator(annotator: AnnotatorLike, text: str, spans: Sequence[tuple[int, int]] | None) -> list[Mention]:
     """A2KB when `spans` is None, else D2KB on exactly `spans`; output checked."""
     if spans is None:
-        mentions = list(call(annotator.annotate, text))
+        mentions = list(annotator.annotate(text))
     elif not spans:
         mentions = []
     else:
-        mentions = list(call(annotator.link, text, list(spans)))
+        mentions = list(annotator.link(text, list(spans)))
     check_mentions(text, mentions, spans)
     return mentions
 
@@ -96,13 +91,13 @@ def to_annotations(mentions: Sequence[Mention], options: AnswerOptions) -> list[
 
 
 def answer_contexts(
-    annotator: AnnotatorLike, call: Caller, contexts: Sequence[NifContext], options: AnswerOptions
+    annotator: AnnotatorLike, contexts: Sequence[NifContext], options: AnswerOptions
 ) -> list[AnsweredContext]:
     """Annotate every context: D2KB if it carries phrases, else A2KB."""
     answers: list[AnsweredContext] = []
     for context in contexts:
         spans = [(p.begin, p.end) for p in context.phrases] if context.phrases else None
-        mentions = run_annotator(annotator, call, context.text, spans)
+        mentions = run_annotator(annotator, context.text, spans)
         answers.append(AnsweredContext(context, to_annotations(mentions, options)))
     return answers
 

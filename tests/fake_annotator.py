@@ -88,3 +88,18 @@ class OutOfRangeAnnotator(FakeAnnotator):
 
     def annotate(self, text: str) -> list[Mention]:
         return [_mention(text + "xxxx", 0, len(text) + 4)]
+
+
+class HeldAnnotator(FakeAnnotator):
+    """A slow model under test control: each call sets `entered`, then waits for `release`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def annotate(self, text: str) -> list[Mention]:
+        self.entered.set()
+        if not self.release.wait(10):
+            raise TimeoutError("HeldAnnotator.release was never set")
+        return super().annotate(text)

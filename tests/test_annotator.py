@@ -1,17 +1,17 @@
 """The inference API on raw text: exact offsets for A2KB and for given spans (D2KB)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
-
-from dataclasses import replace
 
 from model.annotator import Annotator
 from model.config import LinkingConfig
 from model.linking import LinkDecision, decide_links
 from model.tokenizer import tokenize
 from model.transitions import SHIFT, reduce_action
-from tests.conftest import tiny_system
+from tests.conftest import request_ttl, tiny_system
 
 TEXT = "Paris Hilton visited Bonn. 😀 The EU met in Germany!\nRain fell near Bonn ."
 
@@ -76,7 +76,6 @@ def test_server_serves_a_real_checkpoint_over_nif_and_json(checkpoint):
     """create_app with MODEL_PATH: the real Annotator behind both endpoints, emoji included."""
     from nif.answers import read_answer
     from server.app import create_app
-    from tests.test_server import request_ttl
 
     client = create_app({"MODEL_PATH": str(checkpoint)}).test_client()
     assert client.get("/health").status_code == 200

@@ -12,40 +12,11 @@ from flask.testing import FlaskClient
 
 from nif.answers import read_answer
 from server.app import create_app
-from server.config import ENVIRONMENT, ConfigError, resolve_config
-from tests.fake_annotator import BrokenAnnotator, FakeAnnotator, GatedAnnotator, OutOfRangeAnnotator
+from server.config import ConfigError, resolve_config
+from tests.conftest import CONTEXT_URI, PREFIXES, TEXT, TURTLE, request_ttl
+from tests.fake_annotator import BrokenAnnotator, FakeAnnotator, GatedAnnotator, HeldAnnotator, OutOfRangeAnnotator
 
-TURTLE = "application/x-turtle"
-PREFIXES = (
-    "@prefix nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#> .\n"
-    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
-)
-TEXT = "😀 Angela Merkel met someone in Paris."  # emoji: 1 code point, 2 UTF-16 units
-CONTEXT_URI = "http://www.aksw.org/gerbil/NifWebService/request_0#char=0,38"
-
-
-def request_ttl(text: str = TEXT, phrases: list[tuple[int, int, str]] = (), uri: str = CONTEXT_URI) -> bytes:
-    lines = [
-        PREFIXES,
-        f"<{uri}> a nif:Context, nif:String, nif:RFC5147String ;",
-        f"  nif:isString {json.dumps(text, ensure_ascii=False)} ;",
-        f'  nif:beginIndex "0"^^xsd:nonNegativeInteger ; nif:endIndex "{len(text)}"^^xsd:nonNegativeInteger .',
-    ]
-    base = uri.split("#")[0]
-    for begin, end, anchor in phrases:
-        lines.append(
-            f"<{base}#char={begin},{end}> a nif:Phrase, nif:String, nif:RFC5147String ;"
-            f" nif:referenceContext <{uri}> ; nif:anchorOf {json.dumps(anchor, ensure_ascii=False)} ;"
-            f' nif:beginIndex "{begin}"^^xsd:nonNegativeInteger ; nif:endIndex "{end}"^^xsd:nonNegativeInteger .'
-        )
-    return "\n".join(lines).encode("utf-8")
-
-
-@pytest.fixture(autouse=True)
-def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Server settings must come from the test, not from the developer's shell."""
-    for variable in ENVIRONMENT:
-        monkeypatch.delenv(variable, raising=False)
+pytestmark = pytest.mark.usefixtures("hermetic_server_environment")
 
 
 @pytest.fixture()
@@ -198,10 +169,7 @@ def test_health_is_503_until_background_load_finishes() -> None:
     assert busy.status_code == 503 and "loading" in busy.get_json()["error"]
     assert busy.headers["Retry-After"]
     GatedAnnotator.gate.set()
-    for _ in range(200):
-        if client.get("/health").status_code == 200:
-            break
-        threading.Event().wait(0.02)
+    assert app.extensions["nerel.annotator"].settled.wait(10)
     assert client.get("/health").status_code == 200
     assert client.post("/annotate", json={"text": "Paris"}).status_code == 200
 
@@ -214,12 +182,8 @@ def test_annotator_breaking_its_contract_is_a_500() -> None:
 
 def test_failed_background_load_reported_by_health(tmp_path) -> None:
     app = create_app({"MODEL_PATH": str(tmp_path / "missing.pt"), "EAGER_LOAD": False})
-    client = app.test_client()
-    for _ in range(100):
-        payload = client.get("/health").get_json()
-        if payload["status"] == "failed":
-            break
-        threading.Event().wait(0.02)
+    assert app.extensions["nerel.annotator"].settled.wait(10)
+    payload = app.test_client().get("/health").get_json()
     assert payload["status"] == "failed" and "python -m scripts.train" in payload["error"]
 
 
@@ -252,9 +216,106 @@ def test_json_ld_inline_context_is_annotated(client: FlaskClient) -> None:
     assert [s[2] for s in spans(response)] == ["Angela Merkel", "Paris"]
 
 
-def test_invalid_configuration_is_refused() -> None:
+def test_invalid_configuration_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="OFFSET_MODE"):
         create_app({"ANNOTATOR": FakeAnnotator(), "OFFSET_MODE": "bytes"})
-    with pytest.raises(ConfigError, match="NEREL_MAX_CONTENT_LENGTH"):
-        resolve_config(environ={"NEREL_MAX_CONTENT_LENGTH": "lots"})
-    assert resolve_config(environ={"NEREL_NIL_MODE": "emerging", "NEREL_EAGER_LOAD": "0"})["EAGER_LOAD"] is False
+    for variable, value, message in [
+        ("NEREL_MAX_CONTENT_LENGTH", "lots", "NEREL_MAX_CONTENT_LENGTH='lots': expected an integer"),
+        ("NEREL_EAGER_LOAD", "maybe", "NEREL_EAGER_LOAD='maybe': expected 0 or 1"),
+        ("NEREL_MAX_DOCUMENT_CHARS", "0", "NEREL_MAX_DOCUMENT_CHARS=0 must be positive"),
+        ("NEREL_URI_STYLE", "yago", "NEREL_URI_STYLE='yago'; expected one of wikipedia, dbpedia"),
+    ]:
+        with monkeypatch.context() as patched:
+            patched.setenv(variable, value)
+            with pytest.raises(ConfigError) as refused:
+                resolve_config()
+            assert message in str(refused.value)
+
+
+def test_documented_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable, value in {"NEREL_NIL_MODE": "emerging", "NEREL_EAGER_LOAD": "0", "NEREL_MODEL": "/x/y.pt",
+                            "NEREL_ANNOTATOR": "tests.fake_annotator:FakeAnnotator", "NEREL_TORCH_THREADS": "2",
+                            "NEREL_BODY_TIMEOUT": "2.5", "NEREL_MAX_REQUEST_TOKENS": "77"}.items():
+        monkeypatch.setenv(variable, value)
+    config = resolve_config({"URI_STYLE": "dbpedia"})
+    assert (config["NIL_MODE"], config["EAGER_LOAD"], config["MODEL_PATH"]) == ("emerging", False, "/x/y.pt")
+    assert config["ANNOTATOR_FACTORY"] == "tests.fake_annotator:FakeAnnotator" and config["ANNOTATOR"] is None
+    assert (config["TORCH_THREADS"], config["BODY_TIMEOUT"], config["MAX_REQUEST_TOKENS"]) == (2, 2.5, 77)
+    assert config["URI_STYLE"] == "dbpedia"
+
+
+def small_limits_client(annotator: FakeAnnotator, **limits: int):
+    config = {"MAX_DOCUMENT_CHARS": 60, "MAX_REQUEST_CHARS": 100, "MAX_DOCUMENT_TOKENS": 12,
+              "MAX_REQUEST_TOKENS": 20, "MAX_REQUEST_PHRASES": 3, **limits}
+    return create_app({"ANNOTATOR": annotator, **config}).test_client()
+
+
+@pytest.mark.parametrize(
+    "text, phrases, fragment",
+    [
+        ("Paris " * 11, [], "characters in context http://ex.org/0#char=0,66: 66 is over the limit of 60 (MAX_DOCUMENT_CHARS)"),
+        ("Paris is big", [(0, 5, "Paris"), (6, 8, "is"), (9, 12, "big"), (0, 2, "Pa")], "phrases in the request: 4 is over the limit of 3 (MAX_REQUEST_PHRASES)"),
+        ("a b c d e f g h i j k l m", [], "tokens in context http://ex.org/0#char=0,25: 13 is over the limit of 12"),
+        # nested phrases: the annotator decodes the 5-token text once per overlap layer
+        ("Paris is big in France", [(0, 5, "Paris"), (0, 8, "Paris is"), (0, 12, "Paris is big")],
+         "(x3: its phrases overlap 3 deep): 15 is over the limit of 12 (MAX_DOCUMENT_TOKENS)"),
+    ],
+)
+def test_too_much_work_in_a_nif_context_is_413_naming_the_limit(
+    annotator: FakeAnnotator, text: str, phrases: list, fragment: str
+) -> None:
+    uri = f"http://ex.org/0#char=0,{len(text)}"
+    response = post_nif(small_limits_client(annotator), request_ttl(text, phrases, uri=uri))
+    assert response.status_code == 413, response.data
+    assert fragment in response.get_json()["error"]
+    assert annotator.calls == []  # refused before the model ran
+
+
+def test_request_limits_add_up_over_nif_contexts(annotator: FakeAnnotator) -> None:
+    first, second = "Paris is big.", "Bonn is small and old."  # 4 and 6 tokens, 13 and 22 characters
+    body = request_ttl(first, uri="http://ex.org/1#char=0,13") + b"\n" + request_ttl(second, uri="http://ex.org/2#char=0,22").split(b"\n", 2)[2]
+    assert post_nif(small_limits_client(annotator), body).status_code == 200
+    tokens = post_nif(small_limits_client(annotator, MAX_REQUEST_TOKENS=9), body)
+    assert tokens.status_code == 413
+    assert "tokens in the request: 10 is over the limit of 9 (MAX_REQUEST_TOKENS)" in tokens.get_json()["error"]
+    chars = post_nif(small_limits_client(annotator, MAX_REQUEST_CHARS=30), body)
+    assert "characters in the request: 35 is over the limit of 30 (MAX_REQUEST_CHARS)" in chars.get_json()["error"]
+
+
+def test_too_long_json_text_is_413_naming_the_limit(annotator: FakeAnnotator) -> None:
+    client = small_limits_client(annotator)
+    response = client.post("/annotate", json={"text": "x" * 61})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "characters in 'text': 61 is over the limit of 60 (MAX_DOCUMENT_CHARS)"
+    linked = client.post("/annotate", json={"text": "Paris", "spans": [[0, 5]] * 4})
+    assert linked.status_code == 413 and "MAX_REQUEST_PHRASES" in linked.get_json()["error"]
+    assert client.post("/annotate", json={"text": "x" * 60}).status_code == 200
+    assert [kind for kind, _ in annotator.calls] == ["annotate"]
+
+
+def test_health_answers_while_every_model_thread_is_busy() -> None:
+    held = HeldAnnotator()
+    app = create_app({"ANNOTATOR": held, "MAX_WAITING_CALLS": 1})
+    guarded = app.extensions["nerel.annotator"].annotator
+    answers: list[int] = []
+
+    def annotate() -> None:
+        answers.append(app.test_client().post("/annotate", json={"text": "Paris"}).status_code)
+
+    callers = [threading.Thread(target=annotate) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    try:
+        # one call inside the model, one waiting for it: every model slot of the process is taken
+        assert held.entered.wait(10) and guarded.wait_until_in_progress(2, timeout=10)
+        client = app.test_client()
+        assert client.get("/health").get_json() == {"status": "ready"}
+        assert client.get("/").status_code == 200
+        busy = client.post("/annotate", json={"text": "Bonn"})  # a third would wait: refused at once
+        assert busy.status_code == 503 and "MAX_WAITING_CALLS=1" in busy.get_json()["error"]
+        assert busy.headers["Retry-After"]
+    finally:
+        held.release.set()
+        for caller in callers:
+            caller.join(10)
+    assert answers == [200, 200] and guarded.in_progress == 0

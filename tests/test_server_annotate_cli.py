@@ -8,16 +8,10 @@ import pytest
 
 from nif.answers import read_answer
 from scripts.annotate import main
-from server.config import ENVIRONMENT
-from tests.test_server import request_ttl
+from tests.conftest import request_ttl
 
 FAKE = ["--annotator", "tests.fake_annotator:FakeAnnotator"]
-
-
-@pytest.fixture(autouse=True)
-def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ENVIRONMENT:
-        monkeypatch.delenv(variable, raising=False)
+pytestmark = pytest.mark.usefixtures("hermetic_server_environment")
 
 
 def test_text_to_json(capsys: pytest.CaptureFixture[str]) -> None:

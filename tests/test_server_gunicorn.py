@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
-import subprocess
-import sys
-import time
+import socket
 from pathlib import Path
 from typing import Iterator
 
@@ -13,72 +12,28 @@ import pytest
 import requests
 
 from nif.answers import read_answer
-from scripts.bench.nif import free_port, procfile_web_command
-from server.config import ENVIRONMENT
-from tests.test_server import TEXT, request_ttl
+from tests.conftest import TEXT, GunicornServer, request_ttl
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def start(extra_env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT}
-    env = {
-        **inherited,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHONPATH": str(REPO_ROOT),
-        **extra_env,
-    }
-    process = subprocess.Popen(
-        ["sh", "-c", procfile_web_command()],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # own process group: stopped below without touching others
-    )
-    return process, port
-
-
-def stop(process: subprocess.Popen) -> str:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-    return output.decode("utf-8", "replace")
+FAKE_ENV = {"NEREL_ANNOTATOR": "tests.fake_annotator:FakeAnnotator", "NEREL_BODY_TIMEOUT": "1"}
+BOOTED = "Booting worker with pid"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    process, port = start({"NEREL_ANNOTATOR": "tests.fake_annotator:FakeAnnotator"})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+def server() -> Iterator[GunicornServer]:
+    running = GunicornServer(FAKE_ENV)
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited early:\n{stop(process)}")
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn not healthy after 30 s:\n{stop(process)}")
-            time.sleep(0.2)
-        yield base
+        # --preload: the app is loaded before the workers boot; connections wait in the backlog until then
+        if not running.wait_for_output(BOOTED, count=2):
+            pytest.fail(f"gunicorn did not boot its workers:\n{running.stop()}")
+        yield running
     finally:
-        stop(process)
+        running.stop()
 
 
-def test_health_and_gerbil_request(server: str) -> None:
-    assert requests.get(f"{server}/health", timeout=5).json() == {"status": "ready"}
+def test_health_and_gerbil_request(server: GunicornServer) -> None:
+    assert requests.get(f"{server.base}/health", timeout=10).json() == {"status": "ready"}
     response = requests.post(
-        f"{server}/gerbil",
+        f"{server.base}/gerbil",
         data=request_ttl(),
         headers={"Content-Type": "application/x-turtle;charset=UTF-8", "Accept": "application/x-turtle"},
         timeout=10,
@@ -87,23 +42,55 @@ def test_health_and_gerbil_request(server: str) -> None:
     assert response.headers["X-Request-Id"]
     phrases = read_answer(response.content, response.headers["Content-Type"])
     assert [(p.begin, p.end, p.anchor) for p in phrases] == [(3, 16, "Angela Merkel"), (32, 37, "Paris")]
-    json_answer = requests.post(f"{server}/annotate", json={"text": TEXT}, timeout=10).json()
+    json_answer = requests.post(f"{server.base}/annotate", json={"text": TEXT}, timeout=10).json()
     assert [m["surface"] for m in json_answer["mentions"]] == ["Angela Merkel", "Paris"]
 
 
-def test_client_errors_over_http(server: str) -> None:
-    bad = requests.post(f"{server}/gerbil", data=b"<a> <b> .", headers={"Content-Type": "text/turtle"}, timeout=10)
+def test_client_errors_over_http(server: GunicornServer) -> None:
+    bad = requests.post(f"{server.base}/gerbil", data=b"<a> <b> .", headers={"Content-Type": "text/turtle"}, timeout=10)
     assert bad.status_code == 400 and "malformed turtle" in bad.json()["error"]
-    large = requests.post(f"{server}/gerbil", data=b"x" * (5 * 1024 * 1024), headers={"Content-Type": "text/turtle"}, timeout=30)
-    assert large.status_code == 413
+    large = requests.post(
+        f"{server.base}/gerbil", data=b"x" * (8 * 1024 * 1024), headers={"Content-Type": "text/turtle"}, timeout=30
+    )
+    assert large.status_code == 413 and "too large" in large.json()["error"]
+
+
+def test_a_trickled_body_gets_408_and_the_connection_is_closed(server: GunicornServer) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+        client.sendall(
+            b"POST /annotate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n"
+        )
+        # one byte every 0.2 s (each one would reset a plain socket timeout) until the server
+        # answers; BODY_TIMEOUT is 1 s here, the 100 bytes would take 20 s
+        for byte in b'{"text": "' + b"x" * 88 + b'"}':
+            if select.select([client], [], [], 0.2)[0]:
+                break
+            client.sendall(bytes([byte]))
+        reply = b""
+        while chunk := client.recv(65536):  # until the server closes the connection
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), reply
+    assert b"BODY_TIMEOUT" in body
+
+
+def test_a_killed_worker_is_replaced_and_the_next_request_is_answered(server: GunicornServer) -> None:
+    victim = server.worker_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    assert server.wait_for_output(BOOTED, count=3, timeout=30), server.output()
+    replaced = server.worker_pids()
+    assert victim not in replaced and len(replaced) == 2
+    for _ in range(4):  # both workers answer (connections are spread over them)
+        assert requests.post(f"{server.base}/annotate", json={"text": TEXT}, timeout=10).status_code == 200
+    assert requests.get(f"{server.base}/health", timeout=10).status_code == 200
 
 
 def test_missing_checkpoint_stops_start_with_the_missing_step(tmp_path: Path) -> None:
-    process, _ = start({"NEREL_MODEL": str(tmp_path / "missing.pt"), "NEREL_ANNOTATOR": ""})
+    failing = GunicornServer({"NEREL_MODEL": str(tmp_path / "missing.pt"), "NEREL_ANNOTATOR": ""})
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
-    output = stop(process)
-    assert process.returncode not in (None, 0), output
+        failing.process.wait(timeout=30)
+    finally:
+        output = failing.stop()
+    assert failing.process.returncode not in (None, 0), output
     assert "python -m scripts.train" in output and "missing.pt" in output

@@ -14,6 +14,7 @@ from typing import Sequence
 
 
 from model.annotation import Mention, Token
+from model.candidates import DEFAULT_KB_MODE
 from model.features import SentenceExample
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.linking import LinkDecision
@@ -33,14 +34,19 @@ class Annotator:
             self.contextual = ContextualEncoder()
 
     @classmethod
-    def load(cls, path: str | Path | None = None, threads: int | None = None) -> "Annotator":
+    def load(cls, path: str | Path | None = None, threads: int | None = None, kb: str | None = None,
+             open_kb_path: Path | None = None) -> "Annotator":
         """Load a checkpoint (default: $NEREL_MODEL, else the shipped one).
 
         `threads` (default $NEREL_TORCH_THREADS or 1) bounds torch's intra-op threads:
-        one per worker process suits a 2-core machine serving with 2 workers.
+        one per worker process suits a 2-core machine serving with 2 workers. `kb`
+        (`model.candidates.KB_MODES`, default ``open``) says what it links against; the
+        open knowledge base's index is built first if it is missing.
         """
         set_threads(threads, default=1)
-        return cls(JointNerElModel.load(model_path(path)))
+        system = JointNerElModel.load(model_path(path))
+        system.model.use_knowledge_base(kb or DEFAULT_KB_MODE, open_kb_path)
+        return cls(system)
 
     def annotate(self, text: str) -> list[Mention]:
         """Detect, type and link every mention of `text` (A2KB)."""

@@ -5,6 +5,10 @@ Keys (pass a dict to `server.app.create_app`; environment variables in brackets)
 MODEL_PATH [NEREL_MODEL]
     Checkpoint loaded with ``model.annotator.Annotator.load``; default
     `model.settings.model_path()` (the shipped ``model/checkpoint/joint.pt``).
+KB [NEREL_KB]
+    Candidates the model links against: ``open`` (default: the paper's AIDA dictionary first,
+    then the open knowledge base of every Wikipedia title, built on the first start when
+    missing), ``aida`` (the dictionary alone, as the paper) or ``open-only``.
 TORCH_THREADS [NEREL_TORCH_THREADS]
     torch intra-op threads of the loaded model; default `model.settings.threads()` (1: one
     per worker process on a 2-core machine).
@@ -48,6 +52,7 @@ from typing import Any, Mapping
 
 from flask import Config
 
+from model.candidates import DEFAULT_KB_MODE, KB_MODES
 from model.settings import MODEL_ENV, THREADS_ENV, model_path, threads
 
 ENV_PREFIX = "NEREL"
@@ -71,6 +76,7 @@ class Setting:
 # that one request keeps a worker's model busy for a few seconds at most.
 SETTINGS: dict[str, Setting] = {
     "MODEL_PATH": Setting(lambda: str(model_path()), str, env=MODEL_ENV),
+    "KB": Setting(DEFAULT_KB_MODE, str, choices=KB_MODES),
     "TORCH_THREADS": Setting(lambda: threads(), int, env=THREADS_ENV, positive=True),
     "ANNOTATOR": Setting(None),
     "ANNOTATOR_FACTORY": Setting(None, str, env=f"{ENV_PREFIX}_ANNOTATOR"),

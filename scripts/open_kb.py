@@ -60,9 +60,21 @@ def command_lookup(args: argparse.Namespace) -> None:
                           f"{'  pprforned' if c.in_pprforned else ''}")
 
 
+def memory_kb() -> dict[str, int]:
+    """This process's resident memory split into anonymous (private) and file-backed (shareable) kB."""
+    fields = {}
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon", "RssFile"):
+                fields[name] = int(value.split()[0])
+    return fields
+
+
 def command_latency(args: argparse.Namespace) -> None:
-    """Median and worst per-surface lookup time over the demo surfaces and their variants."""
+    """Median and worst per-surface lookup time over the demo surfaces and their variants, and memory."""
     surfaces = [s for d in DEMO_SURFACES for s in [d] + surface_variants(d)] + ["John", "United States", "nosuchthingxyz"]
+    before = memory_kb()
     with OpenKnowledgeBase.open(args.index) as kb:
         for surface in surfaces:  # first touch: pages come from disk or the page cache
             kb.candidates(surface, args.limit)
@@ -72,8 +84,12 @@ def command_latency(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 kb.candidates(surface, args.limit)
                 times.append((time.perf_counter() - started) * 1000)
+        after = memory_kb()
     print(f"lookups {len(times)}  median {statistics.median(times):.3f} ms  max {max(times):.3f} ms  "
           f"(limit {args.limit}, warm page cache)")
+    print("memory growth after opening and looking up (kB): " + "  ".join(
+        f"{name} +{after[name] - before[name]}" for name in ("VmRSS", "RssAnon", "RssFile")) +
+        "  (RssFile: mapped index pages, shared between processes through the page cache)")
 
 
 def command_casing_accuracy(args: argparse.Namespace) -> None:

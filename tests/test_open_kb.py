@@ -88,7 +88,7 @@ def lexicon_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def index(tmp_path: Path, source: DbpediaSource, lexicon_path: Path) -> Path:
     path = tmp_path / "cache" / "open_kb.sqlite"
-    build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED_TITLES)
+    build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED_TITLES, workers=1)
     return path
 
 
@@ -101,6 +101,7 @@ def test_reads_the_literal_and_ignores_code_after_it(source: DbpediaSource) -> N
     assert len(titles) == 16 and "tim_cook" in titles and not any("finder" in t for t in titles)
     redirects = dict(iter_redirects(source))
     assert redirects["tesla_motors"] == "tesla,_inc." and len(redirects) == 6
+    assert list(iter_titles(source, workers=2)) == titles and dict(iter_redirects(source, workers=2)) == redirects
 
 
 def test_reader_rejects_modules_without_a_literal(tmp_path: Path) -> None:

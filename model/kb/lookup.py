@@ -29,9 +29,14 @@ FLAG_PPRFORNED = 1  # the title is a PPRforNED candidate: spelled as PPRforNED s
 FLAG_DISAMBIGUATOR = 2  # the title has a (…) or comma disambiguator
 
 
+def index_path(cache_root: Path) -> Path:
+    """Where the index lives inside a derived-data cache directory."""
+    return cache_root / "open_kb" / "open_kb.sqlite"
+
+
 def default_index_path() -> Path:
-    """Where the index lives: under the derived-data cache, never committed."""
-    return cache_dir() / "open_kb" / "open_kb.sqlite"
+    """The index under the configured derived-data cache (never committed)."""
+    return index_path(cache_dir())
 
 
 @dataclass(frozen=True)

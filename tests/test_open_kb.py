@@ -17,6 +17,7 @@ from model.kb.casing import CasingLexicon, build_lexicon, is_held_out, measure_c
 from model.kb.dbpedia import (DbpediaDataError, DbpediaSource, iter_redirects, iter_titles, read_dict_literal,
                               read_titles)
 from model.kb.keys import has_disambiguator, open_key, surface_variants, title_key, without_disambiguator
+from model.kb import lookup as kb_lookup
 from model.kb.lookup import OpenKnowledgeBase, spelled_like
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
@@ -152,6 +153,7 @@ def test_casing_rules(lexicon_path: Path) -> None:
     assert lexicon.restore("tesla,_inc.") == "Tesla,_Inc."
     assert lexicon.restore("a.s.d._bari") == "A.S.D._Bari"
     assert lexicon.restore("bmw_x5") == "BMW_X5"  # no vowel: an acronym
+    assert lexicon.restore("paris_(a.s.d._bmw)") == "Paris_(A.S.D._BMW)"  # the same rules inside a disambiguator
     assert lexicon.restore("of_mice") == "Of_Mice"  # the first character is always uppercase
 
 
@@ -260,6 +262,15 @@ def test_index_is_shared_read_only(index: Path) -> None:
         first.close()
         second.close()
     assert index.read_bytes() == before
+
+
+def test_a_forked_process_opens_its_own_connection(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with OpenKnowledgeBase.open(index) as kb:
+        inherited = kb._connection
+        expected = kb.candidates("IBM")
+        monkeypatch.setattr(kb_lookup.os, "getpid", lambda: -1)  # as if in a child forked after opening
+        assert kb.candidates("IBM") == expected and kb._connection is not inherited
+        inherited.close()
 
 
 def test_open_names_the_build_command_when_missing(tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ usually has inside Wikipedia titles: ``ibm`` → ``IBM``, ``mcdonald`` → ``McD
   (``Stock Exchange``), so text only decides words the titles never show.
 
 Words inside a trailing ``(…)`` disambiguator have their own table: there Wikipedia
-writes common nouns in lowercase (``(footballer)``, ``(1990 film)``). Unknown words are
-capitalised, except after a lowercase word inside a disambiguator (``(computer_science)``); a title's first
-character is always uppercase.
+writes common nouns in lowercase (``(footballer)``, ``(1990 film)``), and so does a word
+after a lowercase one (``(computer_science)``) or one running text writes in lowercase.
+Unknown words are otherwise capitalised (short vowel-less ones are acronyms: ``BMW``);
+a title's first character is always uppercase.
 """
 from __future__ import annotations
 
@@ -108,10 +109,10 @@ class CasingLexicon:
             return self.pairs.get(f"{previous} {piece}") or self.words.get(piece)
         if piece in self.disambiguator_words:
             return self.disambiguator_words[piece]
-        form = self.words.get(piece) or _capitalised(piece)
-        if form == _capitalised(piece) and (common_phrase or piece in self.common_words):
+        form = self.words.get(piece)
+        if (form is None or form == _capitalised(piece)) and (common_phrase or piece in self.common_words):
             return piece  # a common noun: lowercase in a disambiguator
-        return form
+        return form  # None: the rules decide
 
     def to_json(self) -> dict:
         return {"format": LEXICON_FORMAT, "words": self.words, "pairs": self.pairs,

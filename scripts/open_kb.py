@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from model.kb.build import build_index, input_signature, pprforned_titles
+from model.kb.build import build_index, input_signature, pprforned_entities
 from model.kb.casing import build_lexicon, measure_casing, read_text_word_forms, CasingLexicon, HELD_OUT_BUCKETS
 from model.kb.dbpedia import installed_source
 from model.kb.keys import surface_variants
@@ -39,12 +39,12 @@ def conll_train(raw: str | None) -> Path:
 
 def command_build(args: argparse.Namespace) -> None:
     path = Path(args.index or default_index_path())
-    titles = pprforned_titles(model_path(args.checkpoint))
-    report = build_index(path, installed_source(), CasingLexicon.load(args.lexicon), titles,
-                         input_signature(args.lexicon, titles))
+    pprforned = pprforned_entities(model_path(args.checkpoint))
+    report = build_index(path, installed_source(), CasingLexicon.load(args.lexicon), pprforned,
+                         input_signature(args.lexicon, pprforned))
     print(f"built {report.path}")
     print(f"seconds {report.seconds:.1f}  entities {report.entities}  aliases {report.aliases}  "
-          f"redirects {report.redirects}  pprforned_matched {report.pprforned_matched}/{len(set(titles))}  "
+          f"redirects {report.redirects}  pprforned_matched {report.pprforned_matched}/{len(pprforned)}  "
           f"MB {report.megabytes:.1f}")
 
 
@@ -56,7 +56,8 @@ def command_lookup(args: argparse.Namespace) -> None:
                 if variant != surface:
                     print(f"  variant {variant!r}:")
                 for c in kb.candidates(variant, args.limit):
-                    print(f"    {c.title:45s} {c.match:8s} redirects={c.redirects:<4d} rank={c.popularity_rank}"
+                    print(f"    {c.title:45s} {c.match:8s} redirects={c.redirects:<4d} in_links={c.in_links:<6d} "
+                          f"rank={c.popularity_rank}"
                           f"{'  pprforned' if c.in_pprforned else ''}")
 
 
@@ -98,7 +99,7 @@ def command_latency(args: argparse.Namespace) -> None:
 
 
 def command_casing_accuracy(args: argparse.Namespace) -> None:
-    titles = pprforned_titles(model_path(args.checkpoint))
+    titles = list(pprforned_entities(model_path(args.checkpoint)))
     result = measure_casing(titles, read_text_word_forms(conll_train(args.data_dir)), sample=args.errors)
     print(f"held-out PPRforNED titles (1 in {HELD_OUT_BUCKETS} by SHA-1 of the key): {result.total}")
     print(f"exact-title accuracy {100 * result.accuracy:.2f}% ({result.correct}/{result.total}); "
@@ -108,7 +109,7 @@ def command_casing_accuracy(args: argparse.Namespace) -> None:
 
 
 def command_lexicon(args: argparse.Namespace) -> None:
-    titles = pprforned_titles(model_path(args.checkpoint))
+    titles = list(pprforned_entities(model_path(args.checkpoint)))
     lexicon = build_lexicon(titles, read_text_word_forms(conll_train(args.data_dir)))
     lexicon.save(args.lexicon)
     print(f"wrote {args.lexicon}: {len(lexicon.words)} words, {len(lexicon.pairs)} pairs, "

@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         for scope in ("sentence", "document"):
             if args.contextual_scope in (scope, "both"):
                 prep.contextual(splits, scope)
-    open_kb = None if args.no_open_kb else ensure_open_kb(index_path(prep.cache.root), sorted(kb.entities))
+    open_kb = None if args.no_open_kb else ensure_open_kb(
+        index_path(prep.cache.root), {t: c.in_count for t, c in kb.entities.items()})
     result = {
         "splits": {s: split_statistics(splits[s]) for s in SPLITS},
         "unaligned_mentions": prep.manifest["documents"]["unaligned_mentions"],

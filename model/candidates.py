@@ -140,7 +140,7 @@ class LayeredCandidates:
 
 
 def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
-                     open_kb_path=None) -> CandidateSource:
+                     open_kb_path=None, table_dim: int | None = None) -> CandidateSource:
     """The candidates a model links against under `mode` (`KB_MODES`). The open modes open
     the open knowledge base's index, building it first when it is missing (`model.kb`)."""
     if mode not in KB_MODES:
@@ -155,6 +155,8 @@ def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], 
     path = ensure_open_kb(open_kb_path, pprforned={t: e.in_count for t, e in kb.entities.items()})
     open_kb = OpenKnowledgeBase.open(path)
     vectors = OpenEntityVectors.for_table(shared_glove(), kb)
+    if table_dim is not None and vectors.dim != table_dim:
+        raise ValueError(f"open entity vectors have {vectors.dim} dimensions, the entity table {table_dim}")
     if mode == "open-only":
         return OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False)
     return LayeredCandidates(dictionary, OpenCandidates(open_kb, entity_rows, vectors, limit))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.coherence import WEIGHTS
+from model.candidates import CandidateSource
 from model.config import LinkingConfig
 from model.data.records import Document
 from model.features import SentenceExample
@@ -127,3 +128,12 @@ def score_predictions(documents: list[Document], predictions: list[DocumentPredi
         "el_micro_p": el["micro_p"], "el_micro_r": el["micro_r"],
         "el_gold": el["gold"], "el_predicted": el["predicted"],
     }
+
+
+def candidate_recall(candidates: CandidateSource, documents: list[Document]) -> float:
+    """Percentage of gold linked mentions whose entity is among their span's candidates:
+    what linking could get right at most with perfect mention detection."""
+    linked = [(doc, m) for doc in documents for m in doc.mentions if m.entity is not None]
+    tokens = {id(doc): doc.tokens for doc in documents}  # built once per document
+    found = sum(m.entity in candidates(tokens[id(doc)][m.start:m.end]).titles for doc, m in linked)
+    return 100.0 * found / len(linked) if linked else 0.0

@@ -209,7 +209,8 @@ class JointNerElModel(nn.Module):
         """Link against `mode` (`model.candidates.KB_MODES`): ``aida`` (the dictionary the
         model was trained with), ``open`` (it first, then the open knowledge base) or
         ``open-only`` (the open knowledge base alone)."""
-        self.candidates = candidate_source(mode, self.kb, self.entity_rows, self.config.max_candidates, open_kb_path)
+        self.candidates = candidate_source(mode, self.kb, self.entity_rows, self.config.max_candidates, open_kb_path,
+                                           table_dim=self.entity_vectors.shape[1])
 
     def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
         """Decide the links of one document's mentions (`model.linking.decide_links`)."""

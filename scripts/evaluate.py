@@ -24,7 +24,7 @@ from typing import Callable
 
 from model.candidates import DEFAULT_KB_MODE, KB_MODES
 from model.data.cache import CacheMissingError, DataCache
-from model.evaluation import predict_documents, rounded_scores, score_predictions
+from model.evaluation import candidate_recall, predict_documents, rounded_scores, score_predictions
 from model.joint_model import JointNerElModel
 from model.settings import DEFAULT_CHECKPOINT, cache_dir, set_threads
 
@@ -46,7 +46,8 @@ def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
     predictions = predict_documents(model, documents, cache.features_for(model.config, split, documents), linking,
                                     given_spans=d2kb, mention_spans=spans)
     seconds = time.time() - started
-    scores = rounded_scores(score_predictions(documents, predictions))
+    scores = rounded_scores({**score_predictions(documents, predictions),
+                             "gold_in_candidates": candidate_recall(model.candidates, documents)})
     return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb", "kb": kb,
             "mentions_from": str(mentions_from) if mentions_from else None,
             "coherence_weight": linking.coherence_weight, **scores,

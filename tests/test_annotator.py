@@ -25,14 +25,14 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def annotator(checkpoint) -> Annotator:
-    return Annotator.load(checkpoint, threads=1)
+    return Annotator.load(checkpoint, threads=1, kb="aida")
 
 
 @torch.no_grad()
 def test_annotate_offsets_are_exact(checkpoint):
     """Every token becomes a one-token mention (the action biases force SHIFT on an empty
     stack, REDUCE on a full one), so every token's offsets are checked, emoji included."""
-    annotator = Annotator.load(checkpoint, threads=1)
+    annotator = Annotator.load(checkpoint, threads=1, kb="aida")
     bias = annotator.model.action_out.bias
     bias.zero_()
     bias[SHIFT], bias[reduce_action("PER")] = 50.0, 100.0
@@ -77,7 +77,7 @@ def test_server_serves_a_real_checkpoint_over_nif_and_json(checkpoint):
     from nif.answers import read_answer
     from server.app import create_app
 
-    client = create_app({"MODEL_PATH": str(checkpoint)}).test_client()
+    client = create_app({"MODEL_PATH": str(checkpoint), "KB": "aida"}).test_client()
     assert client.get("/health").status_code == 200
 
     text = "😀 Paris Hilton visited Bonn."
@@ -113,3 +113,23 @@ def test_coherence_reranks_all_mentions_of_the_text_together(annotator):
         assert [t for t, _ in got.candidates] == [t for t, _ in want.candidates]
         assert [p for _, p in got.candidates] == pytest.approx([p for _, p in want.candidates], abs=1e-6)
     assert any(g.candidates != l.candidates for g, l in zip(coherent, local))
+
+
+def test_the_open_knowledge_base_links_what_the_dictionary_does_not_know(checkpoint, tiny_open_kb, monkeypatch):
+    """The README's example through the server: "Angela Merkel" is no AIDA candidate, the open
+    knowledge base has her under her real title; "Paris" keeps the dictionary's candidates."""
+    from server.app import create_app
+
+    monkeypatch.setenv("NEREL_CACHE_DIR", str(tiny_open_kb))
+    app = create_app({"MODEL_PATH": str(checkpoint), "KB": "open"})
+    app.extensions["nerel.annotator"].annotator  # loaded eagerly
+    text = "Angela Merkel met the mayor of Paris."
+    closed = Annotator.load(checkpoint, threads=1, kb="aida").link(text, [(0, 13)])
+    assert closed[0].candidates == [] and closed[0].entity is None
+    opened = Annotator.load(checkpoint, threads=1, kb="open", open_kb_path=tiny_open_kb / "open_kb" / "open_kb.sqlite")
+    opened.linking = LinkingConfig(nil_threshold=1.0)  # the tiny untrained NIL classifier must not decide
+    merkel, paris = opened.link(text, [(0, 13), (31, 36)])
+    assert merkel.entity == "Angela_Merkel" and [t for t, _ in merkel.candidates] == ["Angela_Merkel"]
+    assert [t for t, _ in paris.candidates] == ["Paris", "Paris_Hilton"]  # the dictionary's, with its priors
+    nyse, = opened.link("Shares fell on the NYSE.", [(19, 23)])
+    assert nyse.entity == "New_York_Stock_Exchange"

@@ -14,11 +14,10 @@ from typing import Sequence
 
 
 from model.annotation import Mention, Token
-from model.candidates import DEFAULT_KB_MODE
 from model.features import SentenceExample
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.linking import LinkDecision
-from model.settings import model_path, set_threads
+from model.settings import kb_mode, model_path, set_threads
 from model.tokenizer import tokenize
 
 
@@ -40,12 +39,12 @@ class Annotator:
 
         `threads` (default $NEREL_TORCH_THREADS or 1) bounds torch's intra-op threads:
         one per worker process suits a 2-core machine serving with 2 workers. `kb`
-        (`model.candidates.KB_MODES`, default ``open``) says what it links against; the
+        (`model.candidates.KB_MODES`, default ``$NEREL_KB`` or ``open``) says what it links against; the
         open knowledge base's index is built first if it is missing.
         """
         set_threads(threads, default=1)
         system = JointNerElModel.load(model_path(path))
-        system.model.use_knowledge_base(kb or DEFAULT_KB_MODE, open_kb_path)
+        system.model.use_knowledge_base(kb_mode(kb), open_kb_path)
         return cls(system)
 
     def annotate(self, text: str) -> list[Mention]:

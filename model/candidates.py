@@ -25,9 +25,8 @@ import numpy as np
 from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
+from model.settings import DEFAULT_KB_MODE, KB_MODES  # noqa: F401 (re-exported: the modes are described here)
 
-KB_MODES = ("aida", "open", "open-only")
-DEFAULT_KB_MODE = "open"
 UNKNOWN_TYPE = "UNK"  # PPRforNED's predicted type for an entity it cannot type
 # How much a way of naming an entity counts in its open prior (the exact title most).
 MATCH_WEIGHTS = {"title": 1.0, "redirect": 0.6, "name": 0.3}

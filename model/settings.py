@@ -8,6 +8,8 @@ Every script, the server and the model read these instead of re-deriving them:
   ``../shared/data`` beside the repository). Only rebuilding data and training read it.
 - ``cache_dir()``: derived caches (``--cache-dir``, else ``$NEREL_CACHE_DIR``, else
   ``data_cache/`` in the repository).
+- ``kb_mode()``: what the model links against (``$NEREL_KB``, default ``open``; see
+  `model.candidates`).
 - ``set_threads()``: torch's intra-op threads (``--threads``, else
   ``$NEREL_TORCH_THREADS``, else the caller's default).
 """
@@ -24,6 +26,9 @@ MODEL_ENV = "NEREL_MODEL"
 DATA_ENV = "NEREL_DATA_DIR"
 CACHE_ENV = "NEREL_CACHE_DIR"
 THREADS_ENV = "NEREL_TORCH_THREADS"
+KB_ENV = "NEREL_KB"
+KB_MODES = ("aida", "open", "open-only")  # model.candidates says what each one is
+DEFAULT_KB_MODE = "open"
 
 
 def _resolve(cli_value: str | Path | None, variable: str, default: Path) -> Path:
@@ -44,6 +49,14 @@ def data_dir(cli_value: str | Path | None = None) -> Path:
 def cache_dir(cli_value: str | Path | None = None) -> Path:
     """The derived-data cache directory."""
     return _resolve(cli_value, CACHE_ENV, REPO_ROOT / "data_cache")
+
+
+def kb_mode(cli_value: str | None = None) -> str:
+    """The knowledge-base mode: the argument, else ``$NEREL_KB``, else ``open``; checked."""
+    mode = cli_value or os.environ.get(KB_ENV) or DEFAULT_KB_MODE
+    if mode not in KB_MODES:
+        raise ValueError(f"knowledge base {mode!r}; expected one of {', '.join(KB_MODES)}")
+    return mode
 
 
 def threads(cli_value: int | None = None, default: int = 1) -> int:

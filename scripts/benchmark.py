@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import subprocess
 import sys
@@ -33,11 +34,11 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from model.settings import DEFAULT_CHECKPOINT, git_commit
+from model.settings import DEFAULT_CHECKPOINT, KB_ENV, KB_MODES, git_commit, kb_mode
 from scripts.bench.nif import ensure_nif
 from scripts.bench.report import (Settings, bench_command, build_tables, carried_runs, collect, compute_seconds,
                                   missing_items, write_report)
-from scripts.bench.runs import (REPO_ROOT, SPLITS, Evaluator, Plan, Runner, cache_key, ensure_evaluated,
+from scripts.bench.runs import (REPO_ROOT, SPLITS, Evaluator, Plan, Runner, ensure_evaluated, eval_key,
                                 ensure_trained, eval_cache_path, make_plan, read_cache, subprocess_evaluator,
                                 subprocess_runner, write_cache)
 from scripts.bench.systems import ONLY_CHOICES
@@ -56,6 +57,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-nif", action="store_true", help="skip driving the shipped checkpoint through the NIF server")
     parser.add_argument("--jobs", type=int, default=2, help="parallel training/evaluation subprocesses")
     parser.add_argument("--epochs", type=int, help="passed to scripts.train (default: train's default)")
+    parser.add_argument("--kb", choices=KB_MODES,
+                        help="knowledge base of every evaluation and of the NIF server (default $NEREL_KB or open; "
+                             "aida: the paper's dictionary alone)")
     parser.add_argument("--runs-dir", type=Path, default=Path("runs"))
     parser.add_argument("--carry-over", type=Path, metavar="RESULTS_JSON",
                         help="take the rows of seeded runs whose run directories are absent from this earlier "
@@ -147,7 +151,7 @@ def inprocess_shipped_evaluator(checkpoint: Path, split: str) -> dict:
 
 
 def ensure_shipped(settings: Settings, split: str, evaluator: Callable[[Path, str], dict]) -> str:
-    key = cache_key(settings.shipped)
+    key = eval_key(settings.shipped, None)
     if key is None:
         raise RuntimeError(f"shipped checkpoint {settings.shipped} missing")
     path = eval_cache_path(settings.runs_dir / "shipped", split)
@@ -225,7 +229,7 @@ def run_benchmark(args: argparse.Namespace, argv: list[str], runner: Runner = su
         "generated": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "settings": {"only": args.only, "main_seeds": args.seeds, "ablation_seeds": args.ablation_seeds,
                      "epochs": args.epochs, "limit_train": args.limit_train, "report_only": args.report_only,
-                     "nif": not args.no_nif, "jobs": args.jobs, "runs_dir": str(args.runs_dir),
+                     "nif": not args.no_nif, "jobs": args.jobs, "runs_dir": str(args.runs_dir), "kb": kb_mode(),
                      "shipped": str(args.shipped)},
         "compute_seconds": compute_seconds(data),
         "wall_seconds_this_call": round(time.time() - started, 1),
@@ -242,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    os.environ[KB_ENV] = kb_mode(args.kb)  # read by every evaluation, in this process and in its children
     report, outcome = run_benchmark(args, argv)
     failed = {name: message for name, (ok, message) in outcome.items() if not ok}
     for name, message in failed.items():

@@ -22,17 +22,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from model.candidates import DEFAULT_KB_MODE, KB_MODES
 from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import candidate_recall, predict_documents, rounded_scores, score_predictions
 from model.joint_model import JointNerElModel
-from model.settings import DEFAULT_CHECKPOINT, cache_dir, set_threads
+from model.settings import DEFAULT_CHECKPOINT, KB_MODES, cache_dir, kb_mode, set_threads
 
 
 def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
-             mentions_from: Path | None = None, coherence: bool = True, kb: str = DEFAULT_KB_MODE) -> dict:
+             mentions_from: Path | None = None, coherence: bool = True, kb: str | None = None) -> dict:
     system = JointNerElModel.load(checkpoint)
     model = system.model
+    kb = kb_mode(kb)
     model.use_knowledge_base(kb)
     linking = system.linking if coherence else replace(system.linking, coherence_weight=0.0)
     documents = cache.documents()[split]
@@ -60,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     add_checkpoint_arguments(parser)
     parser.add_argument("--d2kb", action="store_true", help="link the gold linked mentions (no NER)")
     parser.add_argument("--mentions-from", type=Path, help="link the mentions this other checkpoint detects")
-    parser.add_argument("--kb", choices=KB_MODES, default=DEFAULT_KB_MODE,
+    parser.add_argument("--kb", choices=KB_MODES,
                         help="candidates: aida (the paper's dictionary), open (it, then the open knowledge base) "
-                             "or open-only (the open knowledge base alone: the unseen-KB proxy)")
+                             "or open-only (the open knowledge base alone: the unseen-KB proxy); "
+                             "default $NEREL_KB or open")
     parser.add_argument("--no-coherence", action="store_true",
                         help="link each mention from its sentence alone (skip the document-coherence re-ranking)")
     args = parser.parse_args(argv)

@@ -52,8 +52,7 @@ from typing import Any, Mapping
 
 from flask import Config
 
-from model.candidates import DEFAULT_KB_MODE, KB_MODES
-from model.settings import MODEL_ENV, THREADS_ENV, model_path, threads
+from model.settings import DEFAULT_KB_MODE, KB_ENV, KB_MODES, MODEL_ENV, THREADS_ENV, model_path, threads
 
 ENV_PREFIX = "NEREL"
 OFFSET_MODES: tuple[str, ...] = ("gerbil", "nif")
@@ -76,7 +75,7 @@ class Setting:
 # that one request keeps a worker's model busy for a few seconds at most.
 SETTINGS: dict[str, Setting] = {
     "MODEL_PATH": Setting(lambda: str(model_path()), str, env=MODEL_ENV),
-    "KB": Setting(DEFAULT_KB_MODE, str, choices=KB_MODES),
+    "KB": Setting(DEFAULT_KB_MODE, str, env=KB_ENV, choices=KB_MODES),
     "TORCH_THREADS": Setting(lambda: threads(), int, env=THREADS_ENV, positive=True),
     "ANNOTATOR": Setting(None),
     "ANNOTATOR_FACTORY": Setting(None, str, env=f"{ENV_PREFIX}_ANNOTATOR"),

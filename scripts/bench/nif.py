@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from model.settings import CACHE_ENV, DATA_ENV, KB_ENV, kb_mode
 from scripts.bench.runs import REPO_ROOT, cache_key, read_cache, write_cache
 
 SERVING_CODE = ("model/*.py", "nif/*.py", "server/*.py")
@@ -41,8 +42,8 @@ def free_port() -> int:
 
 def start_server(checkpoint: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not (k.startswith(SERVER_ENV_PREFIX) and k != "NEREL_DATA_DIR"
-                                                       and k != "NEREL_CACHE_DIR")}
+    passed = {DATA_ENV, CACHE_ENV, KB_ENV}  # where the data is and what to link against; not the server's other settings
+    env = {k: v for k, v in os.environ.items() if not (k.startswith(SERVER_ENV_PREFIX) and k not in passed)}
     env.update({"HOST": "127.0.0.1", "PORT": str(port), "NEREL_MODEL": str(checkpoint.resolve()),
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                 "PYTHONPATH": str(REPO_ROOT)})
@@ -108,7 +109,7 @@ def serving_code_digest(repo_root: Path = REPO_ROOT) -> str:
 
 
 def nif_key(checkpoint: Path, limit: int | None) -> dict | None:
-    return cache_key(checkpoint, limit=limit or None, serving_code=serving_code_digest())
+    return cache_key(checkpoint, limit=limit or None, serving_code=serving_code_digest(), kb=kb_mode())
 
 
 def cached_nif(runs_dir: Path, checkpoint: Path, split: str, limit: int | None) -> dict | None:

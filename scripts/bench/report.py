@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scripts.bench.ablation import DASH, ablation_steps, render_steps
 from scripts.bench.nif import cached_nif
-from scripts.bench.runs import (REPO_ROOT, SPLITS, RunKey, cache_key, cached_eval, eval_cache_path, evals_of,
+from scripts.bench.runs import (REPO_ROOT, SPLITS, RunKey, cache_key, cached_eval, eval_cache_path, eval_key, evals_of,
                                 evaluate_command, make_plan, read_cache, row_runs, run_state, train_command)
 from scripts.bench.systems import LOCAL_SYSTEMS, TABLES, Row, Table
 
@@ -125,7 +125,7 @@ def collect(settings: Settings, carried: dict[str, dict] | None = None) -> dict:
         entry["eval_seconds"] = round(sum(p["seconds"] for p in payloads.values() if p), 1)
         runs[run.name] = entry
     shipped_dir = settings.runs_dir / "shipped"
-    shipped = {s: read_cache(eval_cache_path(shipped_dir, s), cache_key(settings.shipped)) for s in SPLITS}
+    shipped = {s: read_cache(eval_cache_path(shipped_dir, s), eval_key(settings.shipped, None)) for s in SPLITS}
     nif = {s: cached_nif(settings.runs_dir, settings.shipped, s, settings.nif_limit) for s in SPLITS}
     return {"runs": runs, "shipped_checkpoint": str(settings.shipped), "shipped_exists": settings.shipped.exists(),
             "shipped_command": shipped_command(settings.shipped),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from model.run_log import read_run_log
-from model.settings import REPO_ROOT
+from model.settings import REPO_ROOT, kb_mode
 from scripts.bench.systems import (ABLATION_SYSTEMS, ALIASES, LOCAL_SYSTEMS, MENTIONS_FROM, SYSTEM_FLAGS, TABLES,
                                    canonical, run_name)
 
@@ -256,9 +256,14 @@ def eval_paths(key: EvalKey, runs_dir: Path) -> tuple[Path, Path | None, Path]:
                                                         key.local)
 
 
+def eval_key(checkpoint: Path, source: Path | None) -> dict | None:
+    """What an evaluation's result depends on: the checkpoints and the knowledge base ($NEREL_KB)."""
+    return cache_key(checkpoint, source, kb=kb_mode())
+
+
 def cached_eval(key: EvalKey, runs_dir: Path) -> dict | None:
     checkpoint, source, cache = eval_paths(key, runs_dir)
-    return read_cache(cache, cache_key(checkpoint, source))
+    return read_cache(cache, eval_key(checkpoint, source))
 
 
 def subprocess_evaluator(checkpoint: Path, split: str, mentions_from: Path | None, local: bool = False) -> dict:
@@ -277,7 +282,7 @@ def subprocess_evaluator(checkpoint: Path, split: str, mentions_from: Path | Non
 
 def ensure_evaluated(key: EvalKey, runs_dir: Path, evaluator: Evaluator = subprocess_evaluator) -> str:
     checkpoint, source, cache = eval_paths(key, runs_dir)
-    ck = cache_key(checkpoint, source)
+    ck = eval_key(checkpoint, source)
     if ck is None:
         raise RuntimeError(f"{key.name}: checkpoint missing ({checkpoint}{' or ' + str(source) if source else ''})")
     if read_cache(cache, ck) is not None:

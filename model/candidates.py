@@ -40,6 +40,7 @@ class CandidateSet:
     rows: list[int] = field(default_factory=list)  # entity-table rows; -1 for an entity outside the table
     priors: list[float] = field(default_factory=list)
     vectors: dict[int, np.ndarray] = field(default_factory=dict)  # vector of each -1 row, by candidate index
+    from_open_kb: bool = False  # the open knowledge base proposed them (its own NIL threshold decides)
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -111,7 +112,7 @@ class OpenCandidates:
 
     def __call__(self, tokens: list[str]) -> CandidateSet:
         found = self.open_kb.candidates(" ".join(tokens), limit=self.limit)
-        result = CandidateSet(priors=open_priors(found))
+        result = CandidateSet(priors=open_priors(found), from_open_kb=True)
         for i, candidate in enumerate(found):
             row = self.entity_rows.get(candidate.title, -1) if self.use_table else -1
             result.titles.append(candidate.title)

@@ -158,7 +158,7 @@ def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample],
                       v_t: Tensor | None, reduced: list[_Reduced], candidates: CandidateSource) -> None:
     """Sentence-level candidate probabilities and P(NIL) of the mentions reduced in this step."""
     found = [(r, candidates(examples[r.sentence].tokens[r.start:r.end])) for r in reduced]
-    found = [(r, c.titles, MentionTarget(r.start, r.end, c.rows, c.priors, vectors=c.vectors)) for r, c in found if len(c)]
+    found = [(r, c, MentionTarget(r.start, r.end, c.rows, c.priors, vectors=c.vectors)) for r, c in found if len(c)]
     if not found:
         return
     scores, nil_logits = model.mention_scores(enc, state, v_t, [r.row for r, _, _ in found],
@@ -166,7 +166,8 @@ def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample],
                                               [t for _, _, t in found])
     probs = torch.softmax(scores, dim=-1)
     nil = torch.sigmoid(nil_logits) if nil_logits is not None else torch.zeros(len(found))
-    for i, (r, titles, _) in enumerate(found):
-        r.decision.candidates = [(t, float(probs[i, c])) for c, t in enumerate(titles)]
+    for i, (r, candidate_set, _) in enumerate(found):
+        r.decision.candidates = [(t, float(probs[i, c])) for c, t in enumerate(candidate_set.titles)]
+        r.decision.from_open_kb = candidate_set.from_open_kb
         r.decision.local = [p for _, p in r.decision.candidates]
         r.decision.nil_score = float(nil[i])

@@ -2,7 +2,7 @@
 and the calibration of the linking settings on validation."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -80,19 +80,39 @@ def _given(doc: Document, example: SentenceExample) -> list[tuple[int, int]]:
     return _inside([(m.start, m.end) for m in doc.mentions if m.entity is not None], example)
 
 
-def calibrate_linking(model: JointNerElModel, documents: list[Document],
-                      predictions: list[DocumentPrediction]) -> tuple[LinkingConfig, dict]:
-    """The linking settings (coherence weight, NIL threshold) with the best EL micro F1 on
-    these (validation) documents, and the scores there; `predictions` end up linked with them."""
+def calibrate_linking(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
+                      base: LinkingConfig = LinkingConfig()) -> tuple[LinkingConfig, dict]:
+    """The linking settings (coherence weight, NIL threshold; the rest as in `base`) with the
+    best EL micro F1 on these (validation) documents, and the scores there; `predictions`
+    end up linked with them."""
     thresholds = NIL_THRESHOLDS if model.config.use_nil_classifier else (LinkingConfig.nil_threshold,)
     best: tuple[LinkingConfig, dict] | None = None
     for weight in WEIGHTS:
         for threshold in thresholds:
-            linking = LinkingConfig(nil_threshold=threshold, coherence_weight=weight)
+            linking = replace(base, nil_threshold=threshold, coherence_weight=weight)
             link_predictions(model, predictions, linking)
             scores = score_predictions(documents, predictions)
             if best is None or scores["el_micro_f1"] > best[1]["el_micro_f1"]:
                 best = (linking, scores)
+    link_predictions(model, predictions, best[0])
+    return best
+
+
+OPEN_NIL_THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def calibrate_open_threshold(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
+                             linking: LinkingConfig) -> tuple[LinkingConfig, dict]:
+    """`linking` with the open-knowledge-base NIL threshold that gives the best EL micro F1 on
+    these (validation) predictions, decoded with the open knowledge base alone (`KB_MODES`
+    ``open-only``: every candidate from it, as on text whose entities the model never saw)."""
+    best: tuple[LinkingConfig, dict] | None = None
+    for threshold in OPEN_NIL_THRESHOLDS:
+        candidate = replace(linking, open_nil_threshold=threshold)
+        link_predictions(model, predictions, candidate)
+        scores = score_predictions(documents, predictions)
+        if best is None or scores["el_micro_f1"] > best[1]["el_micro_f1"]:
+            best = (candidate, scores)
     link_predictions(model, predictions, best[0])
     return best
 

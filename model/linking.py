@@ -4,7 +4,8 @@ The decoder scores each mention's candidates from its sentence (`LinkDecision.lo
 and the NIL classifier says how likely the mention has no entity (`nil_score`).
 `decide_links` is the one place where those become a link, for a whole document:
 optionally re-ranked by document coherence (`model.coherence`), the best candidate
-unless P(NIL) is above the calibrated threshold, then the person-name rule.
+unless P(NIL) is above the calibrated threshold (its own for candidates of the open
+knowledge base, which the NIL classifier never saw in training), then the person-name rule.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class LinkDecision:
     candidates: list[tuple[str, float]] = field(default_factory=list)  # (title, probability) as last decided
     local: list[float] | None = None  # the sentence-level probabilities: the base of every decision
     words: tuple[str, ...] = ()  # the mention's tokens
+    from_open_kb: bool = False  # the candidates came from the open knowledge base, not the AIDA dictionary
 
 
 def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherence=None) -> None:
@@ -53,7 +55,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
         d.candidates = [(t, float(p)) for (t, _), p in zip(d.candidates, probs)]
         best = int(np.argmax(probs))
         d.el_score = float(probs[best])
-        nil = d.nil_score is not None and d.nil_score > linking.nil_threshold
+        threshold = linking.open_nil_threshold if d.from_open_kb else linking.nil_threshold
+        nil = d.nil_score is not None and d.nil_score > threshold
         d.entity = None if nil else d.candidates[best][0]
     if use_coherence:
         person_coreference(decisions)

@@ -2,6 +2,7 @@
 
     python -m scripts.calibrate --checkpoint runs/joint_s1/best.pt
     python -m scripts.calibrate --checkpoint model/checkpoint/joint.pt --output /tmp/joint.pt --json
+    python -m scripts.calibrate --checkpoint model/checkpoint/joint.pt --open-kb   # the open KB's NIL threshold
 
 Decodes AIDA validation once, then picks the document-coherence weight and the NIL
 threshold with the best EL micro F1 there (`model.evaluation.calibrate_linking`, the
@@ -18,39 +19,51 @@ import torch
 
 from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
-from model.evaluation import calibrate_linking, decode_documents, rounded_scores
+from model.evaluation import calibrate_linking, calibrate_open_threshold, decode_documents, rounded_scores
 from model.joint_model import JointNerElModel
 from scripts.evaluate import add_checkpoint_arguments, run_on_checkpoint
 
 
-def calibrate(checkpoint: Path, output: Path, cache: DataCache) -> dict:
+def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: bool = False) -> dict:
+    """Calibrate the coherence weight and NIL threshold (on validation with the AIDA
+    dictionary), or with `open_kb` the open knowledge base's NIL threshold (on validation
+    linked with the open knowledge base alone, the unseen-KB proxy)."""
     system = JointNerElModel.load(checkpoint)
     model = system.model
     if not model.config.links:
         raise ValueError(f"{checkpoint} is an Only-NER model: it links nothing, there is nothing to calibrate")
     before = system.linking
+    model.use_knowledge_base("open-only" if open_kb else "aida")
     documents = cache.documents()["validation"]
     predictions = decode_documents(model, documents, cache.features_for(model.config, "validation", documents),
                                    given_spans=model.config.objective == "el")
-    system.linking, scores = calibrate_linking(model, documents, predictions)
+    command = f"python -m scripts.calibrate --checkpoint {checkpoint}" + (" --open-kb" if open_kb else "")
+    if open_kb:
+        system.linking, scores = calibrate_open_threshold(model, documents, predictions, before)
+        system.meta = {**system.meta, "open_kb_calibration": {"command": command, "before": before.to_dict(),
+                                                              "validation_open_only": rounded_scores(scores)}}
+    else:
+        system.linking, scores = calibrate_linking(model, documents, predictions, before)
+        # "validation" describes the checkpoint as it now decodes; what training saw stays beside it.
+        trained = system.meta.get("validation_before_calibration", system.meta.get("validation"))
+        system.meta = {**system.meta, "validation_before_calibration": trained,
+                       "validation": {**scores, **system.linking.to_dict()},
+                       "calibration": {"command": command, "before": before.to_dict()}}
     half = any(v.dtype == torch.float16 for v in read_checkpoint(checkpoint)["state_dict"].values())
-    # "validation" describes the checkpoint as it now decodes; what training saw stays beside it.
-    trained = system.meta.get("validation_before_calibration", system.meta.get("validation"))
-    system.meta = {**system.meta, "validation_before_calibration": trained,
-                   "validation": {**scores, **system.linking.to_dict()},
-                   "calibration": {"command": f"python -m scripts.calibrate --checkpoint {checkpoint}",
-                                   "before": before.to_dict()}}
     system.save(output, half=half)
     return {"checkpoint": str(checkpoint), "output": str(output), "before": before.to_dict(),
-            **system.linking.to_dict(), "validation": rounded_scores(scores)}
+            **system.linking.to_dict(), "validation" + ("_open_only" if open_kb else ""): rounded_scores(scores)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_checkpoint_arguments(parser)
     parser.add_argument("--output", type=Path, help="where to write (default: overwrite --checkpoint)")
+    parser.add_argument("--open-kb", action="store_true",
+                        help="calibrate the open knowledge base's NIL threshold (validation linked with it alone)")
     args = parser.parse_args(argv)
-    return run_on_checkpoint(args, lambda cache: calibrate(args.checkpoint, args.output or args.checkpoint, cache),
+    return run_on_checkpoint(args, lambda cache: calibrate(args.checkpoint, args.output or args.checkpoint, cache,
+                                                           open_kb=args.open_kb),
                              errors=(CacheMissingError, ValueError))
 
 

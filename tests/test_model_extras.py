@@ -157,3 +157,24 @@ def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
     assert short.entity == "Bill_Clinton" and short.el_score == 0.4
     assert unrelated.entity == "Clinton,_Iowa" and nil.entity is None
     assert full.entity == "Bill_Clinton" and not_person.entity == "Clinton_Foundation"
+
+
+def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():
+    from model.evaluation import calibrate_open_threshold
+
+    dictionary = _decision(0, [("X", 1.0)], nil=0.3)
+    unseen = _decision(1, [("Y", 1.0)], nil=0.3)
+    unseen.from_open_kb = True
+    decide_links([dictionary, unseen], LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.2))
+    assert (dictionary.entity, unseen.entity) == ("X", None)
+    decide_links([dictionary, unseen], LinkingConfig(nil_threshold=0.2, open_nil_threshold=0.5))
+    assert (dictionary.entity, unseen.entity) == (None, "Y")
+
+    doc = Document(1, "validation", [["A", "B"]], mentions=[LinkedMention(0, 1, "A", "Y"), LinkedMention(1, 2, "B", None)])
+    right, wrong = _decision(0, [("Y", 1.0)], nil=0.15), _decision(1, [("Z", 1.0)], nil=0.4)
+    for d in (right, wrong):
+        d.from_open_kb = True
+    base = LinkingConfig(nil_threshold=0.9, coherence_weight=16.0)
+    linking, scores = calibrate_open_threshold(_LinkingModel(["Y", "Z"], np.eye(2)), [doc], [DocumentPrediction([right, wrong])], base)
+    assert 0.15 <= linking.open_nil_threshold < 0.4 and scores["el_micro_f1"] == 100.0
+    assert (linking.nil_threshold, linking.coherence_weight) == (0.9, 16.0)  # the rest is kept

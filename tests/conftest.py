@@ -31,6 +31,7 @@ from model.data.records import Candidate, Document, LinkedMention, NerSpan
 from model.candidates import CandidateLookup
 from model.features import CharVocabulary, SentenceExample, WordVocabulary, mention_target
 from model.joint_model import JointNerElModel, TrainedSystem
+from model.settings import REPO_ROOT
 from model.settings import data_dir as configured_data_dir
 from model.transitions import oracle
 

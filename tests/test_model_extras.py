@@ -175,6 +175,6 @@ def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():
     for d in (right, wrong):
         d.from_open_kb = True
     base = LinkingConfig(nil_threshold=0.9, coherence_weight=16.0)
-    linking, scores = calibrate_open_threshold(_LinkingModel(["Y", "Z"], np.eye(2)), [doc], [DocumentPrediction([right, wrong])], base)
+    linking, scores, _ = calibrate_open_threshold(_LinkingModel(["Y", "Z"], np.eye(2)), [doc], [DocumentPrediction([right, wrong])], base)
     assert 0.15 <= linking.open_nil_threshold < 0.4 and scores["el_micro_f1"] == 100.0
     assert (linking.nil_threshold, linking.coherence_weight) == (0.9, 16.0)  # the rest is kept

@@ -119,6 +119,22 @@ def command_lexicon(args: argparse.Namespace) -> None:
           f"{args.lexicon.stat().st_size / 1e6:.2f} MB")
 
 
+def command_recall(args: argparse.Namespace) -> None:
+    """Share of gold linked mentions of an AIDA split whose entity is among their candidates,
+    per knowledge-base mode (reads the prepared documents; no model is run)."""
+    from model.data.cache import DataCache
+    from model.evaluation import candidate_recall
+    from model.joint_model import JointNerElModel
+    from model.settings import cache_dir
+
+    documents = DataCache(cache_dir()).documents()[args.split]
+    model = JointNerElModel.load(model_path(args.checkpoint)).model
+    for mode in args.kb:
+        model.use_knowledge_base(mode, args.index)
+        print(f"{args.split} kb={mode}: gold entity among the candidates for "
+              f"{candidate_recall(model.candidates, documents):.2f}% of the gold linked mentions")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", help="the SQLite index (default: <cache dir>/open_kb/open_kb.sqlite)")
@@ -138,10 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     lexicon = commands.add_parser("lexicon", help="rebuild the committed casing lexicon from raw data")
     for sub in (accuracy, lexicon):
         sub.add_argument("--data-dir", help="raw data (default $NEREL_DATA_DIR or ../shared/data)")
+    recall = commands.add_parser("recall", help="candidate recall of gold entities on an AIDA split, per KB mode")
+    recall.add_argument("--split", choices=["validation", "test"], default="validation")
+    recall.add_argument("--kb", nargs="+", choices=["aida", "open", "open-only"], default=["aida", "open-only"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     {"build": command_build, "lookup": command_lookup, "latency": command_latency,
-     "casing-accuracy": command_casing_accuracy, "lexicon": command_lexicon}[args.command](args)
+     "casing-accuracy": command_casing_accuracy, "lexicon": command_lexicon, "recall": command_recall}[args.command](args)
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from model.annotation import AnnotatorLike
 
 LOGGER = logging.getLogger(__name__)
+WARM_UP_TEXT = "Germany beat Brazil in Berlin."
 
 
 class ModelUnavailable(RuntimeError):
@@ -47,7 +48,11 @@ def load_checkpoint(model_path: str) -> AnnotatorLike:
         from model.annotator import Annotator  # lazy: needs torch
     except ImportError as error:
         raise ModelUnavailable(f"cannot import model.annotator ({error}); is torch installed?") from error
-    return Annotator.load(str(path))
+    annotator = Annotator.load(str(path))
+    # Warm-up: the first call pays lazy initialisation (tokenizer, flair, torch kernels);
+    # with gunicorn --preload it is paid here, once, before the workers fork.
+    annotator.annotate(WARM_UP_TEXT)
+    return annotator
 
 
 def build_annotator(config: dict[str, Any]) -> AnnotatorLike:

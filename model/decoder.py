@@ -1,10 +1,16 @@
-"""Greedy transition decoding with explicit Stack-LSTMs, batched over sentences.
+"""Greedy transition decoding with Stack-LSTMs, batched over sentences.
 
-Each sentence keeps its own stacks (`StateStack`); a REDUCE pops the whole mention
-stack back to its empty state. All sentences that push in a step share one LSTM call.
+Every sentence's parser state (cursor, where its mention stack starts, and the tops of
+its stack, output and action-history LSTMs: `model.stack_lstm.StackTops`) lives in
+batch tensors, so one step of all sentences is a handful of tensor operations with no
+per-sentence gathering; a REDUCE empties the mention stack. Inputs are gathered the way
+teacher forcing gathers them (`JointNerElModel._teacher_forced_steps`: buffer table,
+query as a cumulative-sum mean), so both compute the same scores.
 Decoding can be constrained to given spans (D2KB, Only-EL) or to given actions (tests).
 Mentions come back with their candidates scored from the sentence (`LinkDecision.local`)
-and a NIL probability; `model.linking.decide_links` turns them into links per document.
+and a NIL probability. EL scores never steer the transitions, so the candidates of all
+mentions of the batch are scored together once decoding ends; `model.linking.decide_links`
+turns them into links per document.
 This is `JointNerElModel.decode`'s implementation, written against the model's own
 step functions (the same ones teacher forcing runs over whole sequences).
 """
@@ -20,11 +26,13 @@ from model.candidates import CandidateSource
 from model.encoder import EncodedBatch
 from model.features import MentionTarget, SentenceExample
 from model.linking import LinkDecision
-from model.stack_lstm import StateStack
-from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_actions, reduce_type
+from model.stack_lstm import StackTops
+from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_action_mask, reduce_type
 
 if TYPE_CHECKING:
     from model.joint_model import JointNerElModel
+
+EL_CHUNK = 64  # mentions scored per call: bounds the (M, K, el_hidden) activations
 
 
 @dataclass
@@ -36,12 +44,12 @@ class SentencePrediction:
 
 @dataclass
 class _Reduced:
-    """A mention reduced in the current step: where it is and which parser state built it."""
+    """A reduced mention waiting for its candidates to be scored, with the parser state
+    (and v_t) it was reduced at."""
 
-    row: int  # index among the step's active sentences (rows of `state` and `v_t`)
     sentence: int  # batch index
-    start: int
-    end: int
+    state: Tensor
+    v_t: Tensor | None
     decision: LinkDecision
 
 
@@ -59,115 +67,104 @@ def _span_constraint(spans: list[tuple[int, int]], n: int, cursor: int, stack_st
     return allowed
 
 
-class _SentenceState:
-    def __init__(self, n: int) -> None:
-        self.n, self.cursor, self.stack_start = n, 0, None
-        self.stack, self.output, self.history = StateStack(), StateStack(), StateStack()
-
-    @property
-    def done(self) -> bool:
-        return self.cursor >= self.n and self.stack_start is None
-
-    def legal(self, spans: list[tuple[int, int]] | None) -> list[bool]:
-        allowed = legal_actions(self.n - self.cursor, 0 if self.stack_start is None else self.cursor - self.stack_start)
-        if spans is not None:
-            allowed = [a and c for a, c in zip(allowed, _span_constraint(spans, self.n, self.cursor, self.stack_start))]
-        return allowed
-
-    def query(self, words: Tensor) -> Tensor:
-        """Attention query: mean of the stack's words; the next word when the stack is empty."""
-        if self.stack_start is not None:
-            return words[self.stack_start:self.cursor].mean(0)
-        return words[self.cursor] if self.cursor < self.n else words.new_zeros(words.shape[-1])
-
-
 @torch.no_grad()
 def greedy_decode(model: "JointNerElModel", examples: list[SentenceExample], candidates: CandidateSource | None,
                   spans: list[list[tuple[int, int]]] | None = None,
                   actions: list[list[int]] | None = None, record: bool = False) -> list[SentencePrediction]:
-    """Predict transitions (and score candidates at every REDUCE) for a batch of sentences.
+    """Predict transitions (and score candidates of every reduced mention) for a batch of sentences.
 
     `spans` forces the mentions to build (one list per sentence); `actions` forces the
     whole action sequence. `record` keeps each step's action scores.
     """
     enc = model.encoder(examples)
+    words, empty = enc.words, model.empty
+    batch, n_max, h = words.shape
     lengths = torch.tensor(enc.lengths)
-    states = [_SentenceState(n) for n in enc.lengths]
+    cursor = torch.zeros(batch, dtype=torch.long)
+    stack_start = torch.full((batch,), -1)  # -1: the mention stack is empty
+    stack, output = StackTops(model.stack_lstm, batch, empty["stack"]), StackTops(model.output_lstm, batch, empty["output"])
+    history = StackTops(model.action_lstm, batch, empty["history"])
+    # Row b * n_max + i holds token i of sentence b; the extra last row is the empty buffer.
+    buffer_table = torch.cat([enc.buffer.reshape(-1, h), empty["buffer"][None]])
+    word_table = words.reshape(-1, h)
+    cumsum = torch.cat([words.new_zeros(batch, 1, h), words.cumsum(1)], dim=1)
     predictions = [SentencePrediction() for _ in examples]
-    link = candidates is not None and model.config.links
-    empty = model.empty
+    reduced: list[_Reduced] = []
     while True:
-        active = [b for b, st in enumerate(states) if not st.done]
-        if not active:
+        active = ((cursor < lengths) | (stack_start >= 0)).nonzero().squeeze(1)
+        if len(active) == 0:
             break
-        rows = torch.tensor(active)
-        buffer = torch.stack([enc.buffer[b, states[b].cursor] if states[b].cursor < states[b].n else empty["buffer"]
-                              for b in active])
-        state, v_t = model.step_state(
-            torch.stack([states[b].stack.top(empty["stack"]) for b in active]), buffer,
-            torch.stack([states[b].output.top(empty["output"]) for b in active]),
-            torch.stack([states[b].history.top(empty["history"]) for b in active]),
-            enc.layer1[rows], lengths[rows], torch.stack([states[b].query(enc.words[b]) for b in active]))
-        legal = torch.tensor([states[b].legal(None if spans is None else spans[b]) for b in active])
+        cur, n, start = cursor[active], lengths[active], stack_start[active]
+        in_mention = start >= 0
+        buffer = buffer_table[torch.where(cur < n, active * n_max + cur, len(buffer_table) - 1)]
+        # Query: mean of the stack's words; the next word when the stack is empty (zeros at the end).
+        q_start = torch.where(in_mention, start, cur)
+        q_end = torch.where(in_mention, cur, torch.minimum(cur + 1, n))
+        query = (cumsum[active, q_end] - cumsum[active, q_start]) / (q_end - q_start).clamp_min(1)[:, None]
+        state, v_t = model.step_state(stack.top(active), buffer, output.top(active), history.top(active),
+                                      enc.layer1[active], lengths[active], query)
+        legal = legal_action_mask(n - cur, torch.where(in_mention, cur - start, 0))
+        if spans is not None:
+            legal &= torch.tensor([_span_constraint(spans[b], int(lengths[b]), int(cursor[b]),
+                                                    int(stack_start[b]) if stack_start[b] >= 0 else None)
+                                   for b in active.tolist()])
         scores = model.action_scores(state, legal)
-        log_probs = torch.log_softmax(scores, dim=-1)
-        chosen = [actions[b][len(predictions[b].actions)] for b in active] if actions is not None \
-            else scores.argmax(-1).tolist()
-        shifts, outs, reduced = [], [], []
-        for i, (b, action) in enumerate(zip(active, chosen)):
+        if actions is not None:
+            chosen = torch.tensor([actions[b][len(predictions[b].actions)] for b in active.tolist()])
+        else:
+            chosen = scores.argmax(-1)
+        for i, (b, action) in enumerate(zip(active.tolist(), chosen.tolist())):
             predictions[b].actions.append(action)
             if record:
                 predictions[b].step_scores.append(scores[i])
-            st = states[b]
-            if action == SHIFT:
-                shifts.append(b)
-            elif action == OUT:
-                outs.append(b)
-            else:
-                s, e = st.stack_start, st.cursor
-                decision = LinkDecision(s, e, reduce_type(action), float(log_probs[i, action].exp()),
-                                        words=tuple(examples[b].tokens[s:e]))
-                reduced.append(_Reduced(i, b, s, e, decision))
-        StateStack.push_many(model.stack_lstm, [states[b].stack for b in shifts],
-                             torch.stack([enc.words[b, states[b].cursor] for b in shifts]) if shifts else None)
-        pushes = [(states[b].output, enc.words[b, states[b].cursor]) for b in outs]
-        if reduced:
-            composed = model.compose_spans(enc.words, [(r.sentence, r.start, r.end, r.decision.ner_type) for r in reduced])
-            pushes += [(states[r.sentence].output, composed[j]) for j, r in enumerate(reduced)]
-            if link:
-                _score_candidates(model, examples, enc, state, v_t, reduced, candidates)
-            for r in reduced:
-                predictions[r.sentence].mentions.append(r.decision)
-        if pushes:
-            StateStack.push_many(model.output_lstm, [p[0] for p in pushes], torch.stack([p[1] for p in pushes]))
-        StateStack.push_many(model.action_lstm, [states[b].history for b in active],
-                             model.action_embedding(torch.tensor(chosen)))
-        for b in shifts:
-            st = states[b]
-            st.stack_start = st.cursor if st.stack_start is None else st.stack_start
-            st.cursor += 1
-        for b in outs:
-            states[b].cursor += 1
-        for r in reduced:
-            states[r.sentence].stack.clear()  # pointer back to the empty stack
-            states[r.sentence].stack_start = None
+
+        shift, out, reduce = chosen == SHIFT, chosen == OUT, chosen >= REDUCE_OFFSET
+        shifted, outed = active[shift], active[out]
+        stack.push(shifted, word_table[shifted * n_max + cursor[shifted]])
+        push_rows, push_inputs = [outed], [word_table[outed * n_max + cursor[outed]]]
+        if reduce.any():
+            rows = reduce.nonzero().squeeze(1)
+            reduced_b = active[rows]
+            found = []
+            ner_probs = torch.log_softmax(scores[rows], dim=-1).exp().gather(1, chosen[rows, None]).squeeze(1).tolist()
+            for j, (b, s, e, action) in enumerate(zip(reduced_b.tolist(), stack_start[reduced_b].tolist(),
+                                                      cursor[reduced_b].tolist(), chosen[rows].tolist())):
+                decision = LinkDecision(s, e, reduce_type(action), ner_probs[j], words=tuple(examples[b].tokens[s:e]))
+                predictions[b].mentions.append(decision)
+                found.append((b, s, e, decision.ner_type))
+                reduced.append(_Reduced(b, state[rows[j]], None if v_t is None else v_t[rows[j]], decision))
+            push_rows.append(reduced_b)
+            push_inputs.append(model.compose_spans(words, found))
+            stack.clear(reduced_b)
+            stack_start[reduced_b] = -1
+        output.push(torch.cat(push_rows), torch.cat(push_inputs))
+        history.push(active, model.action_embedding(chosen))
+        stack_start[shifted] = torch.where(stack_start[shifted] >= 0, stack_start[shifted], cursor[shifted])
+        cursor[shifted] += 1
+        cursor[outed] += 1
+    if candidates is not None and model.config.links:
+        for begin in range(0, len(reduced), EL_CHUNK):
+            _score_candidates(model, examples, enc, reduced[begin:begin + EL_CHUNK], candidates)
     return predictions
 
 
-def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample], enc: EncodedBatch, state: Tensor,
-                      v_t: Tensor | None, reduced: list[_Reduced], candidates: CandidateSource) -> None:
-    """Sentence-level candidate probabilities and P(NIL) of the mentions reduced in this step."""
-    found = [(r, candidates(examples[r.sentence].tokens[r.start:r.end])) for r in reduced]
-    found = [(r, c, MentionTarget(r.start, r.end, c.rows, c.priors, vectors=c.vectors)) for r, c in found if len(c)]
+def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample], enc: EncodedBatch,
+                      reduced: list[_Reduced], candidates: CandidateSource) -> None:
+    """Sentence-level candidate probabilities and P(NIL) of reduced mentions."""
+    found = [(r, candidates(list(r.decision.words))) for r in reduced]
+    found = [(r, c, MentionTarget(r.decision.start, r.decision.end, c.rows, c.priors, vectors=c.vectors))
+             for r, c in found if len(c)]
     if not found:
         return
-    scores, nil_logits = model.mention_scores(enc, state, v_t, [r.row for r, _, _ in found],
-                                              [(r.sentence, r.start, r.end) for r, _, _ in found],
+    state = torch.stack([r.state for r, _, _ in found])
+    v_t = None if found[0][0].v_t is None else torch.stack([r.v_t for r, _, _ in found])
+    scores, nil_logits = model.mention_scores(enc, state, v_t, list(range(len(found))),
+                                              [(r.sentence, r.decision.start, r.decision.end) for r, _, _ in found],
                                               [t for _, _, t in found])
-    probs = torch.softmax(scores, dim=-1)
-    nil = torch.sigmoid(nil_logits) if nil_logits is not None else torch.zeros(len(found))
+    probs = torch.softmax(scores, dim=-1).tolist()
+    nil = torch.sigmoid(nil_logits).tolist() if nil_logits is not None else [0.0] * len(found)
     for i, (r, candidate_set, _) in enumerate(found):
-        r.decision.candidates = [(t, float(probs[i, c])) for c, t in enumerate(candidate_set.titles)]
+        r.decision.candidates = [(t, probs[i][c]) for c, t in enumerate(candidate_set.titles)]
         r.decision.from_open_kb = candidate_set.from_open_kb
         r.decision.local = [p for _, p in r.decision.candidates]
-        r.decision.nil_score = float(nil[i])
+        r.decision.nil_score = nil[i]

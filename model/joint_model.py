@@ -11,6 +11,7 @@ scores.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,24 +145,47 @@ class JointNerElModel(nn.Module):
         return scores, nil
 
     def candidate_scores(self, context: Tensor, targets: list[MentionTarget]) -> tuple[Tensor, Tensor]:
-        """EL scores (M, K) padded with -inf, and the candidate mask."""
-        k = max(1, max(len(t.candidates) for t in targets))
-        rows = torch.zeros(len(targets), k, dtype=torch.long)
-        priors = torch.zeros(len(targets), k)
-        mask = torch.zeros(len(targets), k, dtype=torch.bool)
-        for i, t in enumerate(targets):
-            n = len(t.candidates)
-            rows[i, :n] = torch.tensor(t.candidates, dtype=torch.long).clamp_min(0)
-            priors[i, :n] = torch.tensor(t.priors)
-            mask[i, :n] = True
-        vectors = self.entity_vectors[rows]
-        for i, t in enumerate(targets):  # entities outside the table bring their own vectors
-            for k, vector in t.vectors.items():
-                vectors[i, k] = torch.from_numpy(vector)
-        features = torch.cat([vectors, priors[..., None], torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
-        hidden = torch.tanh(self.el_entity(features) + self.el_context(context)[:, None, :])
-        scores = self.el_out(hidden).squeeze(-1)
-        return scores.masked_fill(~mask, float("-inf")), mask
+        """EL scores (M, K) padded with -inf, and the candidate mask.
+
+        Only real (mention, candidate) pairs go through the 5000-unit layer; the padding
+        of mentions with fewer than K candidates is filled in afterwards."""
+        counts = [len(t.candidates) for t in targets]
+        k = max(1, max(counts))
+        mention = torch.repeat_interleave(torch.arange(len(targets)), torch.tensor(counts))
+        slot = torch.arange(len(mention)) - torch.repeat_interleave(torch.tensor([0] + counts[:-1]).cumsum(0),
+                                                                      torch.tensor(counts))
+        rows = torch.tensor([r for t in targets for r in t.candidates], dtype=torch.long)
+        priors = torch.tensor([p for t in targets for p in t.priors], dtype=torch.float)
+        starts = [0] + list(itertools.accumulate(counts))[:-1]
+        own = {start + k: vector for start, t in zip(starts, targets) for k, vector in t.vectors.items()}
+        hidden = torch.tanh(self.entity_part(rows, priors, own) + self.el_context(context)[mention])
+        pair_scores = self.el_out(hidden).squeeze(-1)
+        scores = pair_scores.new_full((len(targets), k), float("-inf")).index_put((mention, slot), pair_scores)
+        mask = torch.zeros(len(targets), k, dtype=torch.bool).index_put((mention, slot), torch.tensor(True))
+        return scores, mask
+
+    def entity_part(self, rows: Tensor, priors: Tensor, own_vectors: dict[int, np.ndarray] | None = None) -> Tensor:
+        """`el_entity([c_e; p; log p])` of candidates `rows` with priors `priors` (same shape);
+        a row of -1 is an entity outside the table whose vector `own_vectors` gives (by position).
+
+        The layer is linear, so it splits into the entity vectors' part, computed once per
+        distinct entity (candidates repeat across mentions), plus the two prior columns:
+        the same function as one affine map over the concatenation, without its
+        (pairs, 5000)-sized multiply."""
+        d = self.entity_vectors.shape[1]
+        weight = self.el_entity.weight  # (el_hidden, d + 2), no bias
+        flat = rows.reshape(-1)
+        in_table = (flat >= 0).nonzero().squeeze(-1)
+        distinct, where = torch.unique(flat[in_table], return_inverse=True)
+        vectors = weight.new_zeros(len(flat), weight.shape[0]).index_put(
+            (in_table,), F.linear(self.entity_vectors[distinct], weight[:, :d])[where])
+        if own_vectors:  # positions in the flattened `rows`
+            positions = torch.tensor(list(own_vectors), dtype=torch.long)
+            own = torch.from_numpy(np.stack([np.asarray(v, dtype=np.float32) for v in own_vectors.values()]))
+            vectors = vectors.index_put((positions,), F.linear(own, weight[:, :d]))
+        vectors = vectors.reshape(*rows.shape, weight.shape[0])
+        return (vectors + priors[..., None] * weight[:, d]
+                + torch.log(priors.clamp_min(1e-6))[..., None] * weight[:, d + 1])
 
     def nil_logit(self, context: Tensor, el_scores: Tensor, targets: list[MentionTarget]) -> Tensor:
         """NIL classifier: sigmoid(affine(tanh(affine(s_t)))) on the mention context, plus

@@ -11,6 +11,8 @@ being built) and an output. Actions:
 """
 from __future__ import annotations
 
+import torch
+
 from model.annotation import NER_TYPES
 
 SHIFT, OUT = 0, 1
@@ -35,6 +37,13 @@ def legal_actions(buffer_size: int, stack_size: int) -> list[bool]:
     """Which actions are allowed in a state (indexed like `ACTIONS`)."""
     can_reduce = stack_size > 0
     return [buffer_size > 0, buffer_size > 0 and stack_size == 0] + [can_reduce] * len(NER_TYPES)
+
+
+def legal_action_mask(buffer_size: torch.Tensor, stack_size: torch.Tensor) -> torch.Tensor:
+    """`legal_actions` for a batch of states at once: ``(S, NUM_ACTIONS)`` bool."""
+    can_shift, can_reduce = buffer_size > 0, stack_size > 0
+    return torch.cat([can_shift[:, None], (can_shift & ~can_reduce)[:, None],
+                      can_reduce[:, None].expand(-1, len(NER_TYPES))], dim=1)
 
 
 def oracle(length: int, spans: list[tuple[int, int, str]]) -> list[int]:

@@ -262,3 +262,14 @@ def test_contextual_required_when_enabled():
     model = tiny_model(config)
     with pytest.raises(ValueError, match="contextual"):
         model.loss(make_examples(tiny_config())[:1])  # examples built without contextual arrays
+
+
+@torch.no_grad()
+def test_entity_part_is_the_el_entity_layer_over_vectors_and_priors():
+    """`entity_part` splits the linear EL entity layer; it must be that layer's function."""
+    model = tiny_model(tiny_config()).eval()
+    rows = torch.tensor([[2, 3, 0], [3, 0, 0]])  # repeated candidates and padding
+    priors = torch.tensor([[0.7, 0.3, 0.0], [1.0, 0.0, 0.0]])
+    features = torch.cat([model.entity_vectors[rows], priors[..., None],
+                          torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
+    assert torch.allclose(model.entity_part(rows, priors), model.el_entity(features), atol=1e-5)

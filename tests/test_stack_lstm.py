@@ -1,11 +1,12 @@
-"""Stack-LSTM with stack-pointer semantics: pops restore earlier states exactly."""
+"""Batched Stack-LSTM tops: pushes equal the LSTM run over each stack's inputs, rows are
+independent, clearing returns to the empty summary and the zero LSTM state."""
 from __future__ import annotations
 
 import pytest
 import torch
 from torch import nn
 
-from model.stack_lstm import StateStack
+from model.stack_lstm import StackTops
 
 torch.set_num_threads(1)
 
@@ -24,56 +25,36 @@ def run(lstm: nn.LSTM, inputs: list[torch.Tensor]) -> torch.Tensor:
 
 
 @torch.no_grad()
-def test_pop_restores_the_exact_previous_state(lstm):
+def test_pushes_of_different_depths_equal_the_lstm_over_each_sequence(lstm):
+    torch.manual_seed(1)
+    sequences = [torch.randn(k, 5) for k in (1, 3, 0, 2)]
+    empty = torch.full((7,), -1.0)
+    stacks = StackTops(lstm, len(sequences), empty)
+    for t in range(3):  # at step t push onto every stack that still has an input
+        rows = torch.tensor([i for i, s in enumerate(sequences) if t < len(s)])
+        stacks.push(rows, torch.stack([sequences[i][t] for i in rows.tolist()]))
+    tops = stacks.top(torch.arange(len(sequences)))
+    assert stacks.depth.tolist() == [1, 3, 0, 2]
+    for i, seq in enumerate(sequences):
+        expected = run(lstm, list(seq)) if len(seq) else empty
+        assert torch.allclose(tops[i], expected, atol=1e-6)
+
+
+@torch.no_grad()
+def test_clear_returns_to_the_empty_state_and_leaves_other_rows(lstm):
     a, b, c = torch.randn(3, 5)
     empty = torch.full((7,), -1.0)
-    stack = StateStack()
-    assert stack.top(empty) is empty
-    StateStack.push_many(lstm, [stack], a[None])
-    after_a = stack.top(empty).clone()
-    StateStack.push_many(lstm, [stack], b[None])
-    assert len(stack) == 2
-    assert not torch.allclose(stack.top(empty), after_a)
-    stack.pop()
-    assert len(stack) == 1
-    assert torch.equal(stack.top(empty), after_a)  # exactly, nothing recomputed
-    assert torch.allclose(after_a, run(lstm, [a]), atol=1e-6)
-    StateStack.push_many(lstm, [stack], c[None])
-    assert torch.allclose(stack.top(empty), run(lstm, [a, c]), atol=1e-6)
-    assert not torch.allclose(stack.top(empty), run(lstm, [a, b, c]), atol=1e-3)
+    stacks = StackTops(lstm, 2, empty)
+    stacks.push(torch.tensor([0, 1]), torch.stack([a, b]))
+    kept = stacks.top(torch.tensor([1])).clone()
+    stacks.clear(torch.tensor([0]))
+    assert torch.equal(stacks.top(torch.tensor([0]))[0], empty)
+    assert torch.equal(stacks.top(torch.tensor([1])), kept)  # exactly: nothing recomputed
+    stacks.push(torch.tensor([0]), c[None])  # after clearing, a push starts from the zero state
+    assert torch.allclose(stacks.top(torch.tensor([0]))[0], run(lstm, [c]), atol=1e-6)
 
 
-@torch.no_grad()
-def test_pop_empty_raises_and_clear(lstm):
-    stack = StateStack()
-    with pytest.raises(IndexError):
-        stack.pop()
-    StateStack.push_many(lstm, [stack], torch.randn(1, 5))
-    stack.clear()
-    assert len(stack) == 0
-    with pytest.raises(IndexError):
-        stack.pop()
-
-
-@torch.no_grad()
-def test_push_many_equals_one_by_one(lstm):
-    torch.manual_seed(1)
-    sequences = [torch.randn(k, 5) for k in (1, 3, 2)]
-    batched, single = [StateStack() for _ in sequences], [StateStack() for _ in sequences]
-    # Batched: at step t push onto every stack that still has an input (different depths).
-    for t in range(3):
-        idx = [i for i, s in enumerate(sequences) if t < len(s)]
-        StateStack.push_many(lstm, [batched[i] for i in idx], torch.stack([sequences[i][t] for i in idx]))
-    for stack, seq in zip(single, sequences):
-        for x in seq:
-            StateStack.push_many(lstm, [stack], x[None])
-    empty = torch.zeros(7)
-    for b, s, seq in zip(batched, single, sequences):
-        assert len(b) == len(s) == len(seq)
-        for (hb, cb), (hs, cs) in zip(b.states, s.states):
-            assert torch.allclose(hb, hs, atol=1e-6) and torch.allclose(cb, cs, atol=1e-6)
-        assert torch.allclose(b.top(empty), run(lstm, list(seq)), atol=1e-6)
-
-
-def test_push_many_with_no_stacks_is_a_no_op(lstm):
-    StateStack.push_many(lstm, [], None)
+def test_push_of_no_rows_is_a_no_op(lstm):
+    stacks = StackTops(lstm, 1, torch.zeros(7))
+    stacks.push(torch.tensor([], dtype=torch.long), torch.zeros(0, 5))
+    assert stacks.depth.tolist() == [0]

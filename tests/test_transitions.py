@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import torch
 
 from model.annotation import NER_TYPES
 from model.data.conll import iob1_to_spans
@@ -13,6 +14,7 @@ from model.transitions import (
     OUT,
     SHIFT,
     is_reduce,
+    legal_action_mask,
     legal_actions,
     oracle,
     reduce_action,
@@ -40,6 +42,12 @@ def test_legal_actions(buffer_size, stack_size):
     assert legal[SHIFT] == (buffer_size > 0)
     assert legal[OUT] == (buffer_size > 0 and stack_size == 0)
     assert all(legal[a] == (stack_size > 0) for a in REDUCES)
+
+
+def test_legal_action_mask_equals_legal_actions():
+    sizes = [(b, s) for b in range(4) for s in range(3)]
+    mask = legal_action_mask(torch.tensor([b for b, _ in sizes]), torch.tensor([s for _, s in sizes]))
+    assert mask.tolist() == [legal_actions(b, s) for b, s in sizes]
 
 
 def simulate(length: int, actions: list[int]) -> None:

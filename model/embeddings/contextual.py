@@ -27,7 +27,7 @@ class ContextualEncoder:
 
     dim = 384
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 8) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from flair.embeddings import TransformerWordEmbeddings
@@ -42,22 +42,24 @@ class ContextualEncoder:
         )
 
     def embed(self, sentences: list[list[str]]) -> list[np.ndarray]:
-        """One float16 ``(len(sentence), 384)`` array per sentence."""
+        """One float16 ``(len(sentence), 384)`` array per sentence.
+
+        Sentences are embedded shortest first in small batches, so a batch pads to a
+        length near its own sentences' instead of the longest of the call (the transformer
+        is most of serving's time); padding is masked out of attention, so a sentence's
+        vectors do not depend on its batch beyond float rounding (tests/test_contextual.py).
+        """
         import torch
         from flair.data import Sentence
 
-        out: list[np.ndarray] = []
-        all_sentences = [Sentence(tokens) for tokens in sentences]
+        out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float16)] * len(sentences)
+        order = sorted((i for i, tokens in enumerate(sentences) if tokens), key=lambda i: len(sentences[i]))
         with torch.no_grad():
-            for begin in range(0, len(sentences), self.batch_size):
-                batch = all_sentences[begin:begin + self.batch_size]
-                nonempty = [s for s in batch if len(s)]
-                if nonempty:
-                    self.embedding.embed(nonempty)
-                for sentence in batch:
-                    if len(sentence) == 0:
-                        out.append(np.zeros((0, self.dim), dtype=np.float16))
-                        continue
-                    out.append(torch.stack([tok.embedding for tok in sentence]).numpy().astype(np.float16))
+            for begin in range(0, len(order), self.batch_size):
+                chosen = order[begin:begin + self.batch_size]
+                batch = [Sentence(sentences[i]) for i in chosen]
+                self.embedding.embed(batch)
+                for i, sentence in zip(chosen, batch):
+                    out[i] = torch.stack([tok.embedding for tok in sentence]).numpy().astype(np.float16)
                     sentence.clear_embeddings()
         return out

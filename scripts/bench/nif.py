@@ -40,17 +40,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(checkpoint: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
+def start_server(checkpoint: Path, log_path: Path, repo_root: Path = REPO_ROOT) -> tuple[subprocess.Popen, int]:
+    """gunicorn from `repo_root`'s Procfile, serving its code (another checkout can be a baseline)."""
     port = free_port()
     passed = {DATA_ENV, CACHE_ENV, KB_ENV}  # where the data is and what to link against; not the server's other settings
     env = {k: v for k, v in os.environ.items() if not (k.startswith(SERVER_ENV_PREFIX) and k not in passed)}
     env.update({"HOST": "127.0.0.1", "PORT": str(port), "NEREL_MODEL": str(checkpoint.resolve()),
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-                "PYTHONPATH": str(REPO_ROOT)})
+                "PYTHONPATH": str(repo_root)})
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     # exec: the shell becomes the gunicorn master, so waiting on it waits for the whole server
-    process = subprocess.Popen(["sh", "-c", "exec " + procfile_web_command()], cwd=REPO_ROOT, env=env, stdout=log,
+    process = subprocess.Popen(["sh", "-c", "exec " + procfile_web_command(repo_root)], cwd=repo_root, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
     return process, port

@@ -17,6 +17,7 @@ the model never saw).
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -160,3 +161,49 @@ def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], 
     if mode == "open-only":
         return OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False)
     return LayeredCandidates(dictionary, OpenCandidates(open_kb, entity_rows, vectors, limit))
+
+
+class TrainingCandidates:
+    """Candidates for training that also teach the model the open knowledge base.
+
+    A share `open_only` of the mentions (chosen by a hash of the document and the surface,
+    so the same every epoch) get the open knowledge base's candidates alone, every entity
+    treated as unseen: the EL scorer and the NIL classifier learn when an open candidate
+    is right. The others get what serving gives them: the dictionary's candidates, or the
+    open knowledge base's when the dictionary does not know the surface (on AIDA those
+    are mentions its annotators left NIL, so the NIL classifier learns that convention).
+    """
+
+    def __init__(self, dictionary, layered_open: CandidateSource, unseen_open: CandidateSource,
+                 open_only: float, document: int = 0) -> None:
+        if not 0.0 <= open_only <= 1.0:
+            raise ValueError(f"open_only must be a share between 0 and 1, got {open_only}")
+        self.dictionary, self.layered_open, self.unseen_open = dictionary, layered_open, unseen_open
+        self.open_only, self.document = open_only, document
+
+    def for_document(self, index: int) -> "TrainingCandidates":
+        return TrainingCandidates(self.dictionary.for_document(index), self.layered_open, self.unseen_open,
+                                  self.open_only, index)
+
+    def chosen_for_open_only(self, tokens: list[str]) -> bool:
+        digest = zlib.crc32(f"{self.document}\t{' '.join(tokens)}".encode("utf-8"))
+        return digest / 0xFFFFFFFF < self.open_only
+
+    def __call__(self, tokens: list[str]) -> CandidateSet:
+        if self.chosen_for_open_only(tokens):
+            return self.unseen_open(tokens)
+        known = self.dictionary(tokens)
+        return known if len(known) else self.layered_open(tokens)
+
+
+def training_candidates(dictionary, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int, open_only: float,
+                        open_kb_path=None) -> TrainingCandidates:
+    """`TrainingCandidates` over the open knowledge base's index (built first if missing)."""
+    from model.embeddings.glove import shared_glove
+    from model.kb.build import ensure_open_kb
+    from model.kb.lookup import OpenKnowledgeBase
+
+    open_kb = OpenKnowledgeBase.open(ensure_open_kb(open_kb_path, pprforned={t: e.in_count for t, e in kb.entities.items()}))
+    vectors = OpenEntityVectors.for_table(shared_glove(), kb)
+    return TrainingCandidates(dictionary, OpenCandidates(open_kb, entity_rows, vectors, limit),
+                              OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False), open_only)

@@ -40,6 +40,7 @@ class TrainConfig:
     clip: float = 5.0
     seed: int = 1
     prior_folds: int = 0  # > 0: training priors leave out the document's fold (`CrossFittedLookup`)
+    open_kb_share: float = 0.0  # > 0: that share of mentions trains on open-KB candidates (`TrainingCandidates`)
 
 
 def selection_score(config_objective: str, scores: dict[str, float]) -> float:

@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from model.candidates import training_candidates
 from model.config import LinkingConfig, ModelConfig
 from model.data.cache import CacheMissingError, DataCache
 from model.features import CharVocabulary, CrossFittedLookup, WordVocabulary, document_examples
@@ -50,6 +51,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--prior-folds", type=int, default=TrainConfig.prior_folds,
                         help="N > 0: the training documents' priors p(e|m) leave out the gold links of the "
                              "document's own fold (N contiguous folds), as new text's priors do (default 0: off)")
+    parser.add_argument("--open-kb-share", type=float, default=TrainConfig.open_kb_share,
+                        help="S > 0: a share S of the training mentions gets the open knowledge base's candidates "
+                             "alone, and mentions the dictionary does not know get its candidates as served "
+                             "(model.candidates.TrainingCandidates; default 0: the dictionary only)")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -58,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="keep every epoch's weights as epoch_N.pt (for python -m scripts.average_epochs)")
     parser.add_argument("--export", type=Path, help="after training, write best.pt here as fp16 for shipping")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.open_kb_share <= 1.0:
+        parser.error(f"--open-kb-share is a share between 0 and 1, got {args.open_kb_share}")
     if args.prior_folds < 0:
         parser.error(f"--prior-folds must be 0 (off) or a positive number of folds, got {args.prior_folds}")
     return args
@@ -82,7 +89,8 @@ def run(args: argparse.Namespace) -> dict:
     seed_everything(args.seed)
     config = model_config(args)
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                               lr_decay=args.lr_decay, seed=args.seed, prior_folds=args.prior_folds)
+                               lr_decay=args.lr_decay, seed=args.seed, prior_folds=args.prior_folds,
+                               open_kb_share=args.open_kb_share)
     run_config = {"model": config.to_dict(), "train": asdict(train_config), "limit_train": args.limit_train}
     args.run_dir.mkdir(parents=True, exist_ok=True)
     config_path = args.run_dir / "config.json"
@@ -105,6 +113,8 @@ def run(args: argparse.Namespace) -> dict:
     lookup = model.candidates
     if train_config.prior_folds > 0:
         lookup = CrossFittedLookup(kb, lookup.entity_rows, lookup.limit, documents["train"], train_config.prior_folds)
+    if train_config.open_kb_share > 0:
+        lookup = training_candidates(lookup, kb, model.entity_rows, config.max_candidates, train_config.open_kb_share)
     train_ctx = cache.features_for(config, "train", documents["train"])
     train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
     validation_ctx = cache.features_for(config, "validation", documents["validation"])

@@ -11,7 +11,7 @@ from model.candidates import (CandidateLookup, LayeredCandidates, OpenCandidates
 from model.data.entity_embeddings import GRAPH_DIM
 from model.embeddings.glove import GloveVectors
 from model.features import SentenceExample
-from tests.conftest import TITLES, make_kb, tiny_config, tiny_model
+from tests.conftest import TITLES, make_examples, make_kb, tiny_config, tiny_model
 
 
 @dataclass(frozen=True)
@@ -101,3 +101,36 @@ def test_the_model_links_an_entity_outside_its_table_with_the_vector_it_brings()
     (a,), (b,) = first[0].mentions, second[0].mentions
     assert [t for t, _ in a.candidates] == ["Bonn", "Angela_Merkel"]
     assert a.candidates[1][1] != pytest.approx(b.candidates[1][1])  # its own vector is what gets scored
+
+
+def test_training_candidates_teach_the_open_kb_on_a_stable_share_of_mentions():
+    from model.candidates import TrainingCandidates
+
+    dictionary = CandidateLookup(make_kb(), {t: i for i, t in enumerate(TITLES)}, 30)
+    mixed = TrainingCandidates(dictionary, open_source(), open_source(use_table=False), open_only=0.5)
+    assert TrainingCandidates(dictionary, open_source(), open_source(use_table=False), 0.0)(["Paris"]).priors == [0.8, 0.2]
+    everything_open = TrainingCandidates(dictionary, open_source(), open_source(use_table=False), 1.0)
+    assert everything_open(["Paris"]).rows == [-1, -1]  # unseen: the open KB alone, no table rows
+    unknown = TrainingCandidates(dictionary, open_source(), open_source(use_table=False), 0.0)(["Angela", "Merkel"])
+    assert unknown.titles == ["Angela_Merkel"] and unknown.from_open_kb  # as served: the open KB fills in
+    surfaces = [[f"Name{i}"] for i in range(400)]
+    chosen = [mixed.for_document(d).chosen_for_open_only(s) for d in range(3) for s in surfaces]
+    assert 0.4 < sum(chosen) / len(chosen) < 0.6
+    assert chosen == [mixed.for_document(d).chosen_for_open_only(s) for d in range(3) for s in surfaces]  # every epoch
+    with pytest.raises(ValueError, match="share"):
+        TrainingCandidates(dictionary, open_source(), open_source(), 1.5)
+
+
+def test_training_learns_from_candidates_outside_the_table():
+    from model.features import MentionTarget
+
+    config = tiny_config()
+    model = tiny_model(config).train()
+    examples = make_examples(config)
+    target = examples[0].mentions[(0, 2)]  # "Paris Hilton": add an entity the table lacks, as the gold
+    dim = model.entity_vectors.shape[1]
+    examples[0].mentions[(0, 2)] = MentionTarget(0, 2, target.candidates + [-1], [0.5, 0.3, 0.2], gold=2,
+                                                 vectors={2: np.ones(dim, dtype=np.float32)})
+    losses = model.loss(examples)
+    sum(losses.values()).backward()
+    assert torch.isfinite(losses["el"]) and model.el_entity.weight.grad.abs().sum() > 0

@@ -42,3 +42,10 @@ def test_negative_prior_folds_are_refused(capsys):
         parse_args(["--run-dir", "r", "--prior-folds", "-1"])
     assert exit_info.value.code == 2
     assert "--prior-folds must be 0 (off) or a positive number" in capsys.readouterr().err
+
+
+def test_open_kb_share_is_a_share(capsys):
+    assert parse_args(["--run-dir", "r", "--open-kb-share", "0.3"]).open_kb_share == 0.3
+    with pytest.raises(SystemExit):
+        parse_args(["--run-dir", "r", "--open-kb-share", "2"])
+    assert "--open-kb-share is a share between 0 and 1" in capsys.readouterr().err

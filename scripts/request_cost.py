@@ -20,8 +20,8 @@ import sys
 import time
 
 from model.annotator import Annotator
-from model.data.cache import DataCache, resolve_cache_dir
-from model.settings import model_path
+from model.data.cache import DataCache
+from model.settings import cache_dir, model_path
 from model.tokenizer import tokenize
 from nif.aida_text import rebuild_text
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    texts = gerbil_texts(DataCache(resolve_cache_dir(args.cache_dir)))
+    texts = gerbil_texts(DataCache(cache_dir(args.cache_dir)))
     annotator = Annotator.load(model_path(args.checkpoint), threads=args.threads)
     annotator.annotate(texts["test"][0])  # warm-up (lazy allocations, first-call costs)
 

@@ -34,8 +34,8 @@ from pathlib import Path
 import psutil
 import requests
 
-from model.data.cache import DataCache, resolve_cache_dir
-from model.settings import model_path
+from model.data.cache import DataCache
+from model.settings import cache_dir, model_path
 from scripts.bench.nif import start_server, stop_server, wait_ready
 from scripts.bench.soak_requests import RequestFactory, SoakRequest, trickle
 from scripts.gerbil_drive import percentile, prepare
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.clients <= 16 and 0 < args.minutes <= 60 and 0 <= args.hostile <= 0.9):
         parser.error("bounded run: 1-16 clients, at most 60 minutes, --hostile in [0, 0.9]")
 
-    documents = DataCache(resolve_cache_dir(args.cache_dir)).documents()["validation"]
+    documents = DataCache(cache_dir(args.cache_dir)).documents()["validation"]
     prepared = [prepare(document, index) for index, document in enumerate(documents)]
     listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ContextCounter)
     threading.Thread(target=listener.serve_forever, daemon=True).start()

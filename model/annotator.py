@@ -39,7 +39,7 @@ class Annotator:
 
         `threads` (default $NEREL_TORCH_THREADS or 1) bounds torch's intra-op threads:
         one per worker process suits a 2-core machine serving with 2 workers. `kb`
-        (`model.candidates.KB_MODES`, default ``$NEREL_KB`` or ``open``) says what it links against; the
+        (`model.settings.KB_MODES`, default ``$NEREL_KB`` or ``open``) says what it links against; the
         open knowledge base's index is built first if it is missing.
         """
         set_threads(threads, default=1)

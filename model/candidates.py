@@ -9,7 +9,7 @@
 - `LayeredCandidates`: the dictionary first (it carries priors learned from AIDA
   training), the open knowledge base for surfaces the dictionary does not know.
 
-`KB_MODES` names what a caller may ask for: ``aida`` (the dictionary alone, as the paper),
+`model.settings.KB_MODES` names what a caller may ask for: ``aida`` (the dictionary alone, as the paper),
 ``open`` (layered; the default for serving) and ``open-only`` (the open knowledge base
 alone, every entity outside the table, no AIDA priors: a proxy for text whose entities
 the model never saw).
@@ -26,7 +26,7 @@ import numpy as np
 from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
-from model.settings import DEFAULT_KB_MODE, KB_MODES  # noqa: F401 (re-exported: the modes are described here)
+from model.settings import kb_mode
 
 UNKNOWN_TYPE = "UNK"  # PPRforNED's predicted type for an entity it cannot type
 # How much a way of naming an entity counts in its open prior (the exact title most).
@@ -140,27 +140,31 @@ class LayeredCandidates:
         return LayeredCandidates(self.dictionary.for_document(index), self.open_candidates)
 
 
-def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
-                     open_kb_path=None, table_dim: int | None = None) -> CandidateSource:
-    """The candidates a model links against under `mode` (`KB_MODES`). The open modes open
-    the open knowledge base's index, building it first when it is missing (`model.kb`)."""
-    if mode not in KB_MODES:
-        raise ValueError(f"knowledge base {mode!r}; expected one of {', '.join(KB_MODES)}")
-    dictionary = CandidateLookup(kb, entity_rows, limit)
-    if mode == "aida":
-        return dictionary
+def _open_candidates(kb: KnowledgeBase, entity_rows: dict[str, int], limit: int, open_kb_path=None,
+                     table_dim: int | None = None) -> tuple[OpenCandidates, OpenCandidates]:
+    """The open knowledge base as candidates (its index built first when it is missing,
+    `model.kb`): entities of the table keep their rows, and every entity treated as unseen."""
     from model.embeddings.glove import shared_glove
     from model.kb.build import ensure_open_kb
     from model.kb.lookup import OpenKnowledgeBase
 
-    path = ensure_open_kb(open_kb_path, pprforned={t: e.in_count for t, e in kb.entities.items()})
-    open_kb = OpenKnowledgeBase.open(path)
+    open_kb = OpenKnowledgeBase.open(ensure_open_kb(open_kb_path, pprforned=kb.in_links()))
     vectors = OpenEntityVectors.for_table(shared_glove(), kb)
     if table_dim is not None and vectors.dim != table_dim:
         raise ValueError(f"open entity vectors have {vectors.dim} dimensions, the entity table {table_dim}")
-    if mode == "open-only":
-        return OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False)
-    return LayeredCandidates(dictionary, OpenCandidates(open_kb, entity_rows, vectors, limit))
+    return (OpenCandidates(open_kb, entity_rows, vectors, limit),
+            OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False))
+
+
+def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
+                     open_kb_path=None, table_dim: int | None = None) -> CandidateSource:
+    """The candidates a model links against under `mode` (`model.settings.KB_MODES`)."""
+    mode = kb_mode(mode)  # checked there
+    dictionary = CandidateLookup(kb, entity_rows, limit)
+    if mode == "aida":
+        return dictionary
+    with_table, unseen = _open_candidates(kb, entity_rows, limit, open_kb_path, table_dim)
+    return unseen if mode == "open-only" else LayeredCandidates(dictionary, with_table)
 
 
 class TrainingCandidates:
@@ -178,32 +182,23 @@ class TrainingCandidates:
                  open_only: float, document: int = 0) -> None:
         if not 0.0 <= open_only <= 1.0:
             raise ValueError(f"open_only must be a share between 0 and 1, got {open_only}")
-        self.dictionary, self.layered_open, self.unseen_open = dictionary, layered_open, unseen_open
-        self.open_only, self.document = open_only, document
+        self.served = LayeredCandidates(dictionary, layered_open)
+        self.unseen_open, self.open_only, self.document = unseen_open, open_only, document
 
     def for_document(self, index: int) -> "TrainingCandidates":
-        return TrainingCandidates(self.dictionary.for_document(index), self.layered_open, self.unseen_open,
-                                  self.open_only, index)
+        served = self.served.for_document(index)
+        return TrainingCandidates(served.dictionary, served.open_candidates, self.unseen_open, self.open_only, index)
 
     def chosen_for_open_only(self, tokens: list[str]) -> bool:
         digest = zlib.crc32(f"{self.document}\t{' '.join(tokens)}".encode("utf-8"))
         return digest / 0xFFFFFFFF < self.open_only
 
     def __call__(self, tokens: list[str]) -> CandidateSet:
-        if self.chosen_for_open_only(tokens):
-            return self.unseen_open(tokens)
-        known = self.dictionary(tokens)
-        return known if len(known) else self.layered_open(tokens)
+        return self.unseen_open(tokens) if self.chosen_for_open_only(tokens) else self.served(tokens)
 
 
 def training_candidates(dictionary, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int, open_only: float,
-                        open_kb_path=None) -> TrainingCandidates:
+                        open_kb_path=None, table_dim: int | None = None) -> TrainingCandidates:
     """`TrainingCandidates` over the open knowledge base's index (built first if missing)."""
-    from model.embeddings.glove import shared_glove
-    from model.kb.build import ensure_open_kb
-    from model.kb.lookup import OpenKnowledgeBase
-
-    open_kb = OpenKnowledgeBase.open(ensure_open_kb(open_kb_path, pprforned={t: e.in_count for t, e in kb.entities.items()}))
-    vectors = OpenEntityVectors.for_table(shared_glove(), kb)
-    return TrainingCandidates(dictionary, OpenCandidates(open_kb, entity_rows, vectors, limit),
-                              OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False), open_only)
+    with_table, unseen = _open_candidates(kb, entity_rows, limit, open_kb_path, table_dim)
+    return TrainingCandidates(dictionary, with_table, unseen, open_only)

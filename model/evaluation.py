@@ -80,22 +80,28 @@ def _given(doc: Document, example: SentenceExample) -> list[tuple[int, int]]:
     return _inside([(m.start, m.end) for m in doc.mentions if m.entity is not None], example)
 
 
+def best_linking(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
+                 grid: list[LinkingConfig]) -> tuple[LinkingConfig, dict, list[dict]]:
+    """The settings of `grid` with the best EL micro F1 on these (validation) documents (the
+    first on a tie), its scores and every setting's scores; `predictions` end up linked with it."""
+    curve = []
+    for linking in grid:
+        link_predictions(model, predictions, linking)
+        curve.append(score_predictions(documents, predictions))
+    best = max(range(len(grid)), key=lambda i: curve[i]["el_micro_f1"])
+    link_predictions(model, predictions, grid[best])
+    return grid[best], curve[best], curve
+
+
 def calibrate_linking(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
                       base: LinkingConfig = LinkingConfig()) -> tuple[LinkingConfig, dict]:
     """The linking settings (coherence weight, NIL threshold; the rest as in `base`) with the
     best EL micro F1 on these (validation) documents, and the scores there; `predictions`
     end up linked with them."""
     thresholds = NIL_THRESHOLDS if model.config.use_nil_classifier else (LinkingConfig.nil_threshold,)
-    best: tuple[LinkingConfig, dict] | None = None
-    for weight in WEIGHTS:
-        for threshold in thresholds:
-            linking = replace(base, nil_threshold=threshold, coherence_weight=weight)
-            link_predictions(model, predictions, linking)
-            scores = score_predictions(documents, predictions)
-            if best is None or scores["el_micro_f1"] > best[1]["el_micro_f1"]:
-                best = (linking, scores)
-    link_predictions(model, predictions, best[0])
-    return best
+    grid = [replace(base, nil_threshold=t, coherence_weight=w) for w in WEIGHTS for t in thresholds]
+    linking, scores, _ = best_linking(model, documents, predictions, grid)
+    return linking, scores
 
 
 OPEN_NIL_THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
@@ -105,14 +111,9 @@ def calibrate_open_threshold(model: JointNerElModel, documents: list[Document], 
                              linking: LinkingConfig) -> tuple[LinkingConfig, dict, dict[float, dict]]:
     """`linking` with the open-knowledge-base NIL threshold that gives the best EL micro F1 on
     these (validation) predictions, the scores there, and the scores at every threshold tried."""
-    curve: dict[float, dict] = {}
-    for threshold in OPEN_NIL_THRESHOLDS:
-        link_predictions(model, predictions, replace(linking, open_nil_threshold=threshold))
-        curve[threshold] = score_predictions(documents, predictions)
-    best = max(OPEN_NIL_THRESHOLDS, key=lambda t: curve[t]["el_micro_f1"])  # the first on a tie: the strictest
-    chosen = replace(linking, open_nil_threshold=best)
-    link_predictions(model, predictions, chosen)
-    return chosen, curve[best], curve
+    grid = [replace(linking, open_nil_threshold=t) for t in OPEN_NIL_THRESHOLDS]
+    chosen, scores, curve = best_linking(model, documents, predictions, grid)
+    return chosen, scores, dict(zip(OPEN_NIL_THRESHOLDS, curve))
 
 
 def validate(model: JointNerElModel, documents: list[Document], contextual) -> tuple[dict[str, float], LinkingConfig]:

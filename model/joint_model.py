@@ -1,7 +1,7 @@
 """The joint NER + EL Stack-LSTM model (Martins, Marinho & Martins, 2019).
 
 One class owns the encoder, the transition classifier, the EL scorer and the NIL
-classifier, their losses (`loss`, teacher forcing), prediction (`decode` / `predict`,
+classifier, their losses (`loss`, teacher forcing), prediction (`decode` / `link`,
 greedy, in `model.decoder`; links decided by `model.linking`) and persistence
 (`save` / `load`, with the vocabularies, entity table and knowledge base it needs).
 Under teacher forcing every parser state is known in advance, so the stack, output and
@@ -64,7 +64,7 @@ class JointNerElModel(nn.Module):
             raise ValueError(f"{len(titles)} entity titles for {len(entity_vectors)} entity vectors")
         self.config, self.chars, self.words, self.titles, self.kb = config, chars, words, list(titles), kb
         self.entity_rows = {t: i for i, t in enumerate(self.titles)}
-        # What `decode` links against; `use_candidates` swaps in the open knowledge base.
+        # What `decode` links against; `use_knowledge_base` swaps in the open knowledge base.
         self.candidates: CandidateSource = CandidateLookup(kb, self.entity_rows, config.max_candidates)
         self._coherence: CoherenceReranker | None = None
         h = config.hidden
@@ -203,7 +203,7 @@ class JointNerElModel(nn.Module):
                candidates: CandidateSource | None = None) -> list[SentencePrediction]:
         """Greedy transitions for a batch of sentences; every reduced mention gets its
         candidates (from `candidates`, default this model's knowledge base) scored from its
-        sentence, links still undecided (`predict` and `link` decide them per document).
+        sentence, links still undecided (`link` decides them per document).
         `spans` forces the mentions to build (D2KB), `actions` the whole sequence (tests)."""
         return greedy_decode(self, examples, self.candidates if candidates is None else candidates,
                              spans=spans, actions=actions, record=record)
@@ -230,7 +230,7 @@ class JointNerElModel(nn.Module):
         return out
 
     def use_knowledge_base(self, mode: str, open_kb_path: Path | None = None) -> None:
-        """Link against `mode` (`model.candidates.KB_MODES`): ``aida`` (the dictionary the
+        """Link against `mode` (`model.settings.KB_MODES`): ``aida`` (the dictionary the
         model was trained with), ``open`` (it first, then the open knowledge base) or
         ``open-only`` (the open knowledge base alone)."""
         self.candidates = candidate_source(mode, self.kb, self.entity_rows, self.config.max_candidates, open_kb_path,
@@ -239,14 +239,6 @@ class JointNerElModel(nn.Module):
     def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
         """Decide the links of one document's mentions (`model.linking.decide_links`)."""
         decide_links(document, linking, self.coherence() if linking.coherence_weight > 0 else None)
-
-    def predict(self, examples: list[SentenceExample], linking: LinkingConfig,
-                spans: list[list[tuple[int, int]]] | None = None) -> list[list[LinkDecision]]:
-        """Detected (or, with `spans`, given) mentions of every document, linked."""
-        documents = self.decode_documents(examples, spans)
-        for mentions in documents:
-            self.link(mentions, linking)
-        return documents
 
     def coherence(self) -> CoherenceReranker:
         """The document-coherence re-ranker over this model's entity table (built once)."""

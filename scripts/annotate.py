@@ -20,19 +20,15 @@ import json
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # allow `python scripts/annotate.py`
-    sys.path.insert(0, str(REPO_ROOT))
-
-from model.annotation import AnnotatorLike  # noqa: E402
-from model.data.conll import read_conll  # noqa: E402
-from nif.aida_text import rebuild_text  # noqa: E402
-from nif.parse import CODE_POINTS, UTF16, parse_request  # noqa: E402
-from nif.records import NifContext, NifError  # noqa: E402
-from nif.write import serialize_answer  # noqa: E402
-from server.config import resolve_config  # noqa: E402
-from server.loading import ModelUnavailable, build_annotator  # noqa: E402
-from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator  # noqa: E402
+from model.annotation import AnnotatorLike
+from model.data.conll import read_conll
+from nif.aida_text import rebuild_text
+from nif.parse import CODE_POINTS, UTF16, parse_request
+from nif.records import NifContext, NifError
+from nif.write import serialize_answer
+from server.config import resolve_config
+from server.loading import ModelUnavailable, build_annotator
+from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator
 
 NIF_SUFFIXES: dict[str, str] = {
     ".ttl": "text/turtle",

@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 
-from model.candidates import KB_MODES
+from model.settings import KB_MODES
 
 # (text, [(surface, expected Wikipedia title)])
 CASES: list[tuple[str, list[tuple[str, str]]]] = [

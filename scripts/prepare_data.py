@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_contextual:
         prep.contextual(splits)
     open_kb = None if args.no_open_kb else ensure_open_kb(
-        index_path(prep.cache.root), {t: c.in_count for t, c in kb.entities.items()})
+        index_path(prep.cache.root), kb.in_links())
     result = {
         "splits": {s: split_statistics(splits[s]) for s in SPLITS},
         "unaligned_mentions": prep.manifest["documents"]["unaligned_mentions"],

@@ -114,7 +114,8 @@ def run(args: argparse.Namespace) -> dict:
     if train_config.prior_folds > 0:
         lookup = CrossFittedLookup(kb, lookup.entity_rows, lookup.limit, documents["train"], train_config.prior_folds)
     if train_config.open_kb_share > 0:
-        lookup = training_candidates(lookup, kb, model.entity_rows, config.max_candidates, train_config.open_kb_share)
+        lookup = training_candidates(lookup, kb, model.entity_rows, config.max_candidates, train_config.open_kb_share,
+                                     table_dim=vectors.shape[1])
     train_ctx = cache.features_for(config, "train", documents["train"])
     train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
     validation_ctx = cache.features_for(config, "validation", documents["validation"])

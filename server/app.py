@@ -22,17 +22,15 @@ from nif.write import ANSWER_FORMATS, serialize_answer
 from server.body import read_body
 from server.config import CHOICES, resolve_config
 from server.demo import demo_blueprint, prefers_html, render_page
-from server.errors import ClientError
+from server.errors import JSON_MEDIA_TYPE, REQUEST_ID_HEADER, ClientError
 from server.limits import WorkItem, WorkLimits, check_work
 from server.loading import AnnotatorHolder, GuardedAnnotator
 from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator
 
 LOGGER = logging.getLogger(__name__)
-REQUEST_ID_HEADER = "X-Request-Id"
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Query parameter -> config key it overrides for one request.
 QUERY_OVERRIDES: dict[str, str] = {"offsets": "OFFSET_MODE", "uris": "URI_STYLE", "nil": "NIL_MODE"}
-JSON_MEDIA_TYPE = "application/json"
 
 
 def error_response(status: int, message: str) -> Response:

@@ -24,13 +24,13 @@ from nif.records import NifContext, NifPhrase
 from nif.uris import entity_uri
 from nif.vocab import WIKIPEDIA_PREFIX
 from nif.write import serialize_request
+from server.errors import JSON_MEDIA_TYPE, REQUEST_ID_HEADER
 
 demo_blueprint = Blueprint(
     "demo", __name__, template_folder="templates", static_folder="static", static_url_path="/demo/static"
 )
 
 HTML_MEDIA_TYPE = "text/html"
-JSON_MEDIA_TYPE = "application/json"
 NIF_MEDIA_TYPE = "application/x-turtle"
 TASKS: tuple[str, ...] = ("a2kb", "d2kb")
 # What the page's "view" buttons ask for: the rendered page, or the raw API answer.
@@ -103,8 +103,6 @@ def candidate_uri(title: str) -> str:
 def dispatch_api(endpoint: str, body: bytes, content_type: str, accept: str, query: dict[str, str]) -> Response:
     """Run one of this app's API routes inside the current request, through the whole
     request pipeline: its hooks, checks, size limits and error handlers all apply."""
-    from server.app import REQUEST_ID_HEADER  # at call time: server.app imports this module
-
     builder = EnvironBuilder(
         path=url_for(endpoint),
         method="POST",

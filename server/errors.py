@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from nif.records import NifError
 
+# Shared by the API routes (server.app) and the demo page (server.demo).
+REQUEST_ID_HEADER = "X-Request-Id"  # echoed on every answer; error bodies carry it too
+JSON_MEDIA_TYPE = "application/json"
+
 
 class ClientError(NifError):
     """A request the server will not answer with 200 for a reason outside NIF parsing:

@@ -299,7 +299,7 @@ def tiny_open_kb(tmp_path_factory) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(body, encoding="utf-8")
     cache = tmp_path_factory.mktemp("cache")
-    pprforned = {t: e.in_count for t, e in make_kb().entities.items()}
+    pprforned = make_kb().in_links()
     build_index(index_path(cache), DbpediaSource(root), CasingLexicon.load(CASING_LEXICON), pprforned,
                 input_signature(CASING_LEXICON, pprforned), workers=1)
     return cache

@@ -47,6 +47,10 @@ class KnowledgeBase:
         found = self.aliases.get(alias_key(surface), [])
         return found if limit is None else found[:limit]
 
+    def in_links(self) -> dict[str, int]:
+        """Each entity's Wikipedia in-link count (the open knowledge base's tie-break and signature)."""
+        return {title: entity.in_count for title, entity in self.entities.items()}
+
     def to_state(self) -> dict:
         """Plain lists, so the knowledge base travels inside a checkpoint."""
         titles = sorted(self.entities)

@@ -32,7 +32,7 @@ class ModelConfig:
     nil_hidden: int = 100
     dropout: float = 0.3
     max_candidates: int = 30
-    use_contextual: bool = True  # the paper's "+ Flair" (here MiniLM through flair)
+    use_contextual: bool = True  # the paper's "+ Flair" (here MiniLM, model.embeddings.contextual)
     use_sentence_rep: bool = True  # v_t
     use_mention_rep: bool = True  # m
     use_nil_classifier: bool = True
@@ -40,6 +40,7 @@ class ModelConfig:
     # Beyond the paper, each measured on validation (docs/experiments.md):
     tune_words: bool = True  # trainable offsets to the frozen GloVe vectors of training words
     nil_uses_candidates: bool = True  # NIL classifier also sees the best EL prob, prior and #candidates
+    tuned_layers: int = 0  # MiniLM's top layers fine-tuned inside the model (0: frozen cached features)
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:

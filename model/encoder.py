@@ -10,9 +10,8 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 from model.config import ModelConfig
+from model.embeddings.contextual import DIM as CONTEXTUAL_DIM
 from model.features import CASES, CharVocabulary, SentenceExample, WordVocabulary, casing
-
-CONTEXTUAL_DIM = 384
 
 
 @dataclass
@@ -54,6 +53,10 @@ class TokenEncoder(nn.Module):
         self.case_embedding = nn.Embedding(len(CASES), config.case_dim, padding_idx=0)
         in_dim = glove.shape[1] + 2 * config.char_hidden + config.case_dim
         in_dim += CONTEXTUAL_DIM if config.use_contextual else 0
+        if config.use_contextual and config.tuned_layers:
+            from model.embeddings.contextual import TunedLayers
+
+            self.contextual_top = TunedLayers(config.tuned_layers)
         h = config.hidden
         self.dropout = nn.Dropout(config.dropout)
         self.project = nn.Linear(in_dim, h)
@@ -87,7 +90,11 @@ class TokenEncoder(nn.Module):
             missing = [i for i, e in enumerate(examples) if e.contextual is None]
             if missing:
                 raise ValueError("contextual embeddings are enabled but missing for some sentences")
-            parts.append(torch.from_numpy(np.concatenate([np.asarray(e.contextual, dtype=np.float32) for e in examples])))
+            if self.config.tuned_layers:
+                parts.append(torch.cat(self.contextual_top([e.contextual for e in examples])))
+            else:
+                parts.append(torch.from_numpy(np.concatenate([np.asarray(e.contextual, dtype=np.float32)
+                                                              for e in examples])))
         rows = self.dropout(torch.cat(parts, dim=-1)).split(lengths)
         inputs = pad_sequence(list(rows), batch_first=True)
         words = torch.tanh(self.project(inputs))

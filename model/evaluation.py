@@ -117,7 +117,8 @@ def calibrate_open_threshold(model: JointNerElModel, documents: list[Document], 
 
 
 def validate(model: JointNerElModel, documents: list[Document], contextual) -> tuple[dict[str, float], LinkingConfig]:
-    """Scores on (validation) documents at the linking settings best there, and those settings."""
+    """Scores on (validation) documents at the linking settings best there, and those settings
+    (the open knowledge base's NIL threshold too when the model links with it)."""
     given = model.config.objective == "el"  # Only-EL has no NER to find mentions
     predictions = decode_documents(model, documents, contextual, given_spans=given)
     if not model.config.links:
@@ -125,6 +126,8 @@ def validate(model: JointNerElModel, documents: list[Document], contextual) -> t
         link_predictions(model, predictions, linking)
         return score_predictions(documents, predictions), linking
     linking, scores = calibrate_linking(model, documents, predictions)
+    if any(m.from_open_kb for p in predictions for m in p.mentions):  # linked with the open knowledge base too
+        linking, scores, _ = calibrate_open_threshold(model, documents, predictions, linking)
     return {**scores, **linking.to_dict()}, linking
 
 

@@ -26,7 +26,7 @@ from model.data.cache import CacheMissingError, DataCache
 from model.features import CharVocabulary, CrossFittedLookup, WordVocabulary, document_examples
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import cache_dir, git_commit, set_threads
-from model.trainer import TrainConfig, Trainer, seed_everything
+from model.trainer import TrainConfig, Trainer, seed_everything, validation_kb
 
 log = logging.getLogger("train")
 
@@ -55,6 +55,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="S > 0: a share S of the training mentions gets the open knowledge base's candidates "
                              "alone, and mentions the dictionary does not know get its candidates as served "
                              "(model.candidates.TrainingCandidates; default 0: the dictionary only)")
+    parser.add_argument("--init-from", type=Path,
+                        help="start from this checkpoint's weights, vocabularies and entity table instead of a new "
+                             "model (fine-tuning; the architecture options must match it)")
+    parser.add_argument("--tuned-layers", type=int, default=ModelConfig.tuned_layers,
+                        help="fine-tune MiniLM's top K layers inside the model (needs prepare_data --tuned-layers K; "
+                             "0: frozen cached features)")
+    parser.add_argument("--encoder-lr", type=float, default=TrainConfig.encoder_lr,
+                        help="learning rate of the tuned MiniLM layers")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -76,7 +84,30 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
         tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
+        tuned_layers=args.tuned_layers,
     )
+
+
+def starting_model(path: Path, config: ModelConfig) -> JointNerElModel:
+    """The model of checkpoint `path` as architecture `config`, in training mode.
+
+    Only the number of tuned MiniLM layers may differ: layers the checkpoint did not tune
+    start from MiniLM's own weights, which give the frozen features it was trained on."""
+    start = JointNerElModel.load(path).model
+    differ = sorted(k for k, v in config.to_dict().items() if start.config.to_dict().get(k) != v and k != "tuned_layers")
+    if differ:
+        raise SystemExit(f"{path} has another architecture than the options ask for ({', '.join(differ)})")
+    model = start
+    if start.config.tuned_layers != config.tuned_layers:
+        if start.config.tuned_layers:
+            raise SystemExit(f"{path} already tunes {start.config.tuned_layers} MiniLM layers; start from its own count")
+        model = JointNerElModel.create(config, start.chars, start.titles, start.entity_vectors.numpy(), start.kb,
+                                       start.words)
+        missing, unexpected = model.load_state_dict(start.state_dict(), strict=False)
+        if unexpected or any(not k.startswith("encoder.contextual_top.") for k in missing):
+            raise SystemExit(f"{path} does not fit the model: missing {missing}, unexpected {unexpected}")
+    model.train()
+    return model
 
 
 def _without_epochs(run_config: dict) -> dict:
@@ -90,8 +121,10 @@ def run(args: argparse.Namespace) -> dict:
     config = model_config(args)
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                lr_decay=args.lr_decay, seed=args.seed, prior_folds=args.prior_folds,
-                               open_kb_share=args.open_kb_share)
+                               open_kb_share=args.open_kb_share, encoder_lr=args.encoder_lr)
     run_config = {"model": config.to_dict(), "train": asdict(train_config), "limit_train": args.limit_train}
+    if args.init_from:
+        run_config["init_from"] = str(args.init_from)
     args.run_dir.mkdir(parents=True, exist_ok=True)
     config_path = args.run_dir / "config.json"
     if config_path.exists():
@@ -106,8 +139,11 @@ def run(args: argparse.Namespace) -> dict:
     titles, vectors = cache.entity_vectors()
     train_docs = documents["train"][: args.limit_train] if args.limit_train else documents["train"]
     command = "python -m scripts.train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    model = JointNerElModel.create(config, CharVocabulary.build(documents["train"]), titles, vectors, kb,
-                                   words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
+    if args.init_from:
+        model = starting_model(args.init_from, config)
+    else:
+        model = JointNerElModel.create(config, CharVocabulary.build(documents["train"]), titles, vectors, kb,
+                                       words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
     system = TrainedSystem(model, LinkingConfig(), meta={"command": command, "seed": args.seed, "commit": git_commit(),
                                                          "train_config": asdict(train_config)})
     lookup = model.candidates
@@ -118,6 +154,7 @@ def run(args: argparse.Namespace) -> dict:
                                      table_dim=vectors.shape[1])
     train_ctx = cache.features_for(config, "train", documents["train"])
     train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
+    model.use_knowledge_base(validation_kb(train_config))  # after the training lookup took the dictionary
     validation_ctx = cache.features_for(config, "validation", documents["validation"])
     trainer = Trainer(system, train_examples, documents["validation"], validation_ctx, args.run_dir, train_config,
                       keep_epochs=args.keep_epochs)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.embeddings.contextual import ContextualEncoder
+import torch
+
+from model.embeddings.contextual import MAX_SUBWORDS, ContextualEncoder, TunedLayers
 
 SENTENCES = [
     "EU rejects German call to boycott British lamb .".split(),
@@ -42,3 +44,41 @@ def test_vectors_do_not_depend_on_the_batch(encoder):
 def test_the_same_tokens_in_other_sentences_get_other_vectors(encoder):
     first, second = encoder.embed([["Paris", "Hilton"], ["Paris", "France"]])
     assert np.abs(first[0].astype(np.float32) - second[0].astype(np.float32)).max() > 1e-2
+
+
+LONG = ["Merkel", "met", "Chirac", "in", "Paris", "."] * 120  # > 512 sub-words: several windows
+
+
+def test_tuned_layers_start_from_the_frozen_vectors(encoder):
+    """MiniLM's top layers run inside the model give, before training, the frozen features
+    (so a model trained on those can start fine-tuning them)."""
+    sentences = [s for s in SENTENCES + [LONG]]
+    frozen = encoder.embed(sentences)
+    states = ContextualEncoder(tuned_layers=2, batch_size=2).embed(sentences)
+    assert len(states[-1].window_lengths) > 1 and max(states[-1].window_lengths) <= MAX_SUBWORDS
+    with torch.no_grad():
+        tuned = TunedLayers(2).eval()(states)
+    for sentence, expected, got in zip(sentences, frozen, tuned):
+        assert got.shape == (len(sentence), ContextualEncoder.dim)
+        if sentence:
+            assert np.abs(got.numpy() - expected.astype(np.float32)).max() <= 4e-3
+
+
+def test_own_minilm_matches_flair(encoder):
+    """The vectors are flair's TransformerWordEmbeddings' (top-four mean, sub-word mean) to
+    float16 rounding: models trained on flair's cache run on this code."""
+    from flair.data import Sentence
+    from flair.embeddings import TransformerWordEmbeddings
+
+    from model.embeddings.contextual import minilm_path
+
+    flair = TransformerWordEmbeddings(str(minilm_path()), layers="-1,-2,-3,-4", layer_mean=True,
+                                      subtoken_pooling="mean", fine_tune=False, use_context=False,
+                                      use_context_separator=False)
+    for tokens, ours in zip(SENTENCES, encoder.embed(SENTENCES)):
+        if not tokens:
+            continue
+        sentence = Sentence(tokens)
+        flair.embed(sentence)
+        theirs = torch.stack([t.embedding for t in sentence]).numpy()
+        assert np.abs(theirs - ours.astype(np.float32)).max() <= 4e-3

@@ -152,6 +152,8 @@ def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample],
                       reduced: list[_Reduced], candidates: CandidateSource) -> None:
     """Sentence-level candidate probabilities and P(NIL) of reduced mentions."""
     found = [(r, candidates(list(r.decision.words))) for r in reduced]
+    for r, c in found:  # also when it found none (`model.linking.person_coreference`)
+        r.decision.from_open_kb = c.from_open_kb
     found = [(r, c, MentionTarget(r.decision.start, r.decision.end, c.rows, c.priors, vectors=c.vectors))
              for r, c in found if len(c)]
     if not found:
@@ -165,6 +167,5 @@ def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample],
     nil = torch.sigmoid(nil_logits).tolist() if nil_logits is not None else [0.0] * len(found)
     for i, (r, candidate_set, _) in enumerate(found):
         r.decision.candidates = [(t, probs[i][c]) for c, t in enumerate(candidate_set.titles)]
-        r.decision.from_open_kb = candidate_set.from_open_kb
         r.decision.local = [p for _, p in r.decision.candidates]
         r.decision.nil_score = nil[i]

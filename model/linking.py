@@ -30,7 +30,7 @@ class LinkDecision:
     candidates: list[tuple[str, float]] = field(default_factory=list)  # (title, probability) as last decided
     local: list[float] | None = None  # the sentence-level probabilities: the base of every decision
     words: tuple[str, ...] = ()  # the mention's tokens
-    from_open_kb: bool = False  # the candidates came from the open knowledge base, not the AIDA dictionary
+    from_open_kb: bool = False  # the open knowledge base, not the AIDA dictionary, was asked for the candidates
 
 
 def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherence=None) -> None:
@@ -63,19 +63,28 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
 
 
 def person_coreference(decisions: list[LinkDecision]) -> None:
-    """A linked mention whose words occur inside a longer linked PER mention of the same
-    document takes that person's entity, if it is one of its own candidates."""
+    """A mention whose words occur inside a longer linked PER mention of the same document
+    takes that person's entity ("Thorpe" after "Graham Thorpe"): if it is one of its own
+    candidates, or, for a PER mention, if the surface was left to the open knowledge base
+    (which knows a surname only as a surname page, or not at all: no evidence against the
+    person). With the AIDA dictionary alone (the paper's setting) only the first applies."""
     people = sorted((d for d in decisions if d.ner_type == "PER" and d.entity is not None and d.words),
                     key=lambda d: -len(d.words))
     for d in decisions:
-        if d.entity is None or not d.words:
+        if not d.words:
             continue
         for person in people:  # longest first: the fullest form of the name decides
             if len(person.words) <= len(d.words):
                 break
+            if not _contains(person.words, d.words):
+                continue
             probability = dict(d.candidates).get(person.entity)
-            if probability is not None and _contains(person.words, d.words):
+            if probability is not None and d.entity is not None:
                 d.entity, d.el_score = person.entity, probability
+                break
+            if d.ner_type == "PER" and d.from_open_kb:
+                # not among its candidates: the person's own confidence stands for it
+                d.entity, d.el_score = person.entity, probability if probability is not None else person.el_score
                 break
 
 

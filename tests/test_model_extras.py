@@ -183,6 +183,26 @@ def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
     assert full.entity == "Bill_Clinton" and not_person.entity == "Clinton_Foundation"
 
 
+def test_a_surname_the_dictionary_does_not_know_takes_the_person_named_in_full():
+    """The open knowledge base offers a surname page for "Merkel", and nothing for a rare name:
+    neither is evidence against the person the document named in full."""
+    def mention(words, ner_type, entity, candidates, from_open_kb):
+        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=from_open_kb)
+
+    full = mention(["Angela", "Merkel"], "PER", "Angela_Merkel", [("Angela_Merkel", 0.9)], True)
+    surname = mention(["Merkel"], "PER", "Merkel", [("Merkel", 1.0)], True)
+    left_nil = mention(["Merkel"], "PER", None, [("Merkel", 1.0)], True)
+    unknown = mention(["Merkel"], "PER", None, [], True)  # the open knowledge base has no candidate either
+    place = mention(["Merkel"], "LOC", "Merkel,_Texas", [("Merkel,_Texas", 1.0)], True)
+    dictionary = mention(["Merkel"], "PER", None, [("Merkel_(surname)", 1.0)], False)
+    no_dictionary_candidate = mention(["Merkel"], "PER", None, [], False)  # linking with the dictionary alone
+    person_coreference([surname, left_nil, unknown, place, dictionary, no_dictionary_candidate, full])
+    assert [d.entity for d in (surname, left_nil, unknown)] == ["Angela_Merkel"] * 3
+    assert surname.el_score == 0.9  # the person's own confidence
+    assert place.entity == "Merkel,_Texas" and dictionary.entity is None and no_dictionary_candidate.entity is None
+
+
 def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():
     from model.evaluation import calibrate_open_threshold
 

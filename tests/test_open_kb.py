@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from model.kb import build as kb_build
-from model.kb.build import build_index, ensure_open_kb, index_signature, input_signature
+from model.kb.build import build_index, ensure_open_kb, index_signature, input_signature, pprforned_titles_by_key
 from model.kb.casing import CasingLexicon, build_lexicon, is_held_out, measure_casing, read_text_word_forms
 from model.kb.dbpedia import (DbpediaDataError, DbpediaSource, iter_redirects, iter_titles, read_dict_literal,
                               read_titles)
@@ -212,6 +212,12 @@ def test_entities_aliases_and_pprforned_merge(index: Path) -> None:
         # PPRforNED titles dbpedia lacks are entities too
         assert kb.candidates("Rio de Janeiro")[0].title == "Rio_de_Janeiro"
         assert kb.entity_count() == 21 and kb.candidates("no such thing") == []
+
+
+def test_colliding_pprforned_titles_give_the_key_to_the_better_linked_one() -> None:
+    """Folding case and accents merges PPRforNED titles; the entity news means keeps the key."""
+    by_key = pprforned_titles_by_key({"Jerusalem": 9000, "Jérusalem": 12, "AYR": 17, "Ayr": 833, "Alba": 186})
+    assert by_key == {"jerusalem": "Jerusalem", "ayr": "Ayr", "alba": "Alba"}
 
 
 def test_ranking_exact_title_first_then_redirect_count(index: Path) -> None:

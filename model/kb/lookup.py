@@ -17,7 +17,7 @@ from pathlib import Path
 from model.kb.keys import open_key, title_key, without_disambiguator
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: colliding PPRforNED titles resolved by in-links
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 

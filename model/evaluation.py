@@ -107,13 +107,26 @@ def calibrate_linking(model: JointNerElModel, documents: list[Document], predict
 OPEN_NIL_THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 
 
-def calibrate_open_threshold(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
-                             linking: LinkingConfig) -> tuple[LinkingConfig, dict, dict[float, dict]]:
-    """`linking` with the open-knowledge-base NIL threshold that gives the best EL micro F1 on
-    these (validation) predictions, the scores there, and the scores at every threshold tried."""
-    grid = [replace(linking, open_nil_threshold=t) for t in OPEN_NIL_THRESHOLDS]
-    chosen, scores, curve = best_linking(model, documents, predictions, grid)
-    return chosen, scores, dict(zip(OPEN_NIL_THRESHOLDS, curve))
+def calibrate_open_threshold(model: JointNerElModel, documents: list[Document],
+                             prediction_sets: dict[str, list[DocumentPrediction]],
+                             linking: LinkingConfig) -> tuple[LinkingConfig, dict[str, dict], dict[float, dict]]:
+    """`linking` with the open-knowledge-base NIL threshold that gives the best mean EL micro
+    F1 over `prediction_sets` (the same validation documents decoded with different candidate
+    sources, by `model.settings.KB_MODES` name); each set's scores there, and every threshold's
+    scores per set. Every set ends up linked with the chosen settings."""
+    curve: dict[float, dict] = {}
+    for threshold in OPEN_NIL_THRESHOLDS:
+        candidate = replace(linking, open_nil_threshold=threshold)
+        scores = {}
+        for mode, predictions in prediction_sets.items():
+            link_predictions(model, predictions, candidate)
+            scores[mode] = score_predictions(documents, predictions)
+        curve[threshold] = {"mean_el_micro_f1": float(np.mean([s["el_micro_f1"] for s in scores.values()])), **scores}
+    best = max(OPEN_NIL_THRESHOLDS, key=lambda t: curve[t]["mean_el_micro_f1"])  # the first on a tie
+    chosen = replace(linking, open_nil_threshold=best)
+    for predictions in prediction_sets.values():
+        link_predictions(model, predictions, chosen)
+    return chosen, {mode: curve[best][mode] for mode in prediction_sets}, curve
 
 
 def validate(model: JointNerElModel, documents: list[Document], contextual) -> tuple[dict[str, float], LinkingConfig]:
@@ -127,7 +140,8 @@ def validate(model: JointNerElModel, documents: list[Document], contextual) -> t
         return score_predictions(documents, predictions), linking
     linking, scores = calibrate_linking(model, documents, predictions)
     if any(m.from_open_kb for p in predictions for m in p.mentions):  # linked with the open knowledge base too
-        linking, scores, _ = calibrate_open_threshold(model, documents, predictions, linking)
+        linking, by_mode, _ = calibrate_open_threshold(model, documents, {"served": predictions}, linking)
+        scores = by_mode["served"]
     return {**scores, **linking.to_dict()}, linking
 
 

@@ -219,6 +219,26 @@ def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():
     for d in (right, wrong):
         d.from_open_kb = True
     base = LinkingConfig(nil_threshold=0.9, coherence_weight=16.0)
-    linking, scores, _ = calibrate_open_threshold(_LinkingModel(["Y", "Z"], np.eye(2)), [doc], [DocumentPrediction([right, wrong])], base)
+    linking, by_mode, _ = calibrate_open_threshold(_LinkingModel(["Y", "Z"], np.eye(2)), [doc],
+                                                   {"open": [DocumentPrediction([right, wrong])]}, base)
+    scores = by_mode["open"]
     assert 0.15 <= linking.open_nil_threshold < 0.4 and scores["el_micro_f1"] == 100.0
     assert (linking.nil_threshold, linking.coherence_weight) == (0.9, 16.0)  # the rest is kept
+
+
+def test_the_open_threshold_serves_both_kinds_of_text():
+    """Calibrated on two decodings of validation, the open threshold maximises their mean F1:
+    here one alone wants it low (its unknown surface is NIL), the other alone high."""
+    from model.evaluation import calibrate_open_threshold
+
+    doc = Document(1, "validation", [["A", "B"]], mentions=[LinkedMention(0, 1, "A", "Y"), LinkedMention(1, 2, "B", None)])
+    served = [_decision(0, [("Y", 1.0)], nil=0.15), _decision(1, [("Z", 1.0)], nil=0.4)]
+    unseen = [_decision(0, [("Y", 1.0)], nil=0.6)]
+    for d in served + unseen:
+        d.from_open_kb = True
+    sets = {"open": [DocumentPrediction(served)], "open-only": [DocumentPrediction(unseen)]}
+    linking, by_mode, curve = calibrate_open_threshold(_LinkingModel(["Y", "Z"], np.eye(2)), [doc], sets, LinkingConfig())
+    assert linking.open_nil_threshold == 0.7
+    assert round(by_mode["open"]["el_micro_f1"], 1) == 66.7 and by_mode["open-only"]["el_micro_f1"] == 100.0
+    assert curve[0.2]["open"]["el_micro_f1"] == 100.0 and curve[0.2]["mean_el_micro_f1"] == 50.0
+    assert unseen[0].entity == "Y" and served[1].entity == "Z"  # every set is left linked with the choice

@@ -49,3 +49,25 @@ def test_open_kb_share_is_a_share(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--run-dir", "r", "--open-kb-share", "2"])
     assert "--open-kb-share is a share between 0 and 1" in capsys.readouterr().err
+
+
+def test_fine_tuning_starts_from_the_checkpoint_weights(tmp_path):
+    """--init-from: the same architecture continues from the saved weights; tuning MiniLM
+    layers the checkpoint kept frozen starts them from MiniLM's own; anything else is refused."""
+    import torch
+
+    from scripts.train import starting_model
+    from tests.conftest import tiny_config, tiny_system
+
+    path = tmp_path / "start.pt"
+    saved = tiny_system(tiny_config(use_contextual=True), seed=3)
+    saved.save(path, half=False)
+    same = starting_model(path, tiny_config(use_contextual=True))
+    assert same.training
+    assert all(torch.equal(a, b) for a, b in zip(same.state_dict().values(), saved.model.state_dict().values()))
+    tuned = starting_model(path, tiny_config(use_contextual=True, tuned_layers=1))
+    for name, value in saved.model.state_dict().items():
+        assert torch.equal(tuned.state_dict()[name], value), name
+    assert any(n.startswith("encoder.contextual_top.") for n in tuned.state_dict())
+    with pytest.raises(SystemExit, match="hidden"):
+        starting_model(path, tiny_config(use_contextual=True, hidden=32))

@@ -30,7 +30,7 @@ class Annotator:
         if self.model.config.use_contextual:
             from model.embeddings.contextual import ContextualEncoder
 
-            self.contextual = ContextualEncoder(tuned_layers=self.model.config.tuned_layers)
+            self.contextual = ContextualEncoder()
 
     @classmethod
     def load(cls, path: str | Path | None = None, threads: int | None = None, kb: str | None = None,

@@ -40,7 +40,6 @@ class ModelConfig:
     # Beyond the paper, each measured on validation (docs/experiments.md):
     tune_words: bool = True  # trainable offsets to the frozen GloVe vectors of training words
     nil_uses_candidates: bool = True  # NIL classifier also sees the best EL prob, prior and #candidates
-    tuned_layers: int = 0  # MiniLM's top layers fine-tuned inside the model (0: frozen cached features)
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:

@@ -53,10 +53,6 @@ class TokenEncoder(nn.Module):
         self.case_embedding = nn.Embedding(len(CASES), config.case_dim, padding_idx=0)
         in_dim = glove.shape[1] + 2 * config.char_hidden + config.case_dim
         in_dim += CONTEXTUAL_DIM if config.use_contextual else 0
-        if config.use_contextual and config.tuned_layers:
-            from model.embeddings.contextual import TunedLayers
-
-            self.contextual_top = TunedLayers(config.tuned_layers)
         h = config.hidden
         self.dropout = nn.Dropout(config.dropout)
         self.project = nn.Linear(in_dim, h)
@@ -90,11 +86,7 @@ class TokenEncoder(nn.Module):
             missing = [i for i, e in enumerate(examples) if e.contextual is None]
             if missing:
                 raise ValueError("contextual embeddings are enabled but missing for some sentences")
-            if self.config.tuned_layers:
-                parts.append(torch.cat(self.contextual_top([e.contextual for e in examples])))
-            else:
-                parts.append(torch.from_numpy(np.concatenate([np.asarray(e.contextual, dtype=np.float32)
-                                                              for e in examples])))
+            parts.append(torch.from_numpy(np.concatenate([np.asarray(e.contextual, dtype=np.float32) for e in examples])))
         rows = self.dropout(torch.cat(parts, dim=-1)).split(lengths)
         inputs = pad_sequence(list(rows), batch_first=True)
         words = torch.tanh(self.project(inputs))

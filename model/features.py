@@ -95,7 +95,7 @@ class SentenceExample:
     spans: list[tuple[int, int, str]] = field(default_factory=list)
     actions: list[int] = field(default_factory=list)
     mentions: dict[tuple[int, int], MentionTarget] = field(default_factory=dict)
-    contextual: object = None  # frozen MiniLM vectors (np.ndarray) or the `SubwordStates` tuned layers start from
+    contextual: np.ndarray | None = None
     doc_index: int = 0
     offset: int = 0  # document token index of the sentence's first token
 

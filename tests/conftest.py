@@ -133,25 +133,13 @@ def lookup_for(config: ModelConfig, kb: KnowledgeBase | None = None) -> Candidat
     return CandidateLookup(kb or make_kb(), {t: i for i, t in enumerate(TITLES)}, config.max_candidates)
 
 
-def contextual_input(config: ModelConfig, tokens: list[str], rng: np.random.Generator):
-    """What a sentence's `contextual` holds for `config`: random frozen vectors, or the real
-    MiniLM states below the tuned layers."""
-    if not config.use_contextual:
-        return None
-    if config.tuned_layers:
-        from model.embeddings.contextual import ContextualEncoder
-
-        return ContextualEncoder(tuned_layers=config.tuned_layers).embed([tokens])[0]
-    return rng.standard_normal((len(tokens), 384)).astype(np.float16)
-
-
 def make_examples(config: ModelConfig, sentences=SENTENCES, seed: int = 0) -> list[SentenceExample]:
     lookup = lookup_for(config)
     rng = np.random.default_rng(seed)
     examples = []
     for d, (tokens, gold) in enumerate(sentences):
         spans = [(s, e, t) for s, e, t, _ in gold]
-        contextual = contextual_input(config, tokens, rng)
+        contextual = rng.standard_normal((len(tokens), 384)).astype(np.float16) if config.use_contextual else None
         ex = SentenceExample(tokens, spans, oracle(len(tokens), spans), contextual=contextual, doc_index=d)
         for s, e, _, entity in gold:
             ex.mentions[(s, e)] = mention_target(lookup, tokens, s, e, entity)

@@ -12,7 +12,7 @@ import pytest
 
 import torch
 
-from model.embeddings.contextual import MAX_SUBWORDS, ContextualEncoder, TunedLayers
+from model.embeddings.contextual import ContextualEncoder
 
 SENTENCES = [
     "EU rejects German call to boycott British lamb .".split(),
@@ -49,19 +49,15 @@ def test_the_same_tokens_in_other_sentences_get_other_vectors(encoder):
 LONG = ["Merkel", "met", "Chirac", "in", "Paris", "."] * 120  # > 512 sub-words: several windows
 
 
-def test_tuned_layers_start_from_the_frozen_vectors(encoder):
-    """MiniLM's top layers run inside the model give, before training, the frozen features
-    (so a model trained on those can start fine-tuning them)."""
-    sentences = [s for s in SENTENCES + [LONG]]
-    frozen = encoder.embed(sentences)
-    states = ContextualEncoder(tuned_layers=2, batch_size=2).embed(sentences)
-    assert len(states[-1].window_lengths) > 1 and max(states[-1].window_lengths) <= MAX_SUBWORDS
-    with torch.no_grad():
-        tuned = TunedLayers(2).eval()(states)
-    for sentence, expected, got in zip(sentences, frozen, tuned):
-        assert got.shape == (len(sentence), ContextualEncoder.dim)
-        if sentence:
-            assert np.abs(got.numpy() - expected.astype(np.float32)).max() <= 4e-3
+def test_a_sentence_longer_than_minilm_reads_window_by_window(encoder):
+    """Over 512 sub-words a sentence is cut into windows of whole words: every word still
+    gets a vector, and those of the first window are the ones it gets alone."""
+    (long,) = encoder.embed([LONG])
+    assert long.shape == (len(LONG), ContextualEncoder.dim) and np.abs(long.astype(np.float32)).sum(1).min() > 0
+    first = encoder._windows(LONG)[0][1][-2] + 1  # words in the first window ([SEP] is the last row)
+    assert 0 < first < len(LONG)
+    (alone,) = encoder.embed([LONG[:first]])
+    assert np.abs(alone.astype(np.float32) - long[:first].astype(np.float32)).max() <= 4e-3
 
 
 def test_own_minilm_matches_flair(encoder):

@@ -52,7 +52,6 @@ def teacher_forced(model, examples):
 
 @pytest.mark.parametrize("overrides", [
     dict(use_contextual=True),
-    dict(use_contextual=True, tuned_layers=1),
     dict(use_sentence_rep=False, use_mention_rep=False),
 ])
 @torch.no_grad()
@@ -190,7 +189,6 @@ def test_checkpoint_round_trip(system, tmp_path, half):
 @pytest.mark.parametrize("overrides, keys", [
     (dict(), {"ner", "el", "nil"}),
     (dict(use_contextual=True), {"ner", "el", "nil"}),
-    (dict(use_contextual=True, tuned_layers=1), {"ner", "el", "nil"}),
     (dict(use_sentence_rep=False), {"ner", "el", "nil"}),
     (dict(use_mention_rep=False), {"ner", "el", "nil"}),
     (dict(use_nil_classifier=False), {"ner", "el"}),
@@ -276,17 +274,3 @@ def test_entity_part_is_the_el_entity_layer_over_vectors_and_priors():
                           torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
     assert torch.allclose(model.entity_part(rows, priors), model.el_entity(features), atol=1e-5)
 
-
-def test_the_tuned_minilm_layers_learn():
-    """With `tuned_layers`, the loss reaches MiniLM's top layers and only the optimizer's
-    encoder group (its own learning rate) holds them."""
-    from model.trainer import TrainConfig, parameter_groups
-
-    config = tiny_config(use_contextual=True, tuned_layers=1)
-    model = tiny_model(config).train()
-    sum(model.loss(make_examples(config)).values()).backward()
-    tuned = dict(model.encoder.contextual_top.named_parameters())
-    assert tuned and all(p.grad is not None and p.grad.abs().sum() > 0 for p in tuned.values())
-    groups = parameter_groups(model, TrainConfig(encoder_lr=1e-5))
-    assert groups[1]["lr"] == 1e-5 and {id(p) for p in groups[1]["params"]} == {id(p) for p in tuned.values()}
-    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))

@@ -144,29 +144,6 @@ def test_contextual_vectors_come_from_one_cache_file_per_split(tmp_path):
     assert cache.features_for(ModelConfig(use_contextual=False), "test", []) is None
 
 
-def test_subword_states_round_trip_through_the_cache(tmp_path):
-    """What prepare_data stores for tuned MiniLM layers reads back per document and sentence,
-    memory-mapped; a cache of other documents is refused."""
-    from model.data.cache import CacheMissingError
-    from model.embeddings.contextual import ContextualEncoder
-
-    documents = [Document(1, "test", [["EU", "rejects", "German", "call"], ["Peter", "Blackburn"]]),
-                 Document(2, "test", [[], ["BRUSSELS", "1996-08-22"]])]
-    states = ContextualEncoder(tuned_layers=1).embed([s for d in documents for s in d.sentences])
-    cache = DataCache(tmp_path)
-    cache.write_subword_states("test", 1, states)
-    config = ModelConfig(tuned_layers=1)
-    back = [s for doc in cache.features_for(config, "test", documents) for s in doc]
-    assert len(back) == len(states)
-    for a, b in zip(states, back):
-        assert a.num_words == b.num_words and np.array_equal(a.word_index, b.word_index)
-        assert np.array_equal(a.hidden, b.hidden) and np.array_equal(a.fixed, b.fixed)
-        assert np.array_equal(a.window_lengths, b.window_lengths)
-    documents[0].sentences[1] = ["Peter"]
-    with pytest.raises(CacheMissingError, match="does not match"):
-        cache.features_for(config, "test", documents)
-
-
 def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
     def mention(words, ner_type, entity, candidates):
         return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),

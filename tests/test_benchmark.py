@@ -446,3 +446,17 @@ def test_shipped_command_names_the_averaging_of_an_averaged_checkpoint(tmp_path:
     assert shipped_command(tmp_path / "joint.pt") == "python -m scripts.train --seed 4"
     sidecar.write_text("not json")
     assert shipped_command(tmp_path / "joint.pt") is None
+
+
+def test_the_shipped_checkpoint_note_names_every_step_that_made_it(tmp_path: Path) -> None:
+    import json
+
+    from scripts.bench.report import shipped_command
+
+    checkpoint = tmp_path / "joint.pt"
+    checkpoint.with_suffix(".json").write_text(json.dumps({
+        "command": "train B --keep-epochs", "averaged_epochs": [1, 6], "average_command": "average B",
+        "fine_tuned_from": {"command": "train A", "averaged_epochs": [11, 20], "average_command": "average A"}}))
+    assert shipped_command(checkpoint) == ("train A --keep-epochs`, then the mean of epochs 11-20 by `average A`, "
+                                           "then fine-tuned by `train B --keep-epochs`, then the mean of epochs 1-6 "
+                                           "by `average B")

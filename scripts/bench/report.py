@@ -144,11 +144,19 @@ def shipped_command(checkpoint: Path) -> str | None:
         meta = json.loads(sidecar.read_text())
     except (OSError, ValueError):
         return None
+    return _made_by(meta)
+
+
+def _made_by(meta: dict) -> str | None:
+    """The commands of `meta` (training, averaging), after those of the checkpoint it was
+    fine-tuned from (``fine_tuned_from``), as one string for a pair of backticks."""
     command = meta.get("command")
     if command and meta.get("averaged_epochs"):
         first, last = meta["averaged_epochs"]
-        return f"{command} --keep-epochs`, then the mean of epochs {first}-{last} by `{meta.get('average_command')}"
-    return command
+        keep = "" if "--keep-epochs" in command else " --keep-epochs"
+        command = f"{command}{keep}`, then the mean of epochs {first}-{last} by `{meta.get('average_command')}"
+    origin = _made_by(meta["fine_tuned_from"]) if command and meta.get("fine_tuned_from") else None
+    return f"{origin}`, then fine-tuned by `{command}" if origin else command
 
 
 def compute_seconds(data: dict) -> dict:

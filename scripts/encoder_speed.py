@@ -1,0 +1,91 @@
+"""Time the MiniLM encoder three ways on AIDA documents (issue 18's encoder lever).
+
+    python -m scripts.encoder_speed --limit 30 --rounds 3
+
+- ``ours``: `model.embeddings.contextual.ContextualEncoder` (transformers directly, as served);
+- ``flair``: flair's `TransformerWordEmbeddings` with the same layers and pooling, batched the same way;
+- ``int8``: ours with MiniLM's linear layers dynamically quantized to int8
+  (`torch.ao.quantization.quantize_dynamic`), and how far its vectors move from ours.
+
+Each document is embedded by the three in turn, ``--rounds`` times; one torch thread. Prints
+one JSON object (seconds per variant, ratios, int8 vector deviation); asserts nothing. Reads
+the documents from the prepare_data cache.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+from model.data.cache import DataCache
+from model.embeddings.contextual import MEAN_LAYERS, ContextualEncoder, minilm_path
+from model.settings import cache_dir
+
+
+def flair_embedder(batch_size: int = 8):
+    """flair's embedding of a list of sentences, sorted and batched as `ContextualEncoder.embed`."""
+    from flair.data import Sentence
+    from flair.embeddings import TransformerWordEmbeddings
+
+    flair = TransformerWordEmbeddings(str(minilm_path()), layers=",".join(str(-i) for i in range(1, MEAN_LAYERS + 1)),
+                                      layer_mean=True, subtoken_pooling="mean", fine_tune=False, use_context=False,
+                                      use_context_separator=False)
+
+    def embed(sentences: list[list[str]]) -> list[np.ndarray]:
+        order = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))
+        out = []
+        with torch.no_grad():
+            for begin in range(0, len(order), batch_size):
+                batch = [Sentence(sentences[i]) for i in order[begin:begin + batch_size]]
+                flair.embed(batch)
+                out.extend(torch.stack([t.embedding for t in s]).numpy() for s in batch)
+        return out
+
+    return embed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=["validation", "test"], default="test")
+    parser.add_argument("--limit", type=int, default=30, help="the first N documents")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    documents = DataCache(cache_dir(args.cache_dir)).documents()[args.split][: args.limit]
+    ours = ContextualEncoder()
+    int8 = ContextualEncoder()
+    int8.model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(ours.model), {torch.nn.Linear}, dtype=torch.qint8)
+    variants = {"ours": ours.embed, "flair": flair_embedder(), "int8": int8.embed}
+    seconds = dict.fromkeys(variants, 0.0)
+    deviation, magnitude = [], []
+    for round_ in range(args.rounds):
+        for doc in documents:
+            for name, embed in variants.items():
+                started = time.perf_counter()
+                vectors = embed(doc.sentences)
+                seconds[name] += time.perf_counter() - started
+                if round_ == 0 and name == "int8":
+                    reference = ours.embed(doc.sentences)
+                    for a, b in zip(reference, vectors):
+                        if len(a):
+                            deviation.append(float(np.abs(a.astype(np.float32) - b.astype(np.float32)).mean()))
+                            magnitude.append(float(np.abs(a.astype(np.float32)).mean()))
+    print(json.dumps({
+        "documents": len(documents), "rounds": args.rounds,
+        "seconds": {k: round(v, 2) for k, v in seconds.items()},
+        "ours_vs_flair_time": round(seconds["ours"] / seconds["flair"], 3),
+        "int8_speedup_over_ours": round(seconds["ours"] / seconds["int8"], 3),
+        "int8_mean_abs_deviation": round(float(np.mean(deviation)), 4),
+        "mean_abs_value": round(float(np.mean(magnitude)), 4),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

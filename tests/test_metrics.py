@@ -132,3 +132,18 @@ def test_strong_match_micro_is_over_all_annotations():
 def test_strong_match_requires_aligned_documents():
     with pytest.raises(ValueError):
         strong_match_scores([set()], [])
+
+
+def test_ner_errors_split_headlines_from_other_sentences_and_count_confusions():
+    from model.data.records import Document, NerSpan
+    from scripts.ner_errors import error_table
+
+    doc = Document(1, "validation", [["LEEDS", "BEAT", "CHELSEA"], ["Leeds", "beat", "Chelsea", "in", "Leeds", "."]],
+                   ner_spans=[NerSpan(0, 1, "ORG"), NerSpan(2, 3, "ORG"), NerSpan(3, 4, "ORG"), NerSpan(5, 6, "ORG"),
+                              NerSpan(7, 8, "LOC")])
+    predicted = [{(0, 1, "ORG"), (2, 3, "LOC"), (3, 4, "ORG"), (5, 6, "ORG"), (7, 8, "LOC"), (4, 5, "MISC")}]
+    table = error_table([doc], predicted)
+    assert table["by_sentence_and_type"]["headline/ORG"] == {"tp": 1, "fn": 1, "f1": 66.67}
+    assert table["by_sentence_and_type"]["headline/LOC"] == {"fp": 1, "f1": 0.0}
+    assert table["by_sentence"]["other"]["tp"] == 3 and table["by_sentence"]["other"]["fp"] == 1
+    assert table["confusions"] == {"ORG->LOC": 1}

@@ -5,7 +5,7 @@ and the NIL classifier says how likely the mention has no entity (`nil_score`).
 `decide_links` is the one place where those become a link, for a whole document:
 optionally re-ranked by document coherence (`model.coherence`), the best candidate
 unless P(NIL) is above the calibrated threshold (its own for candidates of the open
-knowledge base, which the NIL classifier never saw in training), then the person-name rule.
+knowledge base, calibrated for text the dictionary does not cover), then the person-name rule.
 """
 from __future__ import annotations
 

@@ -80,17 +80,24 @@ def _given(doc: Document, example: SentenceExample) -> list[tuple[int, int]]:
     return _inside([(m.start, m.end) for m in doc.mentions if m.entity is not None], example)
 
 
-def best_linking(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
-                 grid: list[LinkingConfig]) -> tuple[LinkingConfig, dict, list[dict]]:
-    """The settings of `grid` with the best EL micro F1 on these (validation) documents (the
-    first on a tie), its scores and every setting's scores; `predictions` end up linked with it."""
+def best_linking(model: JointNerElModel, documents: list[Document],
+                 prediction_sets: dict[str, list[DocumentPrediction]],
+                 grid: list[LinkingConfig]) -> tuple[LinkingConfig, dict[str, dict], list[dict]]:
+    """The settings of `grid` with the best mean EL micro F1 over `prediction_sets` (the same
+    validation documents decoded with different candidate sources; the first on a tie), each
+    set's scores there, and every setting's (``mean_el_micro_f1`` and each set's scores).
+    Every set ends up linked with the chosen settings."""
     curve = []
     for linking in grid:
-        link_predictions(model, predictions, linking)
-        curve.append(score_predictions(documents, predictions))
-    best = max(range(len(grid)), key=lambda i: curve[i]["el_micro_f1"])
-    link_predictions(model, predictions, grid[best])
-    return grid[best], curve[best], curve
+        scores = {}
+        for name, predictions in prediction_sets.items():
+            link_predictions(model, predictions, linking)
+            scores[name] = score_predictions(documents, predictions)
+        curve.append({"mean_el_micro_f1": float(np.mean([v["el_micro_f1"] for v in scores.values()])), **scores})
+    best = max(range(len(grid)), key=lambda i: curve[i]["mean_el_micro_f1"])
+    for predictions in prediction_sets.values():
+        link_predictions(model, predictions, grid[best])
+    return grid[best], {name: curve[best][name] for name in prediction_sets}, curve
 
 
 def calibrate_linking(model: JointNerElModel, documents: list[Document], predictions: list[DocumentPrediction],
@@ -100,8 +107,8 @@ def calibrate_linking(model: JointNerElModel, documents: list[Document], predict
     end up linked with them."""
     thresholds = NIL_THRESHOLDS if model.config.use_nil_classifier else (LinkingConfig.nil_threshold,)
     grid = [replace(base, nil_threshold=t, coherence_weight=w) for w in WEIGHTS for t in thresholds]
-    linking, scores, _ = best_linking(model, documents, predictions, grid)
-    return linking, scores
+    linking, scores, _ = best_linking(model, documents, {"validation": predictions}, grid)
+    return linking, scores["validation"]
 
 
 OPEN_NIL_THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
@@ -111,22 +118,11 @@ def calibrate_open_threshold(model: JointNerElModel, documents: list[Document],
                              prediction_sets: dict[str, list[DocumentPrediction]],
                              linking: LinkingConfig) -> tuple[LinkingConfig, dict[str, dict], dict[float, dict]]:
     """`linking` with the open-knowledge-base NIL threshold that gives the best mean EL micro
-    F1 over `prediction_sets` (the same validation documents decoded with different candidate
-    sources, by `model.settings.KB_MODES` name); each set's scores there, and every threshold's
-    scores per set. Every set ends up linked with the chosen settings."""
-    curve: dict[float, dict] = {}
-    for threshold in OPEN_NIL_THRESHOLDS:
-        candidate = replace(linking, open_nil_threshold=threshold)
-        scores = {}
-        for mode, predictions in prediction_sets.items():
-            link_predictions(model, predictions, candidate)
-            scores[mode] = score_predictions(documents, predictions)
-        curve[threshold] = {"mean_el_micro_f1": float(np.mean([s["el_micro_f1"] for s in scores.values()])), **scores}
-    best = max(OPEN_NIL_THRESHOLDS, key=lambda t: curve[t]["mean_el_micro_f1"])  # the first on a tie
-    chosen = replace(linking, open_nil_threshold=best)
-    for predictions in prediction_sets.values():
-        link_predictions(model, predictions, chosen)
-    return chosen, {mode: curve[best][mode] for mode in prediction_sets}, curve
+    F1 over `prediction_sets` (`best_linking`; e.g. validation as served and the unseen-KB
+    proxy, by `model.settings.KB_MODES` name), each set's scores there, and every threshold's."""
+    grid = [replace(linking, open_nil_threshold=t) for t in OPEN_NIL_THRESHOLDS]
+    chosen, scores, curve = best_linking(model, documents, prediction_sets, grid)
+    return chosen, scores, dict(zip(OPEN_NIL_THRESHOLDS, curve))
 
 
 def validate(model: JointNerElModel, documents: list[Document], contextual) -> tuple[dict[str, float], LinkingConfig]:

@@ -43,10 +43,11 @@ class TrainConfig:
     open_kb_share: float = 0.0  # > 0: that share of mentions trains on open-KB candidates (`TrainingCandidates`)
 
 
-def validation_kb(config: TrainConfig) -> str:
+def validation_kb(open_kb_share: float) -> str:
     """The candidates a run is validated (and its epochs chosen) with: as served (``open``)
-    once training has seen the open knowledge base, else the paper's dictionary."""
-    return "open" if config.open_kb_share > 0 else "aida"
+    once training has seen the open knowledge base (`TrainConfig.open_kb_share`), else the
+    paper's dictionary."""
+    return "open" if open_kb_share > 0 else "aida"
 
 
 def selection_score(config_objective: str, scores: dict[str, float]) -> float:

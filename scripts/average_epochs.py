@@ -29,7 +29,7 @@ from model.evaluation import rounded_scores, validate
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.run_log import read_run_log
 from model.settings import cache_dir, set_threads
-from model.trainer import TrainConfig, selection_score, validation_kb
+from model.trainer import selection_score, validation_kb
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -79,8 +79,7 @@ def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: st
         raise ValueError(f"{run_dir} has {last} epochs, fewer than the window of {windows[-1]}")
     system = JointNerElModel.load(run_dir / "best.pt")
     model, best_meta = system.model, dict(system.meta)
-    trained = best_meta.get("train_config", {})
-    model.use_knowledge_base(validation_kb(TrainConfig(open_kb_share=trained.get("open_kb_share", 0.0))))  # as trained
+    model.use_knowledge_base(validation_kb(best_meta.get("train_config", {}).get("open_kb_share", 0.0)))  # as trained
     candidates = [_candidate(model, best_meta["epoch"], best_meta["epoch"], best_meta["validation"], system.linking)]
     documents = cache.documents()["validation"]
     contextual = cache.features_for(model.config, "validation", documents)

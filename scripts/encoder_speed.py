@@ -23,18 +23,15 @@ import numpy as np
 import torch
 
 from model.data.cache import DataCache
-from model.embeddings.contextual import MEAN_LAYERS, ContextualEncoder, minilm_path
+from model.embeddings.contextual import ContextualEncoder, flair_equivalent
 from model.settings import cache_dir
 
 
 def flair_embedder(batch_size: int = 8):
     """flair's embedding of a list of sentences, sorted and batched as `ContextualEncoder.embed`."""
     from flair.data import Sentence
-    from flair.embeddings import TransformerWordEmbeddings
 
-    flair = TransformerWordEmbeddings(str(minilm_path()), layers=",".join(str(-i) for i in range(1, MEAN_LAYERS + 1)),
-                                      layer_mean=True, subtoken_pooling="mean", fine_tune=False, use_context=False,
-                                      use_context_separator=False)
+    flair = flair_equivalent()
 
     def embed(sentences: list[list[str]]) -> list[np.ndarray]:
         order = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))

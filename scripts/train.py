@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> dict:
                                      table_dim=vectors.shape[1])
     train_ctx = cache.features_for(config, "train", documents["train"])
     train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
-    model.use_knowledge_base(validation_kb(train_config))  # after the training lookup took the dictionary
+    model.use_knowledge_base(validation_kb(train_config.open_kb_share))  # after the training lookup took the dictionary
     validation_ctx = cache.features_for(config, "validation", documents["validation"])
     trainer = Trainer(system, train_examples, documents["validation"], validation_ctx, args.run_dir, train_config,
                       keep_epochs=args.keep_epochs)

@@ -64,13 +64,10 @@ def test_own_minilm_matches_flair(encoder):
     """The vectors are flair's TransformerWordEmbeddings' (top-four mean, sub-word mean) to
     float16 rounding: models trained on flair's cache run on this code."""
     from flair.data import Sentence
-    from flair.embeddings import TransformerWordEmbeddings
 
-    from model.embeddings.contextual import minilm_path
+    from model.embeddings.contextual import flair_equivalent
 
-    flair = TransformerWordEmbeddings(str(minilm_path()), layers="-1,-2,-3,-4", layer_mean=True,
-                                      subtoken_pooling="mean", fine_tune=False, use_context=False,
-                                      use_context_separator=False)
+    flair = flair_equivalent()
     for tokens, ours in zip(SENTENCES, encoder.embed(SENTENCES)):
         if not tokens:
             continue

@@ -93,20 +93,28 @@ class ContextualEncoder:
 
     def _vectors(self, sentences: list[list[str]]) -> list[torch.Tensor]:
         """Each sentence's word vectors, all windows of the batch run together."""
-        windows, owner = [], []
-        for s, words in enumerate(sentences):
-            for window in self._windows(words):
-                windows.append(window)
-                owner.append(s)
+        per_sentence = [self._windows(words) for words in sentences]
+        windows = [window for sentence in per_sentence for window in sentence]
         length = max(len(ids) for ids, _ in windows)
         input_ids = torch.tensor([ids + [self.tokenizer.pad_token_id] * (length - len(ids)) for ids, _ in windows])
         mask = torch.tensor([[1] * len(ids) + [0] * (length - len(ids)) for ids, _ in windows])
         hidden = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True).hidden_states
-        mean = torch.stack(hidden[-MEAN_LAYERS:]).mean(0)
+        rows = iter(torch.stack(hidden[-MEAN_LAYERS:]).mean(0))  # one row per window, in order
         out = []
-        for s, words in enumerate(sentences):
-            rows = [w for w, o in enumerate(owner) if o == s]
-            vectors = torch.cat([mean[w, :len(windows[w][0])] for w in rows])
-            word_index = torch.tensor([i for w in rows for i in windows[w][1]])
+        for words, sentence in zip(sentences, per_sentence):
+            vectors = torch.cat([next(rows)[:len(ids)] for ids, _ in sentence])
+            word_index = torch.tensor([i for _, word_of in sentence for i in word_of])
             out.append(pool_words(vectors, word_index, len(words)))
         return out
+
+
+def flair_equivalent():
+    """flair's `TransformerWordEmbeddings` set up to compute what `ContextualEncoder` computes
+    (the reference its vectors are tested against and timed with; flair is imported here only)."""
+    from flair.embeddings import TransformerWordEmbeddings
+
+    return TransformerWordEmbeddings(str(minilm_path()), layers=",".join(str(-i) for i in range(1, MEAN_LAYERS + 1)),
+                                     layer_mean=True, subtoken_pooling="mean", fine_tune=False, use_context=False,
+                                     # flair would add a context-separator token with a randomly initialised
+                                     # vector, different in every process; keep MiniLM's vocabulary exactly.
+                                     use_context_separator=False)

@@ -24,28 +24,29 @@ from model.tokenizer import tokenize
 class Annotator:
     """A loaded system plus its tokenizer and (if used) the contextual encoder."""
 
-    def __init__(self, system: TrainedSystem, batch_size: int = 64) -> None:
+    def __init__(self, system: TrainedSystem, batch_size: int = 64, encoder: str | None = None) -> None:
         self.model, self.linking, self.batch_size = system.model, system.linking, batch_size
         self.contextual = None
         if self.model.config.use_contextual:
             from model.embeddings.contextual import ContextualEncoder
 
-            self.contextual = ContextualEncoder()
+            self.contextual = ContextualEncoder(backend=encoder)
 
     @classmethod
     def load(cls, path: str | Path | None = None, threads: int | None = None, kb: str | None = None,
-             open_kb_path: Path | None = None) -> "Annotator":
+             open_kb_path: Path | None = None, encoder: str | None = None) -> "Annotator":
         """Load a checkpoint (default: $NEREL_MODEL, else the shipped one).
 
         `threads` (default $NEREL_TORCH_THREADS or 1) bounds torch's intra-op threads:
         one per worker process suits a 2-core machine serving with 2 workers. `kb`
         (`model.settings.KB_MODES`, default ``$NEREL_KB`` or ``open``) says what it links against; the
-        open knowledge base's index is built first if it is missing.
+        open knowledge base's index is built first if it is missing. `encoder`
+        (`model.settings.ENCODER_BACKENDS`, default ``$NEREL_ENCODER`` or ``onnx``) runs MiniLM.
         """
         set_threads(threads, default=1)
         system = JointNerElModel.load(model_path(path))
         system.model.use_knowledge_base(kb_mode(kb), open_kb_path)
-        return cls(system)
+        return cls(system, encoder=encoder)
 
     def annotate(self, text: str) -> list[Mention]:
         """Detect, type and link every mention of `text` (A2KB)."""

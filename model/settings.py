@@ -10,6 +10,8 @@ Every script, the server and the model read these instead of re-deriving them:
   ``data_cache/`` in the repository).
 - ``kb_mode()``: what the model links against (``$NEREL_KB``, default ``open``; see
   `model.candidates`).
+- ``encoder_backend()``: what runs MiniLM (``$NEREL_ENCODER``: ``onnx``, the default, or
+  ``torch``; see `model.embeddings.contextual`).
 - ``set_threads()``: torch's intra-op threads (``--threads``, else
   ``$NEREL_TORCH_THREADS``, else the caller's default).
 """
@@ -29,6 +31,9 @@ THREADS_ENV = "NEREL_TORCH_THREADS"
 KB_ENV = "NEREL_KB"
 KB_MODES = ("aida", "open", "open-only")  # model.candidates says what each one is
 DEFAULT_KB_MODE = "open"
+ENCODER_ENV = "NEREL_ENCODER"
+ENCODER_BACKENDS = ("onnx", "torch")  # the same vectors to float16 rounding; onnx is faster
+DEFAULT_ENCODER_BACKEND = "onnx"
 
 
 def _resolve(cli_value: str | Path | None, variable: str, default: Path) -> Path:
@@ -57,6 +62,14 @@ def kb_mode(cli_value: str | None = None) -> str:
     if mode not in KB_MODES:
         raise ValueError(f"knowledge base {mode!r}; expected one of {', '.join(KB_MODES)}")
     return mode
+
+
+def encoder_backend(cli_value: str | None = None) -> str:
+    """What runs MiniLM: the argument, else ``$NEREL_ENCODER``, else ``onnx``; checked."""
+    backend = cli_value or os.environ.get(ENCODER_ENV) or DEFAULT_ENCODER_BACKEND
+    if backend not in ENCODER_BACKENDS:
+        raise ValueError(f"encoder backend {backend!r}; expected one of {', '.join(ENCODER_BACKENDS)}")
+    return backend
 
 
 def threads(cli_value: int | None = None, default: int = 1) -> int:

@@ -9,6 +9,10 @@ KB [NEREL_KB]
     Candidates the model links against: ``open`` (default: the paper's AIDA dictionary first,
     then the open knowledge base of every Wikipedia title, built on the first start when
     missing), ``aida`` (the dictionary alone, as the paper) or ``open-only``.
+ENCODER [NEREL_ENCODER]
+    What runs the MiniLM encoder: ``onnx`` (default: ONNX Runtime, exported from the pip
+    package's weights into the derived-data cache on the first start, a few seconds) or
+    ``torch``; both compute the same vectors to float16 rounding.
 TORCH_THREADS [NEREL_TORCH_THREADS]
     torch intra-op threads of the loaded model; default `model.settings.threads()` (1: one
     per worker process on a 2-core machine).
@@ -52,7 +56,8 @@ from typing import Any, Mapping
 
 from flask import Config
 
-from model.settings import DEFAULT_KB_MODE, KB_ENV, KB_MODES, MODEL_ENV, THREADS_ENV, model_path, threads
+from model.settings import (DEFAULT_ENCODER_BACKEND, DEFAULT_KB_MODE, ENCODER_BACKENDS, ENCODER_ENV, KB_ENV, KB_MODES,
+                            MODEL_ENV, THREADS_ENV, model_path, threads)
 
 ENV_PREFIX = "NEREL"
 OFFSET_MODES: tuple[str, ...] = ("gerbil", "nif")
@@ -76,6 +81,7 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     "MODEL_PATH": Setting(lambda: str(model_path()), str, env=MODEL_ENV),
     "KB": Setting(DEFAULT_KB_MODE, str, env=KB_ENV, choices=KB_MODES),
+    "ENCODER": Setting(DEFAULT_ENCODER_BACKEND, str, env=ENCODER_ENV, choices=ENCODER_BACKENDS),
     "TORCH_THREADS": Setting(lambda: threads(), int, env=THREADS_ENV, positive=True),
     "ANNOTATOR": Setting(None),
     "ANNOTATOR_FACTORY": Setting(None, str, env=f"{ENV_PREFIX}_ANNOTATOR"),

@@ -36,7 +36,8 @@ def import_factory(spec: str) -> Callable[[], Any]:
     return factory
 
 
-def load_checkpoint(model_path: str, threads: int | None = None, kb: str | None = None) -> AnnotatorLike:
+def load_checkpoint(model_path: str, threads: int | None = None, kb: str | None = None,
+                    encoder: str | None = None) -> AnnotatorLike:
     """`Annotator.load(model_path)`, with a message naming the missing step on failure."""
     path = Path(model_path)
     if not path.exists():
@@ -49,7 +50,7 @@ def load_checkpoint(model_path: str, threads: int | None = None, kb: str | None 
         from model.annotator import Annotator  # lazy: needs torch
     except ImportError as error:
         raise ModelUnavailable(f"cannot import model.annotator ({error}); is torch installed?") from error
-    annotator = Annotator.load(str(path), threads=threads, kb=kb)
+    annotator = Annotator.load(str(path), threads=threads, kb=kb, encoder=encoder)
     # One call now: first-call allocations happen before gunicorn forks (--preload), so the
     # workers share them and no client pays for them.
     annotator.annotate(WARM_UP_TEXT)
@@ -62,7 +63,7 @@ def build_annotator(config: dict[str, Any]) -> AnnotatorLike:
         return config["ANNOTATOR"]
     if config.get("ANNOTATOR_FACTORY"):
         return import_factory(config["ANNOTATOR_FACTORY"])()
-    return load_checkpoint(config["MODEL_PATH"], config.get("TORCH_THREADS"), config.get("KB"))
+    return load_checkpoint(config["MODEL_PATH"], config.get("TORCH_THREADS"), config.get("KB"), config.get("ENCODER"))
 
 
 class GuardedAnnotator:

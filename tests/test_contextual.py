@@ -26,8 +26,23 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def encoder() -> ContextualEncoder:
+def encoder_cache(tmp_path_factory):
+    """A derived-data cache the ONNX export goes to (not the repository's)."""
+    root = tmp_path_factory.mktemp("encoder_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NEREL_CACHE_DIR", str(root))
+        yield root
+
+
+@pytest.fixture(scope="module")
+def encoder(encoder_cache) -> ContextualEncoder:
+    """As served (ONNX Runtime), with batches of two so padding is exercised."""
     return ContextualEncoder(batch_size=2)
+
+
+@pytest.fixture(scope="module")
+def torch_encoder() -> ContextualEncoder:
+    return ContextualEncoder(backend="torch")
 
 
 def test_vectors_do_not_depend_on_the_batch(encoder):
@@ -75,3 +90,47 @@ def test_own_minilm_matches_flair(encoder):
         flair.embed(sentence)
         theirs = torch.stack([t.embedding for t in sentence]).numpy()
         assert np.abs(theirs - ours.astype(np.float32)).max() <= 4e-3
+
+
+def test_onnx_runtime_computes_torchs_vectors(encoder, torch_encoder, encoder_cache):
+    """The served backend is an export of the torch one: the same vectors to float16 rounding,
+    long sentences (several windows) included; the export sits in the derived-data cache."""
+    from model.embeddings.minilm_onnx import onnx_path
+
+    assert encoder.backend == "onnx" and onnx_path().is_file() and encoder_cache in onnx_path().parents
+    for served, eager in zip(encoder.embed(SENTENCES + [LONG]), torch_encoder.embed(SENTENCES + [LONG])):
+        assert served.shape == eager.shape
+        assert not len(served) or np.abs(served.astype(np.float32) - eager.astype(np.float32)).max() <= 4e-3
+
+
+def _embed_in_child(encoder: ContextualEncoder, queue) -> None:
+    queue.put(encoder.embed(SENTENCES[:2]))
+
+
+def test_a_forked_worker_opens_its_own_session(encoder):
+    """gunicorn --preload loads the model in the master and forks: the worker must not run
+    the master's ONNX Runtime session, and gets the same vectors from its own. One torch
+    thread, as served (`Annotator.load`): torch's own thread pool does not survive a fork."""
+    import multiprocessing
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        before = encoder.embed(SENTENCES[:2])  # the parent's session exists now
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_embed_in_child, args=(encoder, queue))
+        child.start()
+        in_child = queue.get(timeout=60)
+        child.join(timeout=60)
+    finally:
+        torch.set_num_threads(threads)
+    assert child.exitcode == 0
+    for a, b in zip(before, in_child):
+        assert np.array_equal(a, b)
+
+
+def test_an_unknown_backend_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv("NEREL_ENCODER", "tensorrt")
+    with pytest.raises(ValueError, match="onnx, torch"):
+        ContextualEncoder()

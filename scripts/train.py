@@ -82,14 +82,19 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
     )
 
 
-def starting_model(path: Path, config: ModelConfig) -> JointNerElModel:
-    """The model of checkpoint `path`, in training mode, if its architecture is `config`."""
-    model = JointNerElModel.load(path).model
+LINEAGE = ("command", "average_command", "averaged_epochs", "fine_tuned_from", "soup")  # how a checkpoint was made
+
+
+def starting_model(path: Path, config: ModelConfig) -> tuple[JointNerElModel, dict]:
+    """The model of checkpoint `path`, in training mode, if its architecture is `config`, and
+    how that checkpoint was made (its meta's `LINEAGE`), for the new model's ``fine_tuned_from``."""
+    system = JointNerElModel.load(path)
+    model = system.model
     if model.config != config:
         differ = sorted(k for k, v in config.to_dict().items() if model.config.to_dict().get(k) != v)
         raise SystemExit(f"{path} has another architecture than the options ask for ({', '.join(differ)})")
     model.train()
-    return model
+    return model, {"checkpoint": str(path), **{k: system.meta[k] for k in LINEAGE if k in system.meta}}
 
 
 def _without_epochs(run_config: dict) -> dict:
@@ -121,13 +126,13 @@ def run(args: argparse.Namespace) -> dict:
     titles, vectors = cache.entity_vectors()
     train_docs = documents["train"][: args.limit_train] if args.limit_train else documents["train"]
     command = "python -m scripts.train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    meta = {"command": command, "seed": args.seed, "commit": git_commit(), "train_config": asdict(train_config)}
     if args.init_from:
-        model = starting_model(args.init_from, config)
+        model, meta["fine_tuned_from"] = starting_model(args.init_from, config)
     else:
         model = JointNerElModel.create(config, CharVocabulary.build(documents["train"]), titles, vectors, kb,
                                        words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
-    system = TrainedSystem(model, LinkingConfig(), meta={"command": command, "seed": args.seed, "commit": git_commit(),
-                                                         "train_config": asdict(train_config)})
+    system = TrainedSystem(model, LinkingConfig(), meta=meta)
     lookup = model.candidates
     if train_config.prior_folds > 0:
         lookup = CrossFittedLookup(kb, lookup.entity_rows, lookup.limit, documents["train"], train_config.prior_folds)

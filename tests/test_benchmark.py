@@ -460,3 +460,16 @@ def test_the_shipped_checkpoint_note_names_every_step_that_made_it(tmp_path: Pat
     assert shipped_command(checkpoint) == ("train A --keep-epochs`, then the mean of epochs 11-20 by `average A`, "
                                            "then fine-tuned by `train B --keep-epochs`, then the mean of epochs 1-6 "
                                            "by `average B")
+
+
+def test_a_soups_note_names_each_ingredients_steps_and_the_averaging(tmp_path: Path) -> None:
+    import json
+
+    from scripts.bench.report import shipped_command
+
+    checkpoint = tmp_path / "joint.pt"
+    base = {"command": "train A"}
+    checkpoint.with_suffix(".json").write_text(json.dumps({"soup": {"command": "soup B C", "ingredients": [
+        {"command": "train B", "fine_tuned_from": base}, {"command": "train C", "fine_tuned_from": base}]}}))
+    assert shipped_command(checkpoint) == ("train A`, then fine-tuned by `train B`; `train A`, then fine-tuned by "
+                                           "`train C`, their weights averaged by `soup B C")

@@ -60,8 +60,10 @@ def test_fine_tuning_starts_from_the_checkpoint_weights(tmp_path):
 
     path = tmp_path / "start.pt"
     saved = tiny_system(tiny_config(use_contextual=True), seed=3)
+    saved.meta = {"command": "python -m scripts.train --seed 3", "validation": {"ner_f1": 1.0}}
     saved.save(path, half=False)
-    start = starting_model(path, tiny_config(use_contextual=True))
+    start, lineage = starting_model(path, tiny_config(use_contextual=True))
+    assert lineage == {"checkpoint": str(path), "command": "python -m scripts.train --seed 3"}  # how, not how well
     assert start.training
     assert all(torch.equal(a, b) for a, b in zip(start.state_dict().values(), saved.model.state_dict().values()))
     with pytest.raises(SystemExit, match="hidden"):

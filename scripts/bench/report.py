@@ -149,7 +149,11 @@ def shipped_command(checkpoint: Path) -> str | None:
 
 def _made_by(meta: dict) -> str | None:
     """The commands of `meta` (training, averaging), after those of the checkpoint it was
-    fine-tuned from (``fine_tuned_from``), as one string for a pair of backticks."""
+    fine-tuned from (``fine_tuned_from``), or a soup's ingredients' and its own, as one
+    string for a pair of backticks."""
+    if meta.get("soup"):
+        made = [_made_by(ingredient) for ingredient in meta["soup"]["ingredients"]]
+        return "`; `".join(m or "?" for m in made) + f"`, their weights averaged by `{meta['soup']['command']}"
     command = meta.get("command")
     if command and meta.get("averaged_epochs"):
         first, last = meta["averaged_epochs"]

@@ -7,7 +7,8 @@
 
 For each variant (baseline first, then this checkout; ``--rounds`` repeats the pair) gunicorn
 is started from that checkout's Procfile web line on a free 127.0.0.1 port; once /health
-answers, one short /annotate request is timed (what the first client pays), then
+answers, one short /annotate request is timed (what the first client pays) and each
+worker's memory read (RSS, and USS: what no other process shares), then
 ``scripts.gerbil_drive`` (A2KB, as GERBIL sends AIDA) drives it once per concurrency level,
 and the server is stopped. Only one server runs at a time. Absolute times drift on a shared
 machine, so the figures that carry over are the ratios against the baseline of the same
@@ -68,6 +69,16 @@ def first_request_ms(base: str) -> float:
     return round(1000 * (time.perf_counter() - started), 1)
 
 
+def worker_memory_mib(master_pid: int) -> list[dict]:
+    """Each gunicorn worker's resident memory and the part of it no other process shares
+    (USS: what one more worker costs), in MiB."""
+    import psutil
+
+    workers = psutil.Process(master_pid).children()
+    return [{"rss": round(info.rss / 2**20), "uss": round(info.uss / 2**20)}
+            for info in (w.memory_full_info() for w in workers)]
+
+
 def measure(variant: Variant, args: argparse.Namespace) -> dict:
     """Start the variant's server, time its first request and drive it at every concurrency."""
     log = Path(tempfile.gettempdir()) / f"nerel_server_speed_{variant.name}.log"
@@ -77,7 +88,9 @@ def measure(variant: Variant, args: argparse.Namespace) -> dict:
         started = time.time()
         wait_ready(process, base)
         result = {"startup_seconds": round(time.time() - started, 1), "first_request_ms": first_request_ms(base)}
+        result["workers_mib_at_start"] = worker_memory_mib(process.pid)
         result["runs"] = [drive(base, args.split, task, c, args.limit) for task in args.tasks for c in args.concurrency]
+        result["workers_mib_at_end"] = worker_memory_mib(process.pid)
     finally:
         stop_server(process)
     return result
@@ -168,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("baseline", "current"):
         if measured[name]:
             result[name].update({
+                "startup_seconds": statistics.median(m["startup_seconds"] for m in measured[name]),
                 "first_request_ms": statistics.median(m["first_request_ms"] for m in measured[name]),
+                "workers_mib": {"at_start": measured[name][-1]["workers_mib_at_start"],
+                                "at_end": measured[name][-1]["workers_mib_at_end"]},  # the last round's
                 "runs": summarise(measured[name])})
     result.update(compare(result["current"]["runs"], result["baseline"]["runs"] if baseline else None))
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))

@@ -7,7 +7,10 @@ Training: sentences/s of teacher-forced loss + backward + Adam step over AIDA tr
 batches, with and without contextual embeddings (cached MiniLM vectors, as training
 reads them). Inference: documents/s and tokens/s of greedy decoding + linking over
 AIDA test, where the contextual run includes computing MiniLM vectors from scratch
-(what serving pays), and the run without contextual uses a model trained without them.
+(what serving pays; ``--encoders onnx torch`` times both backends), split per document into
+MiniLM and decoding with linking; the run without contextual uses a model trained without them.
+
+    python -m scripts.speed --no-training --threads 1 --limit 60 --encoders onnx torch
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from model.data.cache import DataCache
 from model.evaluation import predict_documents
 from model.features import CharVocabulary, WordVocabulary, document_examples
 from model.joint_model import JointNerElModel
-from model.settings import DEFAULT_CHECKPOINT, cache_dir, set_threads
+from model.settings import DEFAULT_CHECKPOINT, ENCODER_BACKENDS, cache_dir, encoder_backend, set_threads
 
 
 def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_size: int = 32) -> float:
@@ -45,22 +48,31 @@ def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_s
     return len(examples) / (time.time() - started)
 
 
-def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None) -> dict:
+def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None, encoder: str | None = None) -> dict:
+    """Documents/s over AIDA test, and per document how long MiniLM (run by `encoder`,
+    `model.settings.ENCODER_BACKENDS`) and decoding with linking take."""
     system = JointNerElModel.load(checkpoint)
     documents = cache.documents()["test"][:limit]
-    started = time.time()
-    ctx = None
+    ctx, encoder_seconds = None, 0.0
     if system.model.config.use_contextual:
         from model.embeddings.contextual import ContextualEncoder
 
-        encoder = ContextualEncoder()
-        ctx = [encoder.embed(doc.sentences) for doc in documents]
+        contextual = ContextualEncoder(backend=encoder)
+        contextual.embed(documents[0].sentences)  # warm: the first call pays one-off set-up
+        started = time.time()
+        ctx = [contextual.embed(doc.sentences) for doc in documents]
+        encoder_seconds = time.time() - started
+    started = time.time()
     predict_documents(system.model, documents, ctx, system.linking)
-    seconds = time.time() - started
+    decode_seconds = time.time() - started
+    seconds = encoder_seconds + decode_seconds
     tokens = sum(d.num_tokens for d in documents)
     return {"checkpoint": str(checkpoint), "contextual": system.model.config.use_contextual,
+            "encoder": contextual.backend if ctx is not None else None,
             "documents": len(documents), "seconds": round(seconds, 1),
-            "docs_per_second": round(len(documents) / seconds, 2), "tokens_per_second": round(tokens / seconds, 1)}
+            "docs_per_second": round(len(documents) / seconds, 2), "tokens_per_second": round(tokens / seconds, 1),
+            "ms_per_document": {"minilm": round(1000 * encoder_seconds / len(documents), 1),
+                                "decode_and_link": round(1000 * decode_seconds / len(documents), 1)}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,18 +83,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-batches", type=int, default=20)
     parser.add_argument("--limit", type=int, help="only the first N test documents")
     parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
+    parser.add_argument("--encoders", nargs="+", choices=ENCODER_BACKENDS, default=[encoder_backend()],
+                        help="time inference with each of these MiniLM backends (default: the configured one)")
+    parser.add_argument("--no-training", action="store_true", help="time inference only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     threads = set_threads(args.threads, default=2)
     cache = DataCache(cache_dir(args.cache_dir))
-    result = {
-        "threads": threads,
-        "train_sentences_per_second": {
+    result = {"threads": threads}
+    if not args.no_training:
+        result["train_sentences_per_second"] = {
             "contextual": round(training_speed(cache, True, args.train_batches), 1),
             "no_contextual": round(training_speed(cache, False, args.train_batches), 1),
-        },
-        "inference": [inference_speed(args.checkpoint, cache, args.limit)],
-    }
+        }
+    result["inference"] = [inference_speed(args.checkpoint, cache, args.limit, encoder) for encoder in args.encoders]
     if args.no_ctx_checkpoint:
         result["inference"].append(inference_speed(args.no_ctx_checkpoint, cache, args.limit))
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))

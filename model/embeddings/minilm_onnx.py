@@ -19,6 +19,7 @@ import fcntl
 import logging
 import os
 import time
+import warnings
 import weakref
 from importlib.metadata import version
 from pathlib import Path
@@ -60,7 +61,10 @@ def ensure_exported(path: Path | None = None) -> Path:
         tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
         ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])  # any shapes: both axes are dynamic
         axes = {0: "batch", 1: "subwords"}
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            # transformers builds the attention mask with torch.tensor(1.0): a constant in the
+            # trace, which is right (it never depends on the input); the warning only alarms.
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
             torch.onnx.export(TopLayerMean(), (ids, (ids > 0).long()), str(tmp), dynamo=False,
                               input_names=["input_ids", "attention_mask"], output_names=["vectors"],
                               dynamic_axes={"input_ids": axes, "attention_mask": axes, "vectors": axes},

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from model.settings import CACHE_ENV, DATA_ENV, KB_ENV, kb_mode
+from model.settings import CACHE_ENV, DATA_ENV, KB_ENV, cache_dir, kb_mode
 from scripts.bench.runs import REPO_ROOT, cache_key, read_cache, write_cache
 
 SERVING_CODE = ("model/*.py", "nif/*.py", "server/*.py")
@@ -45,7 +45,9 @@ def start_server(checkpoint: Path, log_path: Path, repo_root: Path = REPO_ROOT) 
     port = free_port()
     passed = {DATA_ENV, CACHE_ENV, KB_ENV}  # where the data is and what to link against; not the server's other settings
     env = {k: v for k, v in os.environ.items() if not (k.startswith(SERVER_ENV_PREFIX) and k not in passed)}
-    env.update({"HOST": "127.0.0.1", "PORT": str(port), "NEREL_MODEL": str(checkpoint.resolve()),
+    # This checkout's derived-data cache, also for another checkout (a baseline): otherwise it
+    # would build its own open-KB index and encoder export first, minutes that are not serving.
+    env.update({"HOST": "127.0.0.1", "PORT": str(port), "NEREL_MODEL": str(checkpoint.resolve()), CACHE_ENV: str(cache_dir()),
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                 "PYTHONPATH": str(repo_root)})
     log_path.parent.mkdir(parents=True, exist_ok=True)

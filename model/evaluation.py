@@ -136,8 +136,8 @@ def validate(model: JointNerElModel, documents: list[Document], contextual) -> t
         return score_predictions(documents, predictions), linking
     linking, scores = calibrate_linking(model, documents, predictions)
     if any(m.from_open_kb for p in predictions for m in p.mentions):  # linked with the open knowledge base too
-        linking, by_mode, _ = calibrate_open_threshold(model, documents, {"served": predictions}, linking)
-        scores = by_mode["served"]
+        linking, by_mode, _ = calibrate_open_threshold(model, documents, {"open": predictions}, linking)
+        scores = by_mode["open"]
     return {**scores, **linking.to_dict()}, linking
 
 

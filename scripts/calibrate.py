@@ -25,21 +25,22 @@ import torch
 from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import calibrate_linking, calibrate_open_threshold, decode_documents, rounded_scores
-from model.joint_model import JointNerElModel
+from model.joint_model import JointNerElModel, TrainedSystem
 from scripts.evaluate import add_checkpoint_arguments, run_on_checkpoint
 
 
 OPEN_CALIBRATION_MODES = {"open": ("open",), "open-only": ("open-only",), "both": ("open", "open-only")}
 
 
-def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: str | None = None) -> dict:
-    """Calibrate the coherence weight and NIL threshold (on validation with the AIDA
-    dictionary), or with `open_kb` (`OPEN_CALIBRATION_MODES`) the open knowledge base's NIL
-    threshold, on validation linked in that mode or both."""
-    system = JointNerElModel.load(checkpoint)
+def calibrate_system(system: TrainedSystem, cache: DataCache, command: str, open_kb: str | None = None) -> dict:
+    """Calibrate `system` in place (its linking settings and meta, `command` recorded there):
+    the coherence weight and NIL threshold on validation with the AIDA dictionary, or with
+    `open_kb` (`OPEN_CALIBRATION_MODES`) the open knowledge base's NIL threshold, on validation
+    linked in that mode or both. Returns the rounded validation scores (per mode with
+    `open_kb`) and, with `open_kb`, every threshold's (``thresholds``; ``mean_el_micro_f1``)."""
     model = system.model
     if not model.config.links:
-        raise ValueError(f"{checkpoint} is an Only-NER model: it links nothing, there is nothing to calibrate")
+        raise ValueError("an Only-NER model links nothing: there is nothing to calibrate")
     before = system.linking
     documents = cache.documents()["validation"]
     contextual = cache.features_for(model.config, "validation", documents)
@@ -48,31 +49,39 @@ def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: str | N
         model.use_knowledge_base(mode)
         return decode_documents(model, documents, contextual, given_spans=model.config.objective == "el")
 
-    command = f"python -m scripts.calibrate --checkpoint {checkpoint}" + (f" --open-kb {open_kb}" if open_kb else "")
-    curve = None
-    if open_kb:
-        sets = {mode: decoded(mode) for mode in OPEN_CALIBRATION_MODES[open_kb]}
-        system.linking, by_mode, curve = calibrate_open_threshold(model, documents, sets, before)
-        scores = {mode: rounded_scores(s) for mode, s in by_mode.items()}
-        curve = {str(t): {"mean_el_micro_f1": round(v["mean_el_micro_f1"], 2),
-                          **{m: {k: round(v[m][k], 2) for k in ("el_micro_f1", "el_micro_p", "el_micro_r")} for m in sets}}
-                 for t, v in curve.items()}
-        system.meta = {**system.meta, "open_kb_calibration": {"command": command, "before": before.to_dict(),
-                                                              "kb": open_kb, "validation": scores, "thresholds": curve}}
-    else:
-        predictions = decoded("aida")
-        system.linking, scores = calibrate_linking(model, documents, predictions, before)
+    if not open_kb:
+        system.linking, scores = calibrate_linking(model, documents, decoded("aida"), before)
         # "validation" describes the checkpoint as it now decodes; what training saw stays beside it.
         trained = system.meta.get("validation_before_calibration", system.meta.get("validation"))
         system.meta = {**system.meta, "validation_before_calibration": trained,
                        "validation": {**scores, **system.linking.to_dict()},
                        "calibration": {"command": command, "before": before.to_dict()}}
+        return {"validation": rounded_scores(scores)}
+    sets = {mode: decoded(mode) for mode in OPEN_CALIBRATION_MODES[open_kb]}
+    system.linking, by_mode, curve = calibrate_open_threshold(model, documents, sets, before)
+    scores = {mode: rounded_scores(s) for mode, s in by_mode.items()}
+    curve = {str(t): {"mean_el_micro_f1": round(v["mean_el_micro_f1"], 2),
+                      **{m: {k: round(v[m][k], 2) for k in ("el_micro_f1", "el_micro_p", "el_micro_r")} for m in sets}}
+             for t, v in curve.items()}
+    system.meta = {**system.meta, "open_kb_calibration": {"command": command, "before": before.to_dict(),
+                                                          "kb": open_kb, "validation": scores, "thresholds": curve}}
+    return {"validation": scores, "thresholds": curve}
+
+
+def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: str | None = None) -> dict:
+    """`calibrate_system` on the checkpoint at `checkpoint`, written to `output` (an fp16
+    checkpoint stays fp16)."""
+    system = JointNerElModel.load(checkpoint)
+    before = system.linking
+    command = f"python -m scripts.calibrate --checkpoint {checkpoint}" + (f" --open-kb {open_kb}" if open_kb else "")
+    try:
+        result = calibrate_system(system, cache, command, open_kb)
+    except ValueError as error:
+        raise ValueError(f"{checkpoint}: {error}") from None
     half = any(v.dtype == torch.float16 for v in read_checkpoint(checkpoint)["state_dict"].values())
     system.save(output, half=half)
     return {"checkpoint": str(checkpoint), "output": str(output), "before": before.to_dict(),
-            **system.linking.to_dict(), "kb": open_kb or "aida",
-            "validation": scores if open_kb else rounded_scores(scores),
-            **({"thresholds": curve} if curve else {})}
+            **system.linking.to_dict(), "kb": open_kb or "aida", **result}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,15 +19,14 @@ import argparse
 import json
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 
 from model.averaging import average_state_dicts
 from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
-from model.joint_model import JointNerElModel
+from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import cache_dir, set_threads
-from scripts.calibrate import calibrate
+from scripts.calibrate import calibrate_system
 
 SHARED = ("config", "chars", "words", "titles", "kb")  # what every ingredient must have alike
 
@@ -43,25 +42,23 @@ def check_compatible(paths: list[Path]) -> None:
                              "a soup needs fine-tunings of one model (train --init-from the same checkpoint)")
 
 
-def score(checkpoint: Path, output: Path, cache: DataCache) -> dict:
-    """Calibrate `checkpoint` into `output` (dictionary settings, then the open threshold) and
-    return its validation scores and the selection criterion."""
-    calibrate(checkpoint, output, cache)
-    report = calibrate(output, output, cache, open_kb="both")
+def score(system: TrainedSystem, cache: DataCache, command: str) -> dict:
+    """Calibrate `system` in place (dictionary settings, then the open threshold) and return
+    its validation scores and the selection criterion (the chosen threshold's mean EL micro F1)."""
+    calibrate_system(system, cache, command)
+    report = calibrate_system(system, cache, command, open_kb="both")
     by_mode = report["validation"]
-    return {"checkpoint": str(checkpoint), "ner_f1": by_mode["open"]["ner_f1"],
+    return {"ner_f1": by_mode["open"]["ner_f1"],
             "el_micro_f1": {mode: scores["el_micro_f1"] for mode, scores in by_mode.items()},
-            "criterion": round(sum(s["el_micro_f1"] for s in by_mode.values()) / len(by_mode), 2)}
+            "criterion": report["thresholds"][str(system.linking.open_nil_threshold)]["mean_el_micro_f1"]}
 
 
-def make_soup(paths: list[Path], output: Path, command: str) -> None:
-    """The mean of the ingredients' weights; its meta is the recipe: this command and each
+def make_soup(base: TrainedSystem, ingredients: list[TrainedSystem], command: str) -> TrainedSystem:
+    """`base` (a model of the same architecture, e.g. a fresh load of the first ingredient) with
+    the mean of the ingredients' weights; its meta is the recipe: this command and each
     ingredient's own meta (how it was made)."""
-    systems = [JointNerElModel.load(path) for path in paths]
-    soup = systems[0]
-    soup.model.load_state_dict(average_state_dicts([s.model.state_dict() for s in systems]))
-    soup.meta = {"soup": {"command": command, "ingredients": [s.meta for s in systems]}}
-    soup.save(output, half=False)
+    base.model.load_state_dict(average_state_dicts([s.model.state_dict() for s in ingredients]))
+    return TrainedSystem(base.model, base.linking, {"soup": {"command": command, "ingredients": [s.meta for s in ingredients]}})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,21 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     cache = DataCache(cache_dir(args.cache_dir))
     try:
         check_compatible(args.checkpoints)
-        with tempfile.TemporaryDirectory() as work:
-            work = Path(work)
-            soup_path = work / "soup.pt"
-            make_soup(args.checkpoints, soup_path, command)
-            candidates = [score(path, work / f"candidate_{i}.pt", cache) for i, path in enumerate(args.checkpoints)]
-            candidates.append({**score(soup_path, work / "candidate_soup.pt", cache), "checkpoint": "soup"})
-            best = max(range(len(candidates)), key=lambda i: (candidates[i]["criterion"], candidates[i]["ner_f1"]))
-            chosen = JointNerElModel.load(work / ("candidate_soup.pt" if candidates[best]["checkpoint"] == "soup"
-                                                  else f"candidate_{best}.pt"))
+        names = [str(p) for p in args.checkpoints] + ["soup"]
+        systems = [JointNerElModel.load(p) for p in args.checkpoints]
+        systems.append(make_soup(JointNerElModel.load(args.checkpoints[0]), systems, command))
+        candidates = [{"checkpoint": name, **score(system, cache, command)} for name, system in zip(names, systems)]
     except (CacheMissingError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    best = max(range(len(candidates)), key=lambda i: (candidates[i]["criterion"], candidates[i]["ner_f1"]))
+    chosen = systems[best]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     chosen.save(args.output, half=False)
-    report = {"candidates": candidates, "chosen": candidates[best]["checkpoint"], "output": str(args.output)}
+    report = {"candidates": candidates, "chosen": names[best], "output": str(args.output)}
     if args.export:
         chosen.export(args.export)
         report["exported"] = str(args.export)

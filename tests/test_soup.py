@@ -19,7 +19,8 @@ def test_a_soup_is_the_mean_of_its_ingredients_weights_and_records_them(tmp_path
         tiny_system(seed=seed, meta={"command": f"train --seed {seed}"}).save(path, half=False)
         paths.append(path)
     check_compatible(paths)
-    make_soup(paths, tmp_path / "soup.pt", "soup it")
+    make_soup(JointNerElModel.load(paths[0]), [JointNerElModel.load(p) for p in paths], "soup it").save(
+        tmp_path / "soup.pt", half=False)
     soup = JointNerElModel.load(tmp_path / "soup.pt")
     one, two = (JointNerElModel.load(p).model.state_dict() for p in paths)
     for key, value in soup.model.state_dict().items():

@@ -105,5 +105,5 @@ class OnnxTopLayerMean:
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """(batch, subwords, 384) vectors, as `TopLayerMean` returns them."""
-        feeds = {"input_ids": input_ids.numpy().astype(np.int64), "attention_mask": attention_mask.numpy().astype(np.int64)}
+        feeds = {"input_ids": np.asarray(input_ids, dtype=np.int64), "attention_mask": np.asarray(attention_mask, dtype=np.int64)}
         return torch.from_numpy(self._session_here().run(None, feeds)[0])

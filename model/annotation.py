@@ -47,5 +47,11 @@ class AnnotatorLike(Protocol):
     def annotate(self, text: str) -> list[Mention]:
         """Detect, type and link every mention in `text` (A2KB)."""
 
+    def annotate_many(self, texts: Sequence[str]) -> list[list[Mention]]:
+        """`annotate` of each text, in one call (a model may batch them); the same answers.
+
+        This default (inherited by classes that subclass the protocol) calls `annotate`."""
+        return [self.annotate(text) for text in texts]
+
     def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
         """Link exactly the given code-point spans of `text` (D2KB); one Mention per span, same order."""

@@ -50,9 +50,24 @@ class Annotator:
 
     def annotate(self, text: str) -> list[Mention]:
         """Detect, type and link every mention of `text` (A2KB)."""
-        found = list(self._decode(tokenize(text), None))
-        self.model.link([d for _, d in found], self.linking)
-        return [self._mention(text, tokens, d) for tokens, d in found]
+        return self.annotate_many([text])[0]
+
+    def annotate_many(self, texts: Sequence[str]) -> list[list[Mention]]:
+        """`annotate` of each text, the texts' sentences decoded together.
+
+        The answers are those of one `annotate` call per text (sentences never interact in
+        decoding; linking is per text), but each transition step runs for more sentences at
+        once, which is where batching saves time: the server decodes concurrent requests so.
+        """
+        documents = [tokenize(text) for text in texts]
+        sentences = [sentence for document in documents for sentence in document]
+        owner = [d for d, document in enumerate(documents) for _ in document]
+        found: list[list[tuple[list[Token], LinkDecision]]] = [[] for _ in texts]
+        for index, decision in self._decode(sentences, None):
+            found[owner[index]].append((sentences[index], decision))
+        for document in found:
+            self.model.link([d for _, d in document], self.linking)
+        return [[self._mention(text, tokens, d) for tokens, d in document] for text, document in zip(texts, found)]
 
     def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
         """Link exactly `spans` (D2KB): one Mention per span, in the given order.
@@ -69,7 +84,8 @@ class Annotator:
                 start, end = _trim(text, *spans[i])
                 wanted[(start, end)] = i
             by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
-            for tokens, decision in self._decode(sentences, by_sentence):
+            for index, decision in self._decode(sentences, by_sentence):
+                tokens = sentences[index]
                 found.append((wanted[(tokens[decision.start].start, tokens[decision.end - 1].end)], tokens, decision))
         self.model.link([d for _, _, d in found], self.linking)  # coherence over all the document's spans
         answers: dict[int, Mention] = {}
@@ -83,7 +99,7 @@ class Annotator:
         return [answers[i] for i in range(len(spans))]
 
     def _decode(self, sentences: list[list[Token]], spans: list[list[tuple[int, int]]] | None):
-        """(tokens, LinkDecision) for each mention, sentences batched in text order; links undecided."""
+        """(sentence index, LinkDecision) for each mention, sentences batched in order; links undecided."""
         words = [[t.text for t in sentence] for sentence in sentences]
         contextual = self.contextual.embed(words) if self.contextual else [None] * len(words)
         examples = [SentenceExample(w, contextual=c) for w, c in zip(words, contextual)]
@@ -93,7 +109,7 @@ class Annotator:
             batch_spans = spans[begin:begin + self.batch_size] if spans is not None else None
             for offset, prediction in enumerate(self.model.decode(batch, spans=batch_spans)):
                 for decision in prediction.mentions:
-                    yield sentences[begin + offset], decision
+                    yield begin + offset, decision
 
     @staticmethod
     def _mention(text: str, tokens: list[Token], d: LinkDecision) -> Mention:

@@ -24,7 +24,8 @@ from server.config import CHOICES, resolve_config
 from server.demo import demo_blueprint, prefers_html, render_page
 from server.errors import JSON_MEDIA_TYPE, REQUEST_ID_HEADER, ClientError
 from server.limits import WorkItem, WorkLimits, check_work
-from server.loading import AnnotatorHolder, GuardedAnnotator
+from server.loading import AnnotatorHolder
+from server.model_calls import CallPolicy, GuardedAnnotator
 from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator
 
 LOGGER = logging.getLogger(__name__)
@@ -215,7 +216,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = resolve_config(config)
     app = Flask(__name__)
     app.config.update(settings)
-    state = AnnotatorHolder(settings["SERIALIZE_MODEL_CALLS"], settings["MAX_WAITING_CALLS"])
+    state = AnnotatorHolder(CallPolicy.from_config(settings))
     app.extensions["nerel.annotator"] = state
     app.extensions["nerel.limits"] = WorkLimits.from_config(settings)
     if settings["EAGER_LOAD"]:

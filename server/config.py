@@ -48,6 +48,12 @@ SERIALIZE_MODEL_CALLS
 MAX_WAITING_CALLS [NEREL_MAX_WAITING_CALLS]
     Model calls allowed to wait for the one running in a process; more get 503 at once.
     Keep it at most gunicorn ``--threads`` minus 2, so a thread is always free for ``/health``.
+MAX_BATCH_DOCUMENTS [NEREL_MAX_BATCH_DOCUMENTS]
+    A2KB documents of waiting calls decoded together in one model run (default 4; 1: never
+    batch). See `server.model_calls`.
+BATCH_WAIT [NEREL_BATCH_WAIT, seconds]
+    How long a model run that follows a busy one may wait for as many calls as that run had
+    (default 0.05; 0: never wait). A lone client never waits.
 """
 from __future__ import annotations
 
@@ -74,6 +80,7 @@ class Setting:
     env: str | None = None  # environment variable; None: ``NEREL_<KEY>`` if `kind` is set
     choices: tuple[str, ...] = ()
     positive: bool = False
+    non_negative: bool = False
 
 
 # Work limits: sized with `python -m scripts.request_cost` (docs/server.md, "Limits") so
@@ -98,7 +105,9 @@ SETTINGS: dict[str, Setting] = {
     "MAX_REQUEST_PHRASES": Setting(500, int, positive=True),
     "BODY_TIMEOUT": Setting(20.0, float, positive=True),
     "SERIALIZE_MODEL_CALLS": Setting(True),
-    "MAX_WAITING_CALLS": Setting(4, int),
+    "MAX_WAITING_CALLS": Setting(4, int, non_negative=True),
+    "MAX_BATCH_DOCUMENTS": Setting(4, int, positive=True),
+    "BATCH_WAIT": Setting(0.05, float, non_negative=True),
 }
 
 # Environment variable -> config key (documented names; the rest are NEREL_<KEY>).
@@ -163,7 +172,7 @@ def _check(key: str, value: Any, source: str) -> Any:
         raise ConfigError(f"{source}={value!r}; expected one of {', '.join(setting.choices)}")
     if setting.positive and not value > 0:
         raise ConfigError(f"{source}={value!r} must be positive")
-    if key == "MAX_WAITING_CALLS" and value < 0:
+    if setting.non_negative and value < 0:
         raise ConfigError(f"{source}={value!r} must be 0 or more")
     return value
 

@@ -9,10 +9,10 @@ import importlib
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
-from model.annotation import AnnotatorLike, Mention
-from server.errors import ClientError
+from model.annotation import AnnotatorLike
+from server.model_calls import CallPolicy, GuardedAnnotator
 
 LOGGER = logging.getLogger(__name__)
 WARM_UP_TEXT = "Angela Merkel met the mayor of Paris on Monday."
@@ -66,65 +66,13 @@ def build_annotator(config: dict[str, Any]) -> AnnotatorLike:
     return load_checkpoint(config["MODEL_PATH"], config.get("TORCH_THREADS"), config.get("KB"), config.get("ENCODER"))
 
 
-class GuardedAnnotator:
-    """An `AnnotatorLike` that runs the wrapped annotator's calls one at a time (if
-    `serialize`) and refuses, with 503, a call that would queue behind `max_waiting` others.
-
-    The bound on waiting callers keeps model requests from occupying every server thread
-    of a process, so ``/health`` and ``GET /`` always find a free one.
-    """
-
-    def __init__(self, annotator: AnnotatorLike, serialize: bool = True, max_waiting: int = 4) -> None:
-        self.wrapped = annotator
-        self.max_waiting = max_waiting
-        self._model_lock = threading.Lock() if serialize else None
-        self._changed = threading.Condition()
-        self._in_progress = 0  # calls running or waiting for the model
-
-    def annotate(self, text: str) -> list[Mention]:
-        return self._call(self.wrapped.annotate, text)
-
-    def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
-        return self._call(self.wrapped.link, text, spans)
-
-    @property
-    def in_progress(self) -> int:
-        """Model calls running or waiting in this process."""
-        return self._in_progress
-
-    def wait_until_in_progress(self, count: int, timeout: float) -> bool:
-        """Block until `count` calls are running or waiting (False on timeout)."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._in_progress >= count, timeout)
-
-    def _call(self, method: Callable[..., list[Mention]], *args: Any) -> list[Mention]:
-        if self._model_lock is None:
-            return method(*args)
-        with self._changed:
-            if self._in_progress > self.max_waiting:  # one running + max_waiting queued
-                raise ClientError(
-                    503, f"the model is busy: {self._in_progress - 1} requests already wait in this "
-                    f"server process (limit MAX_WAITING_CALLS={self.max_waiting}); retry shortly"
-                )
-            self._in_progress += 1
-            self._changed.notify_all()
-        try:
-            with self._model_lock:
-                return method(*args)
-        finally:
-            with self._changed:
-                self._in_progress -= 1
-                self._changed.notify_all()
-
-
 class AnnotatorHolder:
     """Holds the process's guarded annotator and its loading state."""
 
-    def __init__(self, serialize_calls: bool, max_waiting: int) -> None:
+    def __init__(self, policy: CallPolicy) -> None:
         self.annotator: GuardedAnnotator | None = None
         self.error: str | None = None
-        self._serialize_calls = serialize_calls
-        self._max_waiting = max_waiting
+        self._policy = policy
         self.settled = threading.Event()  # set once loading has succeeded or failed
 
     @property
@@ -133,7 +81,7 @@ class AnnotatorHolder:
 
     def load(self, config: dict[str, Any]) -> None:
         """Load now, in this thread; errors propagate (startup must stop)."""
-        self.annotator = GuardedAnnotator(build_annotator(config), self._serialize_calls, self._max_waiting)
+        self.annotator = GuardedAnnotator(build_annotator(config), self._policy)
         self.settled.set()
 
     def load_in_background(self, config: dict[str, Any]) -> threading.Thread:

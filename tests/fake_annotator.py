@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Sequence
 
-from model.annotation import Mention
+from model.annotation import AnnotatorLike, Mention
 from model.tokenizer import tokenize
 
 KNOWN: dict[str, tuple[str, str]] = {
@@ -39,7 +39,7 @@ def _mention(text: str, start: int, end: int) -> Mention:
     )
 
 
-class FakeAnnotator:
+class FakeAnnotator(AnnotatorLike):
     """Satisfies `model.annotation.AnnotatorLike`; counts calls for assertions."""
 
     def __init__(self) -> None:

@@ -45,6 +45,31 @@ def test_annotate_offsets_are_exact(checkpoint):
         assert m.surface == m.surface.strip() and m.start < m.end and m.ner_type == "PER"
 
 
+@torch.no_grad()
+def test_annotate_many_gives_each_text_what_annotate_gives_it(checkpoint):
+    """Decoding texts together (what the server does with concurrent requests) changes no
+    answer: the same mentions, types and links (coherence re-ranks per text), the same scores
+    to float rounding (candidates are scored in chunks that now mix texts)."""
+    annotator = Annotator.load(checkpoint, threads=1, kb="aida")
+    annotator.linking = replace(annotator.linking, coherence_weight=40.0)
+    bias = annotator.model.action_out.bias  # every token a mention, so every token is linked
+    bias.zero_()
+    bias[SHIFT], bias[reduce_action("LOC")] = 50.0, 100.0
+    texts = [TEXT, "", "Germany beat Paris in Bonn.", "Bonn", TEXT[:30]]
+    together = annotator.annotate_many(texts)
+    alone = [annotator.annotate(text) for text in texts]
+    def decided(answers):
+        return [[(m.start, m.end, m.ner_type, m.entity, [t for t, _ in m.candidates]) for m in ms] for ms in answers]
+
+    def scores(answers):
+        return [s for ms in answers for m in ms
+                for s in [m.ner_score, m.el_score or 0.0, m.nil_score or 0.0] + [p for _, p in m.candidates]]
+
+    assert decided(together) == decided(alone)
+    assert scores(together) == pytest.approx(scores(alone), abs=1e-6)
+    assert sum(1 for mentions in alone for m in mentions if m.entity) >= 4
+
+
 def test_link_answers_each_span_in_order(annotator):
     spans = [(TEXT.index("Germany"), TEXT.index("Germany") + 7), (0, 12), (TEXT.rindex("Bonn"), TEXT.rindex("Bonn") + 4)]
     mentions = annotator.link(TEXT, spans)

@@ -5,7 +5,7 @@ from typing import Sequence
 
 import pytest
 
-from model.annotation import Mention
+from model.annotation import AnnotatorLike, Mention
 from model.data.records import Document, LinkedMention
 from nif.parse import parse_request
 from nif.records import Annotation
@@ -16,7 +16,7 @@ from server.app import create_app
 LINKS = {"Paris": "Paris", "Jo Smith": None, "Berlin": "Berlin_(band)", "Moody's": "Moody's"}
 
 
-class DictAnnotator:
+class DictAnnotator(AnnotatorLike):
     """Finds the surfaces of `LINKS` in the text and links them from the dict."""
 
     def annotate(self, text: str) -> list[Mention]:

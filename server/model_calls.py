@@ -70,7 +70,7 @@ class GuardedAnnotator:
         self._in_progress = 0  # calls running or waiting for the model
         self._company = 1  # calls the last run had (batch + those left waiting)
         self._last_end = float("-inf")  # time.monotonic() when the last run ended
-        self.batch_sizes: list[int] = []  # A2KB documents per run (for tests and benchmarks)
+        self.batch_sizes: deque[int] = deque(maxlen=1000)  # A2KB documents of the last runs (tests)
 
     def annotate(self, text: str) -> list[Mention]:
         return self._call(_Call(text, None))

@@ -191,6 +191,13 @@ def request_ttl(text: str = TEXT, phrases: Sequence[tuple[int, int, str]] = (), 
     return "\n".join(lines).encode("utf-8")
 
 
+@pytest.fixture(scope="session")
+def encoder_cache_dir(tmp_path_factory) -> Path:
+    """A derived-data cache for the ONNX export of MiniLM (not the repository's): exported
+    once per test session, by the first test that needs it."""
+    return tmp_path_factory.mktemp("encoder_cache")
+
+
 @pytest.fixture()
 def hermetic_server_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Server settings must come from the test, not from the developer's shell."""

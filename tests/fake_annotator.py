@@ -103,3 +103,19 @@ class HeldAnnotator(FakeAnnotator):
         if not self.release.wait(10):
             raise TimeoutError("HeldAnnotator.release was never set")
         return super().annotate(text)
+
+
+class EncoderAnnotator(FakeAnnotator):
+    """The fake, also running the real MiniLM encoder (ONNX Runtime, as served) on every text:
+    in the gunicorn master at load (``--preload``), then in each worker on its own session."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from model.embeddings.contextual import ContextualEncoder
+
+        self.encoder = ContextualEncoder(backend="onnx")
+        self.encoder.embed([["Warm", "up"]])
+
+    def annotate(self, text: str) -> list[Mention]:
+        self.encoder.embed([[t.text for t in sentence] for sentence in tokenize(text)])
+        return super().annotate(text)

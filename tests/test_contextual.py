@@ -28,12 +28,11 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def encoder_cache(tmp_path_factory):
-    """A derived-data cache the ONNX export goes to (not the repository's)."""
-    root = tmp_path_factory.mktemp("encoder_cache")
+def encoder_cache(encoder_cache_dir):
+    """The derived-data cache the ONNX export goes to (not the repository's)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NEREL_CACHE_DIR", str(root))
-        yield root
+        patch.setenv("NEREL_CACHE_DIR", str(encoder_cache_dir))
+        yield encoder_cache_dir
 
 
 @pytest.fixture(scope="module")

@@ -94,3 +94,29 @@ def test_missing_checkpoint_stops_start_with_the_missing_step(tmp_path: Path) ->
         output = failing.stop()
     assert failing.process.returncode not in (None, 0), output
     assert "python -m scripts.train" in output and "missing.pt" in output
+
+
+def test_workers_that_run_onnx_runtime_exit_cleanly(encoder_cache_dir: Path) -> None:
+    """ONNX Runtime's C++ exit handlers hang or abort (SIGABRT) a worker forked from a master
+    that loaded it; the workers leave without running them (`server.gunicorn_config`), so a
+    stop (or a --max-requests recycle) is quick and clean."""
+    running = GunicornServer({"NEREL_ANNOTATOR": "tests.fake_annotator:EncoderAnnotator",
+                              "NEREL_CACHE_DIR": str(encoder_cache_dir)})
+    try:
+        assert running.wait_for_output(BOOTED, count=2, timeout=120), running.output()
+        for _ in range(4):  # connections are spread over the workers
+            assert requests.post(f"{running.base}/annotate", json={"text": TEXT}, timeout=30).status_code == 200
+        os.killpg(running.process.pid, signal.SIGTERM)
+        running.process.wait(timeout=15)  # a hung worker would hold the master for --graceful-timeout (30 s)
+    finally:
+        output = running.stop()
+    assert running.process.returncode == 0, output
+    assert "SIGABRT" not in output and "SIGKILL" not in output and "Shutting down: Master" in output
+
+
+def test_a_worker_leaves_with_the_status_it_was_exiting_with() -> None:
+    from server.gunicorn_config import exit_status
+
+    assert exit_status(None) == 0 and exit_status(SystemExit(0)) == 0 and exit_status(SystemExit()) == 0
+    assert exit_status(SystemExit(3)) == 3  # gunicorn's WORKER_BOOT_ERROR: the master must still see it
+    assert exit_status(SystemExit("message")) == 1 and exit_status(RuntimeError("boom")) == 1

@@ -11,6 +11,12 @@ AIDA test, where the contextual run includes computing MiniLM vectors from scrat
 MiniLM and decoding with linking; the run without contextual uses a model trained without them.
 
     python -m scripts.speed --no-training --threads 1 --limit 60 --encoders onnx torch
+
+``--batch-documents 1 2 4``: AIDA test texts as GERBIL sends them, annotated k at a time
+(`Annotator.annotate_many`, what a server worker does with k waiting requests): seconds per
+document for each k, relative to one at a time, and whether every text got the same mentions.
+
+    python -m scripts.speed --no-training --threads 1 --limit 48 --batch-documents 1 2 4
 """
 from __future__ import annotations
 
@@ -75,6 +81,28 @@ def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None, encod
                                 "decode_and_link": round(1000 * decode_seconds / len(documents), 1)}}
 
 
+def batching_speed(checkpoint: Path, cache: DataCache, limit: int | None, sizes: list[int]) -> dict:
+    """Time `Annotator.annotate_many` on AIDA test texts, `k` per call for each k in `sizes`."""
+    from model.annotator import Annotator
+    from scripts.request_cost import gerbil_texts
+
+    texts = gerbil_texts(cache)["test"][:limit]
+    annotator = Annotator.load(checkpoint, threads=torch.get_num_threads())
+    annotator.annotate(texts[0])  # warm: the first call pays one-off set-up
+    runs, reference = [], None
+    for k in sizes:
+        started = time.time()
+        answers = [a for begin in range(0, len(texts), k) for a in annotator.annotate_many(texts[begin:begin + k])]
+        seconds = time.time() - started
+        decided = [[(m.start, m.end, m.ner_type, m.entity) for m in mentions] for mentions in answers]
+        reference = reference or decided
+        runs.append({"documents_per_call": k, "ms_per_document": round(1000 * seconds / len(texts), 1),
+                     "same_mentions_as_first": decided == reference})
+    for run in runs:
+        run["relative_to_first"] = round(run["ms_per_document"] / runs[0]["ms_per_document"], 2)
+    return {"documents": len(texts), "runs": runs}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -86,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoders", nargs="+", choices=ENCODER_BACKENDS, default=[encoder_backend()],
                         help="time inference with each of these MiniLM backends (default: the configured one)")
     parser.add_argument("--no-training", action="store_true", help="time inference only")
+    parser.add_argument("--batch-documents", type=int, nargs="+", metavar="K",
+                        help="also time annotating K texts per call (first K is the reference)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     threads = set_threads(args.threads, default=2)
@@ -99,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     result["inference"] = [inference_speed(args.checkpoint, cache, args.limit, encoder) for encoder in args.encoders]
     if args.no_ctx_checkpoint:
         result["inference"].append(inference_speed(args.no_ctx_checkpoint, cache, args.limit))
+    if args.batch_documents:
+        result["batching"] = batching_speed(args.checkpoint, cache, args.limit, args.batch_documents)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 

@@ -79,6 +79,7 @@ class GuardedAnnotator:
         return self._call(_Call(text, list(spans)))
 
     def annotate_many(self, texts: Sequence[str]) -> list[list[Mention]]:
+        """Each text as a call of its own, one after the other."""
         return [self.annotate(text) for text in texts]
 
     @property
@@ -104,7 +105,8 @@ class GuardedAnnotator:
                 self._in_progress += 1
                 self._queue.append(call)
                 self._changed.notify_all()
-                # Wait until another run answered this call, or it is first in line and the model is free.
+                # Wait until another run answered this call, or it is first in line and the model is
+                # free (`call` stays queued until a run takes it; a run answers all it took).
                 self._changed.wait_for(lambda: call.done or (not self._running and self._queue[0] is call))
                 if not call.done:
                     self._running = True

@@ -14,7 +14,9 @@ MiniLM and decoding with linking; the run without contextual uses a model traine
 
 ``--batch-documents 1 2 4``: AIDA test texts as GERBIL sends them, annotated k at a time
 (`Annotator.annotate_many`, what a server worker does with k waiting requests): seconds per
-document for each k, relative to one at a time, and whether every text got the same mentions.
+document for each k, relative to one at a time, and whether every text got the same mentions;
+then the same documents one at a time with CoNLL's sentence breaks written as line breaks,
+which GERBIL's text does not have (what finding every break would save).
 
     python -m scripts.speed --no-training --threads 1 --limit 48 --batch-documents 1 2 4
 """
@@ -98,6 +100,12 @@ def batching_speed(checkpoint: Path, cache: DataCache, limit: int | None, sizes:
         reference = reference or decided
         runs.append({"documents_per_call": k, "ms_per_document": round(1000 * seconds / len(texts), 1),
                      "same_mentions_as_first": decided == reference})
+    broken = ["\n".join(" ".join(sentence) for sentence in doc.sentences) for doc in cache.documents()["test"][:limit]]
+    started = time.time()
+    for text in broken:
+        annotator.annotate(text)
+    runs.append({"documents_per_call": 1, "text": "CoNLL sentence breaks as line breaks",
+                 "ms_per_document": round(1000 * (time.time() - started) / len(broken), 1)})
     for run in runs:
         run["relative_to_first"] = round(run["ms_per_document"] / runs[0]["ms_per_document"], 2)
     return {"documents": len(texts), "runs": runs}

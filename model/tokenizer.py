@@ -15,6 +15,12 @@ import re
 from model.annotation import Token
 
 MAX_SENTENCE_TOKENS = 120
+# A sentence longer than this is probably a result table whose rows GERBIL's text runs
+# together (it has no line breaks): such sentences are cut where a number ends a row and a
+# name starts the next (`_table_rows`).
+TABLE_SENTENCE_TOKENS = 40
+_NUMERIC = re.compile(r"[+-]?[\d.,:/]*\d[\d.,:/-]*\.?|-")
+_YEAR = re.compile(r"\d{4}")
 
 # Abbreviations whose final dot CoNLL keeps in the token (measured on all CoNLL-2003
 # files: these are joined in most occurrences; state names such as "Ala." "Va." "Mich."
@@ -175,4 +181,22 @@ def tokenize(text: str, max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> list[
         current.append(token)
     if current:
         sentences.append(current)
-    return [piece for sentence in sentences for piece in _chunk(sentence, max_sentence_tokens)]
+    return [piece for sentence in sentences for row in _table_rows(sentence)
+            for piece in _chunk(row, max_sentence_tokens)]
+
+
+def _table_rows(sentence: list[Token]) -> list[list[Token]]:
+    """A long sentence cut before every name that follows a number ("Lyon 2 | Nancy 0",
+    "15-7 | Anthony Hill"), except a four-digit one, a year or a name ("1996 Olympics",
+    "1860 Munich")."""
+    if len(sentence) <= TABLE_SENTENCE_TOKENS:
+        return [sentence]
+    rows, current = [], [sentence[0]]
+    for i in range(1, len(sentence)):
+        token, before = sentence[i], sentence[i - 1]
+        if token.text[:1].isupper() and _NUMERIC.fullmatch(before.text) and not _YEAR.fullmatch(before.text):
+            rows.append(current)
+            current = []
+        current.append(token)
+    rows.append(current)
+    return rows

@@ -78,3 +78,17 @@ def test_rebuilt_conll_text_round_trips() -> None:
 def test_empty_and_whitespace_text() -> None:
     assert tokenize("") == []
     assert tokenize(" \n\t ") == []
+
+
+def test_long_result_tables_are_cut_into_rows_and_prose_is_not() -> None:
+    """GERBIL's AIDA text runs table rows together; a sentence over 40 tokens is cut before
+    each name that follows a number, but not after a four-digit one (a year, "1860 Munich")."""
+    table = ("Standings after games played on Thursday : W D L G / F G / A P Puchon 3 1 0 6 1 10 "
+             "Chonan 3 0 1 13 10 9 Pohang 2 1 1 11 10 7 1860 Munich 1 3 0 7 3 6 Ulsan 1 2 1 5 5 5")
+    rows = texts(table)
+    assert [row[0] for row in rows] == ["Standings", "Chonan", "Pohang", "Ulsan"]
+    assert rows[2] == "Pohang 2 1 1 11 10 7 1860 Munich 1 3 0 7 3 6".split()
+    prose = " ".join(["In", "1996", "Paris"] + ["he", "said", "that", "it", "rained", "on", "3", "days", "there"] * 5)
+    assert len(texts(prose)) == 1  # numbers, but none before a name (the year does not count)
+    short = "Lyon 2 Nancy 0 Nice 1 Guingamp 1"
+    assert len(texts(short)) == 1  # short sentences are left as they are

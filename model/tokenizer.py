@@ -19,6 +19,8 @@ MAX_SENTENCE_TOKENS = 120
 # together (it has no line breaks): such sentences are cut where a number ends a row and a
 # name starts the next (`_table_rows`).
 TABLE_SENTENCE_TOKENS = 40
+# A number as tables write them (3, 51.598, .535, 15-7, 1:50.980, 16., +2), or the lone dash
+# of an empty column ("games behind: -").
 _NUMERIC = re.compile(r"[+-]?[\d.,:/]*\d[\d.,:/-]*\.?|-")
 _YEAR = re.compile(r"\d{4}")
 
@@ -166,8 +168,8 @@ def tokenize(text: str, max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> list[
 
     A sentence ends after ``. ? !`` (or an ellipsis) when whitespace and a plausible
     sentence opener follow, after a dateline date followed by a capitalised word, and at
-    every line break. Sentences longer than
-    `max_sentence_tokens` are cut into chunks.
+    every line break. Sentences longer than `TABLE_SENTENCE_TOKENS` are cut into table rows
+    (`_table_rows`), and pieces longer than `max_sentence_tokens` into chunks.
     """
     sentences: list[list[Token]] = []
     current: list[Token] = []

@@ -100,6 +100,18 @@ def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: st
                     "chosen": {"epochs": [chosen.first, chosen.last], "score": round(chosen.score, 2)}}
 
 
+def save_chosen(system: TrainedSystem, output: Path, export: Path | None, report: dict) -> dict:
+    """Write the chosen weights to `output` in full precision and, with `export`, as a
+    shipping checkpoint; `report` gains where they went."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    system.save(output, half=False)
+    report["output"] = str(output)
+    if export:
+        system.export(export)
+        report["exported"] = str(export)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     args = parse_args(argv)
@@ -110,12 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CacheMissingError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    system.save(args.run_dir / "averaged.pt", half=False)
-    report["output"] = str(args.run_dir / "averaged.pt")
-    if args.export:
-        system.export(args.export)
-        report["exported"] = str(args.export)
-    print(json.dumps(report))
+    print(json.dumps(save_chosen(system, args.run_dir / "averaged.pt", args.export, report)))
     return 0
 
 

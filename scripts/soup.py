@@ -26,6 +26,7 @@ from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import cache_dir, set_threads
+from scripts.average_epochs import save_chosen
 from scripts.calibrate import calibrate_system
 
 SHARED = ("config", "chars", "words", "titles", "kb")  # what every ingredient must have alike
@@ -87,14 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     best = max(range(len(candidates)), key=lambda i: (candidates[i]["criterion"], candidates[i]["ner_f1"]))
-    chosen = systems[best]
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    chosen.save(args.output, half=False)
-    report = {"candidates": candidates, "chosen": names[best], "output": str(args.output)}
-    if args.export:
-        chosen.export(args.export)
-        report["exported"] = str(args.export)
-    print(json.dumps(report))
+    print(json.dumps(save_chosen(systems[best], args.output, args.export, {"candidates": candidates, "chosen": names[best]})))
     return 0
 
 

@@ -63,7 +63,6 @@ class GuardedAnnotator:
 
     def __init__(self, annotator: AnnotatorLike, policy: CallPolicy) -> None:
         self.wrapped, self.policy = annotator, policy
-        self.max_waiting = policy.max_waiting
         self._changed = threading.Condition()
         self._queue: deque[_Call] = deque()  # calls waiting, oldest first
         self._running = False
@@ -97,10 +96,10 @@ class GuardedAnnotator:
             self._run([call])
         else:
             with self._changed:
-                if self._in_progress > self.max_waiting:  # one running + max_waiting queued
+                if self._in_progress > self.policy.max_waiting:  # one running + max_waiting queued
                     raise ClientError(
                         503, f"the model is busy: {self._in_progress - 1} requests already wait in this "
-                        f"server process (limit MAX_WAITING_CALLS={self.max_waiting}); retry shortly"
+                        f"server process (limit MAX_WAITING_CALLS={self.policy.max_waiting}); retry shortly"
                     )
                 self._in_progress += 1
                 self._queue.append(call)

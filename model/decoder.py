@@ -101,8 +101,10 @@ def greedy_decode(model: "JointNerElModel", examples: list[SentenceExample], can
         q_start = torch.where(in_mention, start, cur)
         q_end = torch.where(in_mention, cur, torch.minimum(cur + 1, n))
         query = (cumsum[active, q_end] - cumsum[active, q_start]) / (q_end - q_start).clamp_min(1)[:, None]
+        every = len(active) == batch  # then the batch's own tensors, not copies gathered by `active`
         state, v_t = model.step_state(stack.top(active), buffer, output.top(active), history.top(active),
-                                      enc.layer1[active], lengths[active], query)
+                                      enc.layer1 if every else enc.layer1[active], lengths if every else lengths[active],
+                                      query)
         legal = legal_action_mask(n - cur, torch.where(in_mention, cur - start, 0))
         if spans is not None:
             legal &= torch.tensor([_span_constraint(spans[b], int(lengths[b]), int(cursor[b]),

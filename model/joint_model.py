@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+from torch.nn.utils.rnn import pad_sequence
 
 from model.annotation import NER_TYPES
 from model.checkpoint import read_checkpoint, write_checkpoint
@@ -33,6 +33,7 @@ from model.embeddings.glove import shared_glove
 from model.encoder import EncodedBatch, TokenEncoder
 from model.features import CharVocabulary, MentionTarget, SentenceExample, WordVocabulary
 from model.linking import LinkDecision, decide_links
+from model.stack_lstm import final_state
 from model.transitions import NUM_ACTIONS, OUT, SHIFT, legal_actions
 
 
@@ -96,10 +97,10 @@ class JointNerElModel(nn.Module):
     def sentence_rep(self, layer1: Tensor, lengths: Tensor, query: Tensor) -> Tensor:
         """v_t: attention over BiLSTM layer 1 of each step's sentence, queried by `query`."""
         q = self.attention_query(query)  # (S, 2H)
-        scores = torch.einsum("snd,sd->sn", layer1, q)
+        scores = torch.bmm(layer1, q[:, :, None]).squeeze(2)  # bmm, not einsum: this runs at every decoding step
         mask = torch.arange(layer1.shape[1])[None, :] < lengths[:, None]
         weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
-        return torch.einsum("sn,snd->sd", weights, layer1)
+        return torch.bmm(weights[:, None], layer1).squeeze(1)
 
     def parser_state(self, stack: Tensor, buffer: Tensor, output: Tensor, history: Tensor,
                      sentence_rep: Tensor | None) -> Tensor:
@@ -110,13 +111,19 @@ class JointNerElModel(nn.Module):
         return self.action_out(state).masked_fill(~legal, float("-inf"))
 
     def compose_spans(self, words: Tensor, spans: list[tuple[int, int, int, str]]) -> Tensor:
-        """Output-stack vectors of reduced mentions: BiLSTM over the span + its type."""
-        pieces = [words[b, s:e] for b, s, e, _ in spans]
-        lengths = torch.tensor([len(p) for p in pieces])
-        packed = pack_padded_sequence(pad_sequence(pieces, batch_first=True), lengths, batch_first=True, enforce_sorted=False)
-        _, (hn, _) = self.compose_lstm(packed)
+        """Output-stack vectors of reduced mentions: BiLSTM over the span + its type.
+        Spans of one length run together, step by step (`model.stack_lstm.final_state`)."""
+        by_length: dict[int, list[int]] = {}
+        for i, (_, s, e, _) in enumerate(spans):
+            by_length.setdefault(e - s, []).append(i)
+        order, finals = [], []
+        for members in by_length.values():
+            inputs = torch.stack([words[spans[i][0], spans[i][1]:spans[i][2]] for i in members])  # (G, length, H)
+            finals.append(torch.cat([final_state(self.compose_lstm, inputs, reverse) for reverse in (False, True)], dim=-1))
+            order.extend(members)
+        composed = torch.cat(finals)[torch.argsort(torch.tensor(order))]
         types = self.type_embedding(torch.tensor([NER_TYPES.index(t) for *_, t in spans]))
-        return torch.tanh(self.compose(torch.cat([hn[0], hn[1], types], dim=-1)))
+        return torch.tanh(self.compose(torch.cat([composed, types], dim=-1)))
 
     def step_state(self, stack: Tensor, buffer: Tensor, output: Tensor, history: Tensor, layer1: Tensor,
                    lengths: Tensor, query: Tensor) -> tuple[Tensor, Tensor | None]:
@@ -158,34 +165,43 @@ class JointNerElModel(nn.Module):
         priors = torch.tensor([p for t in targets for p in t.priors], dtype=torch.float)
         starts = [0] + list(itertools.accumulate(counts))[:-1]
         own = {start + k: vector for start, t in zip(starts, targets) for k, vector in t.vectors.items()}
-        hidden = torch.tanh(self.entity_part(rows, priors, own) + self.el_context(context)[mention])
-        pair_scores = self.el_out(hidden).squeeze(-1)
+        pair_scores = self.el_out(self.pair_hidden(rows, priors, own, self.el_context(context), mention)).squeeze(-1)
         scores = pair_scores.new_full((len(targets), k), float("-inf")).index_put((mention, slot), pair_scores)
         mask = torch.zeros(len(targets), k, dtype=torch.bool).index_put((mention, slot), torch.tensor(True))
         return scores, mask
 
-    def entity_part(self, rows: Tensor, priors: Tensor, own_vectors: dict[int, np.ndarray] | None = None) -> Tensor:
-        """`el_entity([c_e; p; log p])` of candidates `rows` with priors `priors` (same shape);
-        a row of -1 is an entity outside the table whose vector `own_vectors` gives (by position).
+    def pair_hidden(self, rows: Tensor, priors: Tensor, own_vectors: dict[int, np.ndarray],
+                    context_part: Tensor, mention: Tensor) -> Tensor:
+        """The EL hidden layer of (mention, candidate) pairs: ``tanh(el_entity([c_e; p; log p]) +
+        context_part[mention])`` for candidate rows `rows` (P,) with priors `priors` (P,) of
+        mentions `mention` (P,), `context_part` being ``el_context`` of each mention's context.
+        A row of -1 is an entity outside the table whose vector `own_vectors` gives (by position).
 
-        The layer is linear, so it splits into the entity vectors' part, computed once per
-        distinct entity (candidates repeat across mentions), plus the two prior columns:
-        the same function as one affine map over the concatenation, without its
-        (pairs, 5000)-sized multiply."""
+        el_entity is linear, so its entity-vector part is computed once per distinct entity.
+        A pair's pre-activation is then a sum of four rows scaled by 1, 1, p and log p (its
+        entity's, its mention's context, the two prior weight columns): one sparse × dense
+        product writes the (pairs, el_hidden) activations once, instead of ~10 passes of
+        separate gathers and adds, which made this most of the cost of scoring candidates."""
         d = self.entity_vectors.shape[1]
         weight = self.el_entity.weight  # (el_hidden, d + 2), no bias
-        flat = rows.reshape(-1)
-        in_table = (flat >= 0).nonzero().squeeze(-1)
-        distinct, where = torch.unique(flat[in_table], return_inverse=True)
-        vectors = weight.new_zeros(len(flat), weight.shape[0]).index_put(
-            (in_table,), F.linear(self.entity_vectors[distinct], weight[:, :d])[where])
-        if own_vectors:  # positions in the flattened `rows`
-            positions = torch.tensor(list(own_vectors), dtype=torch.long)
+        in_table = rows >= 0
+        distinct, where = torch.unique(rows[in_table], return_inverse=True)
+        parts = [F.linear(self.entity_vectors[distinct], weight[:, :d]), weight.new_zeros(1, weight.shape[0])]
+        entity_row = torch.full_like(rows, len(distinct))  # rows -1 without a vector of their own: the zero row
+        entity_row[in_table] = where
+        if own_vectors:  # positions in `rows`
             own = torch.from_numpy(np.stack([np.asarray(v, dtype=np.float32) for v in own_vectors.values()]))
-            vectors = vectors.index_put((positions,), F.linear(own, weight[:, :d]))
-        vectors = vectors.reshape(*rows.shape, weight.shape[0])
-        return (vectors + priors[..., None] * weight[:, d]
-                + torch.log(priors.clamp_min(1e-6))[..., None] * weight[:, d + 1])
+            parts.append(F.linear(own, weight[:, :d]))
+            entity_row[torch.tensor(list(own_vectors), dtype=torch.long)] = len(distinct) + 1 + torch.arange(len(own))
+        dense = torch.cat([*parts, context_part, weight[:, d:].T])
+        n_entity, n_pairs = len(dense) - len(context_part) - 2, len(rows)
+        columns = torch.stack([entity_row, n_entity + mention, torch.full_like(rows, len(dense) - 2),
+                               torch.full_like(rows, len(dense) - 1)], dim=1)
+        values = torch.stack([torch.ones_like(priors), torch.ones_like(priors), priors,
+                              torch.log(priors.clamp_min(1e-6))], dim=1)
+        mixer = torch.sparse_coo_tensor(torch.stack([torch.arange(n_pairs).repeat_interleave(4), columns.reshape(-1)]),
+                                        values.reshape(-1), (n_pairs, len(dense)), check_invariants=False)
+        return torch.tanh(torch.sparse.mm(mixer, dense))
 
     def nil_logit(self, context: Tensor, el_scores: Tensor, targets: list[MentionTarget]) -> Tensor:
         """NIL classifier: sigmoid(affine(tanh(affine(s_t)))) on the mention context, plus

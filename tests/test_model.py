@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from model.annotation import NER_TYPES
 from model.checkpoint import FORMAT, CheckpointFormatError, read_checkpoint
 from model.config import LinkingConfig, ModelConfig
 from model.features import SentenceExample
@@ -264,13 +265,37 @@ def test_contextual_required_when_enabled():
         model.loss(make_examples(tiny_config())[:1])  # examples built without contextual arrays
 
 
-@torch.no_grad()
-def test_entity_part_is_the_el_entity_layer_over_vectors_and_priors():
-    """`entity_part` splits the linear EL entity layer; it must be that layer's function."""
+def test_pair_hidden_is_the_el_hidden_layer_of_each_pair():
+    """`pair_hidden` rearranges the EL hidden layer tanh(el_entity([c_e; p; log p]) + el_context(s)[mention]);
+    it must be that function, gradients included, for table rows, repeats, own vectors and rows without one."""
     model = tiny_model(tiny_config()).eval()
-    rows = torch.tensor([[2, 3, 0], [3, 0, 0]])  # repeated candidates and padding
-    priors = torch.tensor([[0.7, 0.3, 0.0], [1.0, 0.0, 0.0]])
-    features = torch.cat([model.entity_vectors[rows], priors[..., None],
-                          torch.log(priors.clamp_min(1e-6))[..., None]], dim=-1)
-    assert torch.allclose(model.entity_part(rows, priors), model.el_entity(features), atol=1e-5)
+    rows = torch.tensor([2, 3, 2, -1, 3, -1])  # repeated candidates, an own vector (position 3), a row -1 without
+    priors = torch.tensor([0.7, 0.3, 0.5, 0.25, 0.25, 0.0])
+    mention = torch.tensor([0, 0, 1, 1, 1, 2])
+    own_vector = np.linspace(-1, 1, model.entity_vectors.shape[1]).astype(np.float32)
+    context = torch.randn(3, model.el_context.in_features)
+    vectors = model.entity_vectors[rows.clamp_min(0)].clone()
+    vectors[3], vectors[5] = torch.from_numpy(own_vector), 0.0
+    features = torch.cat([vectors, priors[:, None], torch.log(priors.clamp_min(1e-6))[:, None]], dim=-1)
+    expected = torch.tanh(model.el_entity(features) + model.el_context(context)[mention])
+    got = model.pair_hidden(rows, priors, {3: own_vector}, model.el_context(context), mention)
+    assert torch.allclose(got, expected, atol=1e-5)
+    weights = torch.randn_like(expected)
+    grads = [torch.autograd.grad((h * weights).sum(), [model.el_entity.weight, model.el_context.weight])
+             for h in (expected, model.pair_hidden(rows, priors, {3: own_vector}, model.el_context(context), mention))]
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(*grads))
 
+
+
+def test_compose_spans_is_the_bilstm_over_each_span_whatever_the_lengths():
+    """Spans are composed in batches of equal length; each must get the final states of the
+    compose BiLSTM run over that span alone, in the order given."""
+    model = tiny_model(tiny_config()).eval()
+    words = torch.randn(2, 6, model.config.hidden)
+    spans = [(0, 0, 3, "PER"), (1, 2, 3, "LOC"), (0, 4, 6, "ORG"), (1, 0, 3, "MISC"), (1, 5, 6, "PER")]
+    expected = []
+    for b, s, e, kind in spans:
+        _, (hn, _) = model.compose_lstm(words[b, s:e][None])
+        type_vector = model.type_embedding(torch.tensor([NER_TYPES.index(kind)]))
+        expected.append(torch.tanh(model.compose(torch.cat([hn[0], hn[1], type_vector], dim=-1)))[0])
+    assert torch.allclose(model.compose_spans(words, spans), torch.stack(expected), atol=1e-6)

@@ -17,7 +17,7 @@ def _trainer(run_dir, seed: int, epochs: int) -> Trainer:
                    TrainConfig(epochs=epochs, batch_size=2))
 
 
-@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\(\)`")
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)`")
 def test_learning_rate_decays_as_lr_over_one_plus_decay_times_epoch(tmp_path):
     trainer = _trainer(tmp_path, seed=1, epochs=3)
     rates = []

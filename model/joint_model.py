@@ -193,8 +193,8 @@ class JointNerElModel(nn.Module):
             own = torch.from_numpy(np.stack([np.asarray(v, dtype=np.float32) for v in own_vectors.values()]))
             parts.append(F.linear(own, weight[:, :d]))
             entity_row[torch.tensor(list(own_vectors), dtype=torch.long)] = len(distinct) + 1 + torch.arange(len(own))
-        dense = torch.cat([*parts, context_part, weight[:, d:].T])
-        n_entity, n_pairs = len(dense) - len(context_part) - 2, len(rows)
+        dense = torch.cat([*parts, context_part, weight[:, d:].T])  # entity rows, context rows, the prior columns
+        n_entity, n_pairs = sum(len(p) for p in parts), len(rows)
         columns = torch.stack([entity_row, n_entity + mention, torch.full_like(rows, len(dense) - 2),
                                torch.full_like(rows, len(dense) - 1)], dim=1)
         values = torch.stack([torch.ones_like(priors), torch.ones_like(priors), priors,

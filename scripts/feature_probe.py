@@ -34,6 +34,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 from model.data.cache import DataCache
+from model.data.conll import iob1_to_spans
 from model.annotation import NER_TYPES
 from model.embeddings.glove import shared_glove
 from model.features import CASES, casing
@@ -238,17 +239,6 @@ class ProbeTagger(nn.Module):
         return self.out(self.dropout(pad_packed_sequence(self.lstm(packed)[0], batch_first=True)[0]))
 
 
-def tag_spans(tags: list[str]) -> set[tuple[int, int, str]]:
-    spans, start, kind = set(), None, None
-    for i, tag in enumerate(tags + ["O"]):
-        if start is not None and (tag == "O" or tag.startswith("B-") or tag[2:] != kind):
-            spans.add((start, i, kind))
-            start = None
-        if tag != "O" and start is None:
-            start, kind = i, tag[2:]
-    return spans
-
-
 @torch.no_grad()
 def span_f1(model: ProbeTagger, data: list) -> float:
     model.eval()
@@ -258,8 +248,8 @@ def span_f1(model: ProbeTagger, data: list) -> float:
         best = model(batch).argmax(-1)
         for row, sentence in enumerate(batch):
             n = len(sentence[0])
-            found = tag_spans([TAGS[i] for i in best[row, :n].tolist()])
-            gold = tag_spans([TAGS[i] for i in sentence[3].tolist()])
+            found = set(iob1_to_spans([TAGS[i] for i in best[row, :n].tolist()]))
+            gold = set(iob1_to_spans([TAGS[i] for i in sentence[3].tolist()]))
             tp, fp, fn = tp + len(found & gold), fp + len(found - gold), fn + len(gold - found)
     model.train()
     return round(200 * tp / (2 * tp + fp + fn), 2)

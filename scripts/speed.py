@@ -19,6 +19,12 @@ then the same documents one at a time with CoNLL's sentence breaks written as li
 which GERBIL's text does not have (what finding every break would save).
 
     python -m scripts.speed --no-training --threads 1 --limit 48 --batch-documents 1 2 4
+
+``--profile N``: a cProfile of `Annotator.annotate` over the same texts, one call each (what
+one request costs), as milliseconds per document for the N functions with the most cumulative
+time: where a served document's time goes.
+
+    python -m scripts.speed --no-training --threads 1 --limit 40 --profile 25
 """
 from __future__ import annotations
 
@@ -112,6 +118,34 @@ def batching_speed(checkpoint: Path, cache: DataCache, limit: int | None, sizes:
     return {"documents": len(texts), "runs": runs}
 
 
+def profile_annotate(checkpoint: Path, cache: DataCache, limit: int | None, top: int) -> dict:
+    """Cumulative and own milliseconds per document of the `top` costliest functions (cProfile)
+    while annotating AIDA test texts as GERBIL sends them, one call per text."""
+    import cProfile
+    import pstats
+
+    from model.annotator import Annotator
+    from scripts.request_cost import gerbil_texts
+
+    texts = gerbil_texts(cache)["test"][:limit]
+    annotator = Annotator.load(checkpoint, threads=torch.get_num_threads())
+    annotator.annotate(texts[0])  # warm: the first call pays one-off set-up
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for text in texts:
+        annotator.annotate(text)
+    profiler.disable()
+    wall = time.perf_counter() - started
+    stats = pstats.Stats(profiler).stats  # {(file, line, name): (calls, _, own s, cumulative s, _)}
+    costliest = sorted(stats.items(), key=lambda item: -item[1][3])[:top]
+    per_document = lambda seconds: round(1000 * seconds / len(texts), 1)  # noqa: E731
+    return {"documents": len(texts), "ms_per_document": per_document(wall),
+            "functions": [{"function": f"{Path(file).name}:{line}({name})", "calls": calls,
+                           "cumulative_ms": per_document(cumulative), "own_ms": per_document(own)}
+                          for (file, line, name), (calls, _, own, cumulative, _) in costliest]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -125,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-training", action="store_true", help="time inference only")
     parser.add_argument("--batch-documents", type=int, nargs="+", metavar="K",
                         help="also time annotating K texts per call (first K is the reference)")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="also profile annotating one text per call: the N costliest functions")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     threads = set_threads(args.threads, default=2)
@@ -140,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         result["inference"].append(inference_speed(args.no_ctx_checkpoint, cache, args.limit))
     if args.batch_documents:
         result["batching"] = batching_speed(args.checkpoint, cache, args.limit, args.batch_documents)
+    if args.profile:
+        result["profile"] = profile_annotate(args.checkpoint, cache, args.limit, args.profile)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 

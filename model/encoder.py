@@ -59,10 +59,6 @@ class TokenEncoder(nn.Module):
         self.layer1 = nn.LSTM(in_dim, h, batch_first=True, bidirectional=True)
         self.layer2 = nn.LSTM(2 * h, h, batch_first=True, bidirectional=True)
         self.buffer_lstm = nn.LSTM(h, h, batch_first=True)
-        # A training regulariser (`model.trainer.TrainConfig.word_dropout`), not architecture: that
-        # share of tokens, in training mode only, gets the unknown word's GloVe row and no offset,
-        # so tagging leans on characters, casing and context as it must for unseen words.
-        self.word_dropout = 0.0
 
     def glove_id(self, token: str) -> int:
         return self.glove_index.get(token.lower(), len(self.glove_index))
@@ -78,14 +74,9 @@ class TokenEncoder(nn.Module):
     def forward(self, examples: list[SentenceExample]) -> EncodedBatch:
         lengths = [len(e.tokens) for e in examples]
         flat = [t for e in examples for t in e.tokens]
-        glove_ids = torch.tensor([self.glove_id(t) for t in flat])
-        dropped = (torch.rand(len(flat)) < self.word_dropout) if self.training and self.word_dropout > 0 else None
-        if dropped is not None:
-            glove_ids = glove_ids.masked_fill(dropped, len(self.glove_index))
-        word_vectors = self.glove[glove_ids]
+        word_vectors = self.glove[torch.tensor([self.glove_id(t) for t in flat])]
         if self.config.tune_words:
-            word_ids = torch.tensor([self.words.id(t) for t in flat])
-            word_vectors = word_vectors + self.word_offset(word_ids if dropped is None else word_ids.masked_fill(dropped, 0))
+            word_vectors = word_vectors + self.word_offset(torch.tensor([self.words.id(t) for t in flat]))
         parts = [
             word_vectors,
             self.char_vectors(flat),

@@ -41,7 +41,6 @@ class TrainConfig:
     seed: int = 1
     prior_folds: int = 0  # > 0: training priors leave out the document's fold (`CrossFittedLookup`)
     open_kb_share: float = 0.0  # > 0: that share of mentions trains on open-KB candidates (`TrainingCandidates`)
-    word_dropout: float = 0.0  # > 0: that share of training tokens reads as an unknown word (`TokenEncoder`)
 
 
 def validation_kb(open_kb_share: float) -> str:
@@ -78,7 +77,6 @@ class Trainer:
         # lr_epoch = lr / (1 + lr_decay * epoch), as §4.2
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda epoch: 1 / (1 + config.lr_decay * epoch))
         self.epoch, self.best = 0, float("-inf")
-        system.model.encoder.word_dropout = config.word_dropout
 
     def resume(self) -> bool:
         """Continue from ``last.pt`` if the run directory has one."""

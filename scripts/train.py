@@ -55,8 +55,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="S > 0: a share S of the training mentions gets the open knowledge base's candidates "
                              "alone, and mentions the dictionary does not know get its candidates as served "
                              "(model.candidates.TrainingCandidates; default 0: the dictionary only)")
-    parser.add_argument("--word-dropout", type=float, default=TrainConfig.word_dropout,
-                        help="share of training tokens read as an unknown word (GloVe and offset), e.g. 0.1")
     parser.add_argument("--init-from", type=Path,
                         help="start from this checkpoint's weights, vocabularies and entity table instead of a new "
                              "model (fine-tuning; the architecture options must match it)")
@@ -70,8 +68,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0.0 <= args.open_kb_share <= 1.0:
         parser.error(f"--open-kb-share is a share between 0 and 1, got {args.open_kb_share}")
-    if not 0.0 <= args.word_dropout < 1.0:
-        parser.error(f"--word-dropout is a share between 0 and 1, got {args.word_dropout}")
     if args.prior_folds < 0:
         parser.error(f"--prior-folds must be 0 (off) or a positive number of folds, got {args.prior_folds}")
     return args
@@ -112,7 +108,7 @@ def run(args: argparse.Namespace) -> dict:
     config = model_config(args)
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                lr_decay=args.lr_decay, seed=args.seed, prior_folds=args.prior_folds,
-                               open_kb_share=args.open_kb_share, word_dropout=args.word_dropout)
+                               open_kb_share=args.open_kb_share)
     run_config = {"model": config.to_dict(), "train": asdict(train_config), "limit_train": args.limit_train}
     if args.init_from:
         run_config["init_from"] = str(args.init_from)

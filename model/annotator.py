@@ -9,6 +9,7 @@ sentence by sentence, and token spans are mapped back to code-point offsets.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -16,9 +17,22 @@ from typing import Sequence
 from model.annotation import Mention, Token
 from model.features import SentenceExample
 from model.joint_model import JointNerElModel, TrainedSystem
+from model.config import LinkingConfig
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
 from model.tokenizer import tokenize
+
+
+@dataclass
+class DecodedText:
+    """A text's mentions as decoded (candidates scored, links undecided): (tokens of the
+    mention's sentence, decision) pairs; for given spans (D2KB) the spans and which span
+    each decision is."""
+
+    text: str
+    found: list[tuple[list[Token], LinkDecision]] = field(default_factory=list)
+    spans: list[tuple[int, int]] | None = None
+    span_index: list[int] = field(default_factory=list)
 
 
 class Annotator:
@@ -26,6 +40,7 @@ class Annotator:
 
     def __init__(self, system: TrainedSystem, batch_size: int = 64, encoder: str | None = None) -> None:
         self.model, self.linking, self.batch_size = system.model, system.linking, batch_size
+        self.candidates_shown = 5  # candidates kept on each Mention (scripts.nif_eval wants them all)
         self.contextual = None
         if self.model.config.use_contextual:
             from model.embeddings.contextual import ContextualEncoder
@@ -59,15 +74,7 @@ class Annotator:
         decoding; linking is per text), but each transition step runs for more sentences at
         once, which is where batching saves time: the server decodes concurrent requests so.
         """
-        documents = [tokenize(text) for text in texts]
-        sentences = [sentence for document in documents for sentence in document]
-        owner = [d for d, document in enumerate(documents) for _ in document]
-        found: list[list[tuple[list[Token], LinkDecision]]] = [[] for _ in texts]
-        for index, decision in self._decode(sentences, None):
-            found[owner[index]].append((sentences[index], decision))
-        for document in found:
-            self.model.link([d for _, d in document], self.linking)
-        return [[self._mention(text, tokens, d) for tokens, d in document] for text, document in zip(texts, found)]
+        return [self.decide(decoded) for decoded in self.decode_texts(texts)]
 
     def link(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Mention]:
         """Link exactly `spans` (D2KB): one Mention per span, in the given order.
@@ -76,7 +83,21 @@ class Annotator:
         sentences a span crosses are merged. Overlapping spans are decoded in separate
         passes, since one transition sequence cannot build nested mentions.
         """
-        found: list[tuple[int, list[Token], LinkDecision]] = []
+        return self.decide(self.decode_spans(text, spans))
+
+    def decode_texts(self, texts: Sequence[str]) -> list[DecodedText]:
+        """Mentions of each text with their candidates scored, links not yet decided (A2KB)."""
+        documents = [tokenize(text) for text in texts]
+        sentences = [sentence for document in documents for sentence in document]
+        owner = [d for d, document in enumerate(documents) for _ in document]
+        decoded = [DecodedText(text) for text in texts]
+        for index, decision in self._decode(sentences, None):
+            decoded[owner[index]].found.append((sentences[index], decision))
+        return decoded
+
+    def decode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> DecodedText:
+        """The given spans of `text` decoded as mentions, links not yet decided (D2KB)."""
+        decoded = DecodedText(text, spans=list(spans))
         for layer in _non_overlapping_layers(spans):
             sentences = _align_to_spans(tokenize(text), [spans[i] for i in layer], text)
             wanted = {}
@@ -86,17 +107,26 @@ class Annotator:
             by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
             for index, decision in self._decode(sentences, by_sentence):
                 tokens = sentences[index]
-                found.append((wanted[(tokens[decision.start].start, tokens[decision.end - 1].end)], tokens, decision))
-        self.model.link([d for _, _, d in found], self.linking)  # coherence over all the document's spans
+                decision.given_span = True
+                decoded.found.append((tokens, decision))
+                decoded.span_index.append(wanted[(tokens[decision.start].start, tokens[decision.end - 1].end)])
+        return decoded
+
+    def decide(self, decoded: DecodedText, linking: LinkingConfig | None = None) -> list[Mention]:
+        """Decide the links of a decoded text (with `linking`, default this system's) and return
+        its mentions; deciding again with other settings starts from the same scores."""
+        self.model.link([d for _, d in decoded.found], linking or self.linking)  # coherence over the document
+        mentions = [self._mention(decoded.text, tokens, d) for tokens, d in decoded.found]
+        if decoded.spans is None:
+            return mentions
         answers: dict[int, Mention] = {}
-        for index, tokens, decision in found:
-            mention = self._mention(text, tokens, decision)
-            mention.start, mention.end = spans[index]
-            mention.surface = text[mention.start:mention.end]
+        for index, mention in zip(decoded.span_index, mentions):
+            mention.start, mention.end = decoded.spans[index]
+            mention.surface = decoded.text[mention.start:mention.end]
             answers[index] = mention
-        for i, (start, end) in enumerate(spans):  # spans holding no token (e.g. only spaces)
-            answers.setdefault(i, Mention(start, end, text[start:end], None, None, ner_score=0.0))
-        return [answers[i] for i in range(len(spans))]
+        for i, (start, end) in enumerate(decoded.spans):  # spans holding no token (e.g. only spaces)
+            answers.setdefault(i, Mention(start, end, decoded.text[start:end], None, None, ner_score=0.0))
+        return [answers[i] for i in range(len(decoded.spans))]
 
     def _decode(self, sentences: list[list[Token]], spans: list[list[tuple[int, int]]] | None):
         """(sentence index, LinkDecision) for each mention, sentences batched in order; links undecided."""
@@ -111,11 +141,11 @@ class Annotator:
                 for decision in prediction.mentions:
                     yield begin + offset, decision
 
-    @staticmethod
-    def _mention(text: str, tokens: list[Token], d: LinkDecision) -> Mention:
+    def _mention(self, text: str, tokens: list[Token], d: LinkDecision) -> Mention:
         start, end = tokens[d.start].start, tokens[d.end - 1].end
         return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
-                       el_score=d.el_score, nil_score=d.nil_score, candidates=d.candidates[:5])
+                       el_score=d.el_score, nil_score=d.nil_score,
+                       candidates=d.candidates[:self.candidates_shown])
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -68,6 +68,9 @@ class LinkingConfig:
     # calibrated on the mean of validation as served and the unseen-KB proxy (`calibrate --open-kb both`),
     # since on AIDA a surface the dictionary does not know is NIL by the dictionary's construction.
     open_nil_threshold: float = 0.5
+    # The same for such a mention on a span the caller gave (D2KB: the caller says it names an
+    # entity); None: `open_nil_threshold`. Calibrated on the dev suite's D2KB corpora.
+    given_span_open_nil_threshold: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

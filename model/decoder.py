@@ -153,9 +153,9 @@ def greedy_decode(model: "JointNerElModel", examples: list[SentenceExample], can
 def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample], enc: EncodedBatch,
                       reduced: list[_Reduced], candidates: CandidateSource) -> None:
     """Sentence-level candidate probabilities and P(NIL) of reduced mentions."""
-    found = [(r, candidates(list(r.decision.words))) for r in reduced]
-    for r, c in found:  # also when it found none (`model.linking.person_coreference`)
-        r.decision.from_open_kb = c.from_open_kb
+    found = [(r, candidates(list(r.decision.words), r.decision.ner_type)) for r in reduced]
+    for r, c in found:  # also when it found none (`model.linking.document_coreference`)
+        r.decision.from_open_kb, r.decision.unique_name = c.from_open_kb, c.unique_name
     found = [(r, c, MentionTarget(r.decision.start, r.decision.end, c.rows, c.priors, vectors=c.vectors))
              for r, c in found if len(c)]
     if not found:

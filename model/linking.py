@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.config import LinkingConfig
+from model.kb.keys import acronym, is_acronym_surface, without_disambiguator
 
 
 @dataclass
@@ -31,6 +32,10 @@ class LinkDecision:
     local: list[float] | None = None  # the sentence-level probabilities: the base of every decision
     words: tuple[str, ...] = ()  # the mention's tokens
     from_open_kb: bool = False  # the open knowledge base, not the AIDA dictionary, was asked for the candidates
+    # Its one candidate is the title the whole multi-word surface spells ("Rico Lebrun" → Rico_Lebrun):
+    # linked whatever P(NIL) says, which learned on AIDA that a surface the dictionary lacks is NIL.
+    unique_name: bool = False
+    given_span: bool = False  # the caller gave the span (D2KB) rather than the model finding it
 
 
 def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherence=None) -> None:
@@ -38,7 +43,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
 
     `coherence` (a `model.coherence.CoherenceReranker`) re-ranks the candidates when
     `linking.coherence_weight` > 0 and the document has at least two linkable mentions;
-    a short person name then takes the entity of the full name (`person_coreference`).
+    then a short or abbreviated name takes the entity of the full name (`document_coreference`),
+    and a lone surname the open knowledge base cannot place stays NIL (`is_lone_name`).
     Deciding again with other settings starts from the same sentence-level scores.
     """
     linked = [d for d in decisions if d.candidates]
@@ -55,37 +61,73 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
         d.candidates = [(t, float(p)) for (t, _), p in zip(d.candidates, probs)]
         best = int(np.argmax(probs))
         d.el_score = float(probs[best])
-        threshold = linking.open_nil_threshold if d.from_open_kb else linking.nil_threshold
-        nil = d.nil_score is not None and d.nil_score > threshold
+        threshold = nil_threshold(d, linking)
+        nil = d.nil_score is not None and d.nil_score > threshold and not d.unique_name
         d.entity = None if nil else d.candidates[best][0]
-    if use_coherence:
-        person_coreference(decisions)
+    resolved = document_coreference(decisions)
+    for d in decisions:
+        if id(d) not in resolved and is_lone_name(d):
+            d.entity = None
 
 
-def person_coreference(decisions: list[LinkDecision]) -> None:
-    """A mention whose words occur inside a longer linked PER mention of the same document
-    takes that person's entity ("Thorpe" after "Graham Thorpe"): if it is one of its own
-    candidates, or, for a PER mention, if the surface was left to the open knowledge base
-    (which knows a surname only as a surname page, or not at all: no evidence against the
-    person). With the AIDA dictionary alone (the paper's setting) only the first applies."""
-    people = sorted((d for d in decisions if d.ner_type == "PER" and d.entity is not None and d.words),
-                    key=lambda d: -len(d.words))
+def is_lone_name(d: LinkDecision) -> bool:
+    """A one-word PER mention left to the open knowledge base, linked to a one-word title, that
+    no fuller name of the document explains ("Fleming" → the surname page Fleming, "Duran" →
+    Duran,_Ecuador): the open knowledge base knows a lone surname as a surname page, a place
+    or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama) links."""
+    if not (d.from_open_kb and d.ner_type == "PER" and len(d.words) == 1 and d.entity):
+        return False
+    return "_" not in without_disambiguator(d.entity)
+
+
+def nil_threshold(d: LinkDecision, linking: LinkingConfig) -> float:
+    """The P(NIL) above which mention `d` is not linked: the dictionary's, the open knowledge
+    base's, or the open knowledge base's on a span the caller gave."""
+    if not d.from_open_kb:
+        return linking.nil_threshold
+    if d.given_span and linking.given_span_open_nil_threshold is not None:
+        return linking.given_span_open_nil_threshold
+    return linking.open_nil_threshold
+
+
+def document_coreference(decisions: list[LinkDecision]) -> set[int]:
+    """A mention that repeats part of a longer linked mention of the same document ("Thorpe"
+    after "Graham Thorpe", "Goldman" after "Goldman Sachs Group Inc"), or abbreviates it
+    ("IMF" beside "International Monetary Fund", `model.kb.keys.acronym`), takes that entity:
+    if it is one of its own candidates (and the mention was linked, or left to the open
+    knowledge base), or, when the surface was left to the open knowledge base, if both
+    mentions have the same NER type (the open knowledge base knows a short name as a
+    surname or a common word, or not at all: no evidence against the longer mention's
+    entity). With the AIDA dictionary alone (the paper's setting) only the first applies
+    to linked mentions."""
+    fuller = sorted((d for d in decisions if d.entity is not None and d.words), key=lambda d: -len(d.words))
+    resolved = set()
     for d in decisions:
         if not d.words:
             continue
-        for person in people:  # longest first: the fullest form of the name decides
-            if len(person.words) <= len(d.words):
+        for full in fuller:  # longest first: the fullest form of the name decides
+            if len(full.words) <= len(d.words):
                 break
-            if not _contains(person.words, d.words):
+            if not (_contains(full.words, d.words) or _abbreviates(d.words, full.words)):
                 continue
-            probability = dict(d.candidates).get(person.entity)
-            if probability is not None and d.entity is not None:
-                d.entity, d.el_score = person.entity, probability
+            probability = dict(d.candidates).get(full.entity)
+            if probability is not None and (d.entity is not None or d.from_open_kb):
+                d.entity, d.el_score = full.entity, probability
+                resolved.add(id(d))
                 break
-            if d.ner_type == "PER" and d.from_open_kb:
-                # not among its candidates: the person's own confidence stands for it
-                d.entity, d.el_score = person.entity, probability if probability is not None else person.el_score
+            if d.from_open_kb and d.ner_type == full.ner_type:
+                # not among its candidates: the longer mention's confidence stands for it
+                d.entity, d.el_score = full.entity, full.el_score
+                resolved.add(id(d))
                 break
+    return resolved
+
+
+def _abbreviates(short: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+    """Whether `short` is one token written as an acronym of `longer`'s words."""
+    if len(short) != 1 or not is_acronym_surface(short[0]):
+        return False
+    return acronym("_".join(longer)) == short[0].replace(".", "").upper()
 
 
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:

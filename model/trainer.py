@@ -22,7 +22,7 @@ from tqdm import tqdm
 from model.averaging import save_epoch_weights
 from model.config import LinkingConfig
 from model.data.records import Document
-from model.evaluation import validate
+from model.evaluation import rounded_scores, validate
 from model.features import SentenceExample
 from model.joint_model import TrainedSystem
 
@@ -139,7 +139,7 @@ class Trainer:
             record = {"epoch": self.epoch, "train_seconds": round(train_seconds, 1),
                       "sentences_per_second": round(len(order) / train_seconds, 1),
                       "loss": {k: round(v / seen, 4) for k, v in parts_total.items()},
-                      "validation": {k: round(v, 2) for k, v in scores.items()}, "best": improved}
+                      "validation": rounded_scores(scores), "best": improved}
             with open(self.run_dir / "log.jsonl", "a") as handle:
                 handle.write(json.dumps(record) + "\n")
             log.info("epoch %d: %s", self.epoch, json.dumps(record))

@@ -6,6 +6,8 @@ For each document the text is rebuilt from its tokens like GERBIL's AIDA/CoNLL l
 * A2KB: the context alone; the server finds, types and links mentions.
 * D2KB: the gold mentions (all PPRforNED mentions, NIL ones too, as GERBIL sends every
   gold marking) as nif:Phrase resources with anchorOf; the server links exactly those.
+  Answers on other spans are dropped, as GERBIL's D2KB evaluation does (a document without
+  gold mentions is sent as a bare context, which the server annotates A2KB).
 
 Replies are parsed, offsets converted back to code points (UTF-16 units in ``gerbil``
 mode) and scored with InKB strong match (`model.metrics.strong_match_scores`: exact span
@@ -163,7 +165,13 @@ def run_task(documents: list[PreparedDocument], task: str, send: Sender, offsets
     wall = time.perf_counter() - started
     for document, reading in zip(documents, readings):
         result.gold.append(document.gold_in_kb)
-        result.predictions.append(reading.predictions if reading else set())
+        predictions = reading.predictions if reading else set()
+        if task == "d2kb":
+            # GERBIL's D2KB evaluation drops answers on spans it did not send (the server
+            # annotates a context sent without phrases A2KB).
+            spans = {(b, e) for b, e, _ in document.gold_mentions}
+            predictions = {p for p in predictions if p[:2] in spans}
+        result.predictions.append(predictions)
         result.offset_mismatches += reading.offset_mismatches if reading else 0
     return result, wall
 

@@ -21,6 +21,7 @@ class Found:
     title: str
     match: str
     redirects: int
+    in_pprforned: bool = False
 
 
 class FakeOpenKb:
@@ -89,7 +90,7 @@ def test_the_model_links_an_entity_outside_its_table_with_the_vector_it_brings()
         def __init__(self, vector):
             self.vector = vector
 
-        def __call__(self, tokens):
+        def __call__(self, tokens, ner_type=None):
             from model.candidates import CandidateSet
 
             return CandidateSet(["Bonn", "Angela_Merkel"], [TITLES.index("Bonn"), -1], [0.5, 0.5], {1: self.vector})

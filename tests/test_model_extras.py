@@ -13,7 +13,7 @@ from model.data.cache import DataCache
 from model.data.records import Document, LinkedMention
 from model.evaluation import DocumentPrediction, calibrate_linking, link_predictions
 from model.features import WordVocabulary
-from model.linking import LinkDecision, decide_links, person_coreference
+from model.linking import LinkDecision, decide_links, document_coreference
 from tests.conftest import SENTENCES, WORDS, make_examples, tiny_config, tiny_model
 
 
@@ -154,7 +154,7 @@ def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
     unrelated = mention(["Clinton"], "LOC", "Clinton,_Iowa", [("Clinton,_Iowa", 1.0)])  # the person is no candidate
     nil = mention(["Clinton"], "PER", None, [("Hillary_Clinton", 0.6), ("Bill_Clinton", 0.4)])
     not_person = mention(["Clinton", "Foundation"], "ORG", "Clinton_Foundation", [("Clinton_Foundation", 1.0)])
-    person_coreference([short, unrelated, nil, not_person, full])
+    document_coreference([short, unrelated, nil, not_person, full])
     assert short.entity == "Bill_Clinton" and short.el_score == 0.4
     assert unrelated.entity == "Clinton,_Iowa" and nil.entity is None
     assert full.entity == "Bill_Clinton" and not_person.entity == "Clinton_Foundation"
@@ -174,10 +174,46 @@ def test_a_surname_the_dictionary_does_not_know_takes_the_person_named_in_full()
     place = mention(["Merkel"], "LOC", "Merkel,_Texas", [("Merkel,_Texas", 1.0)], True)
     dictionary = mention(["Merkel"], "PER", None, [("Merkel_(surname)", 1.0)], False)
     no_dictionary_candidate = mention(["Merkel"], "PER", None, [], False)  # linking with the dictionary alone
-    person_coreference([surname, left_nil, unknown, place, dictionary, no_dictionary_candidate, full])
+    document_coreference([surname, left_nil, unknown, place, dictionary, no_dictionary_candidate, full])
     assert [d.entity for d in (surname, left_nil, unknown)] == ["Angela_Merkel"] * 3
     assert surname.el_score == 0.9  # the person's own confidence
     assert place.entity == "Merkel,_Texas" and dictionary.entity is None and no_dictionary_candidate.entity is None
+
+
+def test_short_names_and_acronyms_of_organisations_take_the_entity_named_in_full():
+    def mention(words, ner_type, entity, candidates, from_open_kb=True):
+        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=from_open_kb)
+
+    company = mention(["Goldman", "Sachs", "Group", "Inc"], "ORG", "Goldman_Sachs", [("Goldman_Sachs", 0.8)])
+    short = mention(["Goldman"], "ORG", "Goldman", [("Goldman", 0.7), ("Goldman_(surname)", 0.3)])
+    fund = mention(["International", "Monetary", "Fund"], "ORG", "International_Monetary_Fund",
+                   [("International_Monetary_Fund", 0.9)])
+    imf = mention(["IMF"], "ORG", "Imf", [("Imf", 1.0)])
+    dotted = mention(["I.M.F."], "ORG", None, [])
+    word = mention(["Imf"], "ORG", None, [])  # capitalised, not written as an acronym
+    city = mention(["Goldman"], "LOC", "Goldman,_Louisiana", [("Goldman,_Louisiana", 1.0)])  # another type
+    known = mention(["IMF"], "ORG", "IMF_(band)", [("IMF_(band)", 1.0)], from_open_kb=False)  # the dictionary's
+    decide_links([short, imf, dotted, word, city, known, company, fund], LinkingConfig(nil_threshold=0.5))
+    assert short.entity == "Goldman_Sachs" and short.el_score == 0.8
+    assert imf.entity == dotted.entity == "International_Monetary_Fund"
+    assert word.entity is None and city.entity == "Goldman,_Louisiana" and known.entity == "IMF_(band)"
+
+
+def test_a_unique_full_name_links_and_given_spans_have_their_own_open_threshold():
+    unique = _decision(0, [("Rico_Lebrun", 1.0)], nil=0.9)
+    unique.from_open_kb = unique.unique_name = True
+    common = _decision(1, [("Lebrun", 1.0)], nil=0.9)
+    common.from_open_kb = True
+    given = _decision(2, [("Asteroid", 1.0)], nil=0.9)
+    given.from_open_kb = given.given_span = True
+    dictionary = _decision(3, [("X", 1.0)], nil=0.9)
+    dictionary.given_span = True  # the dictionary's threshold whatever the span's origin
+    decide_links([unique, common, given, dictionary], LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.5))
+    assert [d.entity for d in (unique, common, given, dictionary)] == ["Rico_Lebrun", None, None, None]
+    linking = LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.5, given_span_open_nil_threshold=1.0)
+    decide_links([unique, common, given, dictionary], linking)
+    assert [d.entity for d in (unique, common, given, dictionary)] == ["Rico_Lebrun", None, "Asteroid", None]
 
 
 def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():
@@ -219,3 +255,31 @@ def test_the_open_threshold_serves_both_kinds_of_text():
     assert round(by_mode["open"]["el_micro_f1"], 1) == 66.7 and by_mode["open-only"]["el_micro_f1"] == 100.0
     assert curve[0.2]["open"]["el_micro_f1"] == 100.0 and curve[0.2]["mean_el_micro_f1"] == 50.0
     assert unseen[0].entity == "Y" and served[1].entity == "Z"  # every set is left linked with the choice
+
+
+def test_a_lone_surname_left_to_the_open_knowledge_base_stays_nil_unless_it_names_a_full_name():
+    def mention(words, ner_type, candidates, from_open_kb=True):
+        return LinkDecision(0, len(words), ner_type, 1.0, nil_score=0.0, candidates=candidates, words=tuple(words),
+                            from_open_kb=from_open_kb)
+
+    surname = mention(["Fleming"], "PER", [("Fleming", 0.9), ("Fleming,_Ohio", 0.1)])
+    place = mention(["Duran"], "PER", [("Duran,_Ecuador", 1.0)])
+    redirect = mention(["Obama"], "PER", [("Barack_Obama", 0.9), ("Obama,_Fukui", 0.1)])
+    town = mention(["Fleming"], "LOC", [("Fleming", 1.0)])
+    known = mention(["Fleming"], "PER", [("Fleming", 1.0)], from_open_kb=False)  # the dictionary's
+    full = mention(["Ian", "Fleming"], "PER", [("Ian_Fleming", 1.0)])
+    again = mention(["Fleming"], "PER", [("Fleming", 1.0)])
+    decide_links([surname, place, redirect, town, known], LinkingConfig(nil_threshold=0.5))
+    assert [d.entity for d in (surname, place, redirect, town, known)] == [None, None, "Barack_Obama", "Fleming",
+                                                                           "Fleming"]
+    decide_links([full, again], LinkingConfig(nil_threshold=0.5))
+    assert again.entity == "Ian_Fleming"  # the document names him in full
+
+
+def test_the_open_world_threshold_is_the_best_mean_over_the_dev_rows():
+    from scripts.calibrate import best_mean_threshold
+
+    curves = {"OKE a2kb": {0.1: 50.0, 0.5: 52.0, 1.0: 49.0}, "AIDA a2kb": {0.1: 87.0, 0.5: 86.0, 1.0: 85.0}}
+    threshold, mean = best_mean_threshold(curves)
+    assert threshold == 0.5 and mean == {0.1: 68.5, 0.5: 69.0, 1.0: 67.0}
+    assert best_mean_threshold({"a": {0.1: 1.0, 0.5: 1.0}})[0] == 0.1  # a tie: the lower threshold

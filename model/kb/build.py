@@ -30,9 +30,10 @@ from pathlib import Path
 from model.kb.casing import CasingLexicon
 from model.kb.dbpedia import (DEFAULT_WORKERS, PACKAGE_VERSION, DbpediaSource, installed_source, iter_redirects,
                               iter_titles)
-from model.kb.keys import has_disambiguator, open_key, title_key, without_disambiguator
-from model.kb.lookup import (CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT, MATCH_KINDS,
-                             MATCH_NAME, MATCH_REDIRECT, MATCH_TITLE, default_index_path)
+from model.kb.keys import acronym, has_disambiguator, open_key, title_key, without_disambiguator
+from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
+                             MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_TIERS, MATCH_TITLE,
+                             default_index_path)
 from model.settings import DEFAULT_CHECKPOINT
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,23 @@ def pprforned_titles_by_key(pprforned: Mapping[str, int]) -> dict[str, str]:
     return best
 
 
+def _acronyms(records: list[tuple]) -> list[tuple[int, str]]:
+    """(entity rank, acronym) of the `ACRONYM_ENTITIES` most popular entities of each acronym,
+    among entities some page points to (a redirect) or PPRforNED knows: an acronym of an
+    obscure title is noise, and the popular ones are what news abbreviates."""
+    kept: Counter = Counter()
+    found = []
+    for rank, record in enumerate(records):  # most popular first
+        redirect_count, outside_pprforned = -record[0], record[1]
+        if redirect_count == 0 and outside_pprforned:
+            continue
+        letters = acronym(record[-2])
+        if letters and kept[letters] < ACRONYM_ENTITIES:
+            kept[letters] += 1
+            found.append((rank, letters))
+    return found
+
+
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
                 signature: str = "", workers: int = DEFAULT_WORKERS) -> BuildReport:
     """Write the index to `path` (atomically) and report its figures.
@@ -139,7 +157,9 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     for redirect, target in redirects.items():
         if target in entity_id:
             add(redirect, entity_id[target], MATCH_KINDS.index(MATCH_REDIRECT))
-    rows = sorted((key, int(kind != 0), entity, kind) for (key, entity), kind in aliases.items())
+    for rank, letters in _acronyms(records):
+        add(letters, rank, MATCH_KINDS.index(MATCH_ACRONYM))
+    rows = sorted((key, MATCH_TIERS[MATCH_KINDS[kind]], entity, kind) for (key, entity), kind in aliases.items())
     log.info("%d aliases", len(rows))
 
     path.parent.mkdir(parents=True, exist_ok=True)

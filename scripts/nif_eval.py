@@ -1,0 +1,317 @@
+"""Score any NIF gold standard as GERBIL does, in process or through a running server.
+
+Documents and gold mentions come from `nif.gold.read_gold`. Scoring is InKB strong matching
+(`model.metrics.strong_match_scores`): per document, gold = the (begin, end, title) of the
+linked gold mentions, predictions = the (begin, end, title) of the linked predictions; NIL
+gold and NIL predictions are not counted; titles compared exactly (URIs decoded).
+
+* A2KB: the model gets the text alone; D2KB: every gold span (NIL ones too, as GERBIL sends
+  every gold marking) to link, and answers on other spans are dropped as GERBIL does.
+* In process (default): `model.annotator.Annotator` with ``--kb``, keeping every candidate, so
+  each linked gold mention is also put in one error class (`classify`): ``span_missed`` (no
+  predicted mention with exactly its span), ``not_in_candidates`` (span found, gold title not
+  among the candidates), ``nil`` (gold among them, answered NIL), ``wrong_entity``,
+  ``correct``; and ``spurious``: linked predictions on a span that is no linked gold span
+  (in D2KB: links on NIL gold spans). ``--errors N`` prints N examples of each error class.
+* ``--url``: each document is sent as a NIF request by `scripts.gerbil_drive` (its request
+  building, reply reading and scoring); scores, HTTP errors and offset mismatches only.
+
+Usage: ``python -m scripts.nif_eval FILE [FILE...] --task a2kb|d2kb|both [--url URL]
+[--kb aida|open|open-only] [--limit N] [--json] [--errors N]``, or ``python -m
+scripts.nif_eval --suite [--data-dir DIR]``: the out-of-domain dev suite (``ood-dev/`` of the
+shared data: OKE2015-Task1-train A2KB, DBpedia-Spotlight A2KB and D2KB, WNED-WIKI D2KB) as
+one markdown table with the mean A2KB micro F1 and the mean micro F1 of all rows. With
+``--json`` exactly one JSON object goes to stdout, logs to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+from urllib.parse import unquote
+
+from model.annotation import AnnotatorLike, Mention
+from model.metrics import strong_match_scores
+from model.settings import KB_MODES, data_dir, kb_mode
+from nif.gold import GoldDocument, GoldMention, read_gold
+from scripts.gerbil_drive import PreparedDocument, Sender, http_sender, run_task, summarize
+
+LOGGER = logging.getLogger("nif_eval")
+SUITE: tuple[tuple[str, str], ...] = (
+    ("OKE2015-Task1-train.ttl", "a2kb"), ("DBpedia-Spotlight.ttl", "a2kb"),
+    ("DBpedia-Spotlight.ttl", "d2kb"), ("WNED-WIKI.ttl", "d2kb"),
+)
+ERRORS = ("span_missed", "not_in_candidates", "nil", "wrong_entity", "spurious")
+CATEGORIES = ("correct",) + ERRORS
+BATCH = 8  # texts per annotate_many call
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One predicted mention: span, entity title (None = NIL), candidate titles best first."""
+
+    begin: int
+    end: int
+    entity: str | None
+    candidates: tuple[str, ...] = ()
+
+
+Classified = tuple[str, GoldMention | None, Prediction | None]
+
+
+def classify(gold: Iterable[GoldMention], predictions: Iterable[Prediction]) -> list[Classified]:
+    """(category, gold, prediction) for every linked gold mention, then every spurious link."""
+    predictions = list(predictions)
+    by_span = {(p.begin, p.end): p for p in predictions}
+    linked = [g for g in gold if g.title]
+    found: list[Classified] = []
+    for g in linked:
+        p = by_span.get((g.begin, g.end))
+        if p is None:
+            category = "span_missed"
+        elif p.entity == g.title:
+            category = "correct"
+        elif g.title not in p.candidates:
+            category = "not_in_candidates"
+        else:
+            category = "nil" if p.entity is None else "wrong_entity"
+        found.append((category, g, p))
+    gold_spans = {(g.begin, g.end) for g in linked}
+    found += [("spurious", None, p) for p in predictions if p.entity and (p.begin, p.end) not in gold_spans]
+    return found
+
+
+def _example(document: GoldDocument, gold: GoldMention | None, pred: Prediction | None) -> dict:
+    begin, end = (gold.begin, gold.end) if gold else (pred.begin, pred.end)
+    text = document.text
+    context = f"{text[max(0, begin - 40):begin]}[[{text[begin:end]}]]{text[end:end + 40]}"
+    return {"document": document.uri, "span": [begin, end], "surface": text[begin:end],
+            "context": " ".join(context.split()), "gold": gold.title if gold else None,
+            "predicted": pred.entity if pred else None,
+            "candidates": list(pred.candidates[:5]) if pred else []}
+
+
+def decode_in_process(annotator, documents: Sequence[GoldDocument], task: str) -> list:
+    """Each document decoded by `annotator` (a `model.annotator.Annotator`) for `task`, links
+    undecided (`Annotator.decide` decides them), so linking settings can be compared on one decoding."""
+    decoded = []
+    for first in range(0, len(documents), BATCH):
+        chunk = documents[first:first + BATCH]
+        if task == "a2kb":
+            decoded.extend(annotator.decode_texts([d.text for d in chunk]))
+        else:
+            decoded.extend(annotator.decode_spans(d.text, [(m.begin, m.end) for m in d.mentions]) for d in chunk)
+        LOGGER.info("%s: decoded %d/%d documents", task, min(first + BATCH, len(documents)), len(documents))
+    return decoded
+
+
+def score_answers(documents: Sequence[GoldDocument], answers: Sequence[Sequence[Mention]], task: str,
+                  examples: int = 0) -> dict:
+    """Scores, error breakdown and up to `examples` examples per error class of one task's answers."""
+    gold_sets: list[set] = []
+    pred_sets: list[set] = []
+    counts: Counter[str] = Counter()
+    shown: dict[str, list[dict]] = {category: [] for category in ERRORS}
+    for document, mentions in zip(documents, answers):
+        predictions = [Prediction(m.start, m.end, m.entity,  # candidates best first
+                                  tuple(t for t, _ in sorted(m.candidates, key=lambda c: -c[1])))
+                       for m in mentions]
+        if task == "d2kb":  # as GERBIL (and scripts.gerbil_drive): answers on gold spans only
+            spans = {(g.begin, g.end) for g in document.mentions}
+            predictions = [p for p in predictions if (p.begin, p.end) in spans]
+        gold_sets.append({(m.begin, m.end, m.title) for m in document.linked})
+        pred_sets.append({(p.begin, p.end, p.entity) for p in predictions if p.entity})
+        for category, gold, pred in classify(document.mentions, predictions):
+            counts[category] += 1
+            if category in shown and len(shown[category]) < examples:
+                shown[category].append(_example(document, gold, pred))
+    return {**strong_match_scores(gold_sets, pred_sets), "documents": len(documents),
+            "breakdown": {category: counts[category] for category in CATEGORIES},
+            "examples": {k: v for k, v in shown.items() if v}}
+
+
+def evaluate_in_process(annotator: AnnotatorLike, documents: Sequence[GoldDocument], task: str,
+                        examples: int = 0) -> dict:
+    """Scores, error breakdown and up to `examples` examples per error class of one task."""
+    started = time.perf_counter()
+    answers = []
+    for first in range(0, len(documents), BATCH):
+        chunk = documents[first:first + BATCH]
+        if task == "a2kb":
+            answers.extend(annotator.annotate_many([d.text for d in chunk]))
+        else:
+            answers.extend(annotator.link(d.text, [(m.begin, m.end) for m in d.mentions]) for d in chunk)
+        LOGGER.info("%s: %d/%d documents", task, min(first + BATCH, len(documents)), len(documents))
+    wall = time.perf_counter() - started
+    return {**score_answers(documents, answers, task, examples),
+            "docs_per_s": len(documents) / wall if wall > 0 else 0.0}
+
+
+def threshold_curve(annotator, documents: Sequence[GoldDocument], task: str, thresholds: Sequence[float]) -> dict:
+    """Micro F1 of one task at each open-knowledge-base NIL threshold (`LinkingConfig.open_nil_threshold`),
+    from one decoding; the annotator's own linking settings otherwise."""
+    from dataclasses import replace
+
+    decoded = decode_in_process(annotator, documents, task)
+    curve = {}
+    for threshold in thresholds:
+        linking = replace(annotator.linking, open_nil_threshold=threshold)
+        answers = [annotator.decide(d, linking) for d in decoded]
+        curve[threshold] = score_answers(documents, answers, task)["micro_f1"]
+    return curve
+
+
+def aida_documents(split: str, data_dir_arg: str | None = None) -> list[GoldDocument]:
+    """AIDA/CoNLL documents of `split` as GERBIL sends them (text rebuilt by `nif.aida_text`),
+    every PPRforNED mention as gold (NIL ones with no title)."""
+    from model.data.aida import load_aida
+    from scripts.gerbil_drive import prepare
+
+    documents = []
+    for index, document in enumerate(load_aida(data_dir_arg)[split]):
+        p = prepare(document, index)
+        documents.append(GoldDocument(p.context_uri, p.text, [GoldMention(b, e, t) for b, e, t in p.gold_mentions]))
+    return documents
+
+
+def prepared(documents: Sequence[GoldDocument]) -> list[PreparedDocument]:
+    """The gold documents as `scripts.gerbil_drive` sends them (their own context URIs)."""
+    return [PreparedDocument(index, d.text, d.uri, [(m.begin, m.end, m.title) for m in d.mentions])
+            for index, d in enumerate(documents)]
+
+
+def evaluate_server(send: Sender, documents: Sequence[GoldDocument], task: str, concurrency: int = 1) -> dict:
+    """Scores of one task through a NIF endpoint (offsets read back in GERBIL's UTF-16 units)."""
+    result, wall = run_task(prepared(documents), task, send, "gerbil", concurrency)
+    return summarize(result, wall)
+
+
+def means(rows: list[dict]) -> dict:
+    """Mean A2KB micro F1 and mean micro F1 of all rows (None where there is no row)."""
+    a2kb = [r["micro_f1"] for r in rows if r["task"] == "a2kb"]
+    return {"mean_a2kb_micro_f1": statistics.fmean(a2kb) if a2kb else None,
+            "mean_micro_f1": statistics.fmean(r["micro_f1"] for r in rows) if rows else None}
+
+
+def table(rows: list[dict]) -> str:
+    """The rows as one markdown table (breakdown columns "–" for server runs)."""
+    heads = ["corpus", "task", "docs", "gold linked", "micro P", "micro R", "micro F1", "macro F1",
+             *CATEGORIES]
+    lines = ["| " + " | ".join(heads) + " |", "| --- | --- |" + " ---: |" * (len(heads) - 2)]
+    for r in rows:
+        breakdown = r.get("breakdown") or {}
+        cells = [r["corpus"], r["task"].upper(), str(r["documents"]), str(r["gold"]),
+                 *(f"{r[k]:.2f}" for k in ("micro_p", "micro_r", "micro_f1", "macro_f1")),
+                 *(str(breakdown[c]) if c in breakdown else "–" for c in CATEGORIES)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def print_report(report: dict) -> None:
+    rows = report["rows"]
+    print(table(rows))
+    if len(rows) > 1:
+        a2kb, mean = report["mean_a2kb_micro_f1"], report["mean_micro_f1"]
+        print(f"\nmean A2KB micro F1: {'–' if a2kb is None else f'{a2kb:.2f}'}; "
+              f"mean micro F1 of all rows: {mean:.2f}")
+    for r in rows:
+        if "http_errors" in r:
+            print(f"{r['corpus']} {r['task'].upper()}: HTTP errors {r['http_errors']}, offset "
+                  f"mismatches {r['offset_mismatches']}, {r['docs_per_s']:.2f} docs/s")
+            for example in r["error_examples"]:
+                print(f"  error: {example}")
+        for category, examples in r.get("examples", {}).items():
+            print(f"\n{r['corpus']} {r['task'].upper()} {category}:")
+            for e in examples:
+                where = unquote(e["document"]).rsplit("/", 1)[-1]  # the URI's last segment
+                print(f"  {where} {e['span']} {e['surface']!r}: gold {e['gold']}, predicted "
+                      f"{e['predicted']}, candidates {e['candidates']}\n    … {e['context']} …")
+
+
+def print_curves(rows: list[dict], as_json: bool) -> None:
+    """Each row's micro F1 per threshold, and the mean over the rows."""
+    thresholds = list(rows[0]["curve"])
+    mean = {t: statistics.fmean(r["curve"][t] for r in rows) for t in thresholds}
+    if as_json:
+        print(json.dumps({"rows": rows, "mean": mean}))
+        return
+    print("| corpus | task | " + " | ".join(str(t) for t in thresholds) + " |")
+    print("| --- | --- |" + " ---: |" * len(thresholds))
+    for r in rows + [{"corpus": "mean", "task": "", "curve": mean}]:
+        print(f"| {r['corpus']} | {r['task'].upper()} | " + " | ".join(f"{r['curve'][t]:.2f}" for t in thresholds) + " |")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Score NIF gold standards as GERBIL does.")
+    parser.add_argument("files", nargs="*", type=Path, help="NIF gold files (Turtle, N-Triples, JSON-LD)")
+    parser.add_argument("--suite", action="store_true", help="the ood-dev suite instead of FILEs")
+    parser.add_argument("--task", default="both", choices=("a2kb", "d2kb", "both"))
+    parser.add_argument("--url", default=None, help="NIF endpoint, e.g. http://127.0.0.1:5000/gerbil")
+    parser.add_argument("--kb", default=None, choices=KB_MODES, help="in process (else $NEREL_KB or open)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N documents of each file")
+    parser.add_argument("--errors", type=int, default=0, help="N examples per error class (in process)")
+    parser.add_argument("--concurrency", type=int, default=1, help="parallel requests with --url")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request with --url")
+    parser.add_argument("--data-dir", default=None, help="shared data dir for --suite (else NEREL_DATA_DIR)")
+    parser.add_argument("--aida", choices=("validation",), default=None,
+                        help="also AIDA validation as GERBIL sends it (--task); test is never used to choose")
+    parser.add_argument("--thresholds", default=None,
+                        help="comma-separated open-KB NIL thresholds: micro F1 of each row at each (in process)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    if args.suite == bool(args.files) and not args.aida:
+        parser.error("give gold FILEs or --suite (not both)")
+    if args.thresholds and args.url:
+        parser.error("--thresholds decides links in process: not with --url")
+    tasks = ("a2kb", "d2kb") if args.task == "both" else (args.task,)
+    runs = ([(data_dir(args.data_dir) / "ood-dev" / name, task) for name, task in SUITE] if args.suite
+            else [(path, task) for path in args.files for task in tasks])
+    if args.aida:
+        runs.extend((Path(f"AIDA-{args.aida}"), task) for task in tasks)
+
+    annotator = send = None
+    if args.url:
+        if args.kb:
+            LOGGER.warning("--kb is ignored with --url: the server links against its own knowledge base")
+        send = http_sender(args.url, args.timeout)
+    else:
+        from model.annotator import Annotator  # lazy: loads torch
+
+        annotator = Annotator.load(kb=args.kb)
+        annotator.candidates_shown = 1_000_000  # every candidate, for not_in_candidates
+    rows: list[dict] = []
+    cache: dict[Path, list[GoldDocument]] = {}
+    for path, task in runs:
+        if path not in cache:
+            read = aida_documents(args.aida, args.data_dir) if path.name.startswith("AIDA-") else read_gold(path)
+            cache[path] = read[: args.limit or None]
+        documents = cache[path]
+        LOGGER.info("%s %s: %d documents", path.name, task, len(documents))
+        if args.thresholds:
+            curve = threshold_curve(annotator, documents, task, [float(t) for t in args.thresholds.split(",")])
+            rows.append({"corpus": path.stem, "task": task, "file": str(path), "curve": curve})
+            continue
+        scores = (evaluate_server(send, documents, task, args.concurrency) if send
+                  else evaluate_in_process(annotator, documents, task, args.errors))
+        rows.append({"corpus": path.stem, "task": task, "file": str(path), **scores})
+    if args.thresholds:
+        print_curves(rows, args.json)
+        return
+    report = {"url": args.url, "kb": None if args.url else kb_mode(args.kb), "limit": args.limit,
+              "rows": rows, **means(rows)}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print_report(report)
+
+
+if __name__ == "__main__":
+    main()

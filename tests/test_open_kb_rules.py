@@ -1,0 +1,138 @@
+"""Open-world lookup rules on a fixture knowledge base: acronyms, junk titles, company forms,
+honorifics, casing of acronyms and common nouns, and the candidates' priors."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.candidates import OpenCandidates, OpenEntityVectors, open_priors
+from model.embeddings.glove import GloveVectors
+from model.kb.build import build_index
+from model.kb.casing import CasingLexicon, build_lexicon
+from model.kb.dbpedia import DbpediaSource
+from model.kb.keys import acronym, acronym_title_case, is_acronym_surface, surface_variants, without_honorific
+from model.kb.lookup import OpenKnowledgeBase, spelled_like
+
+@dataclass(frozen=True)
+class Found:
+    """An open candidate as far as priors read it."""
+
+    title: str
+    match: str
+    redirects: int
+    in_pprforned: bool = False
+
+
+HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
+TITLES = {
+    "n1/c/trie_ci.py": {"a": ["cia"]},  # a redirect page listed as a title, no target: junk
+    "n1/i/trie_in.py": {"s": ["insead"]},
+    "n1/c/trie_ch.py": {"e": ["chevron"]},
+    "n2/c/trie_ch.py": {"e": ["chevron_corporation"]},
+    "n2/w/trie_we.py": {"s": ["western_digital"]},
+    "n2/f/trie_fl.py": {"o": ["floor_plan"]},
+    "n2/e/trie_el.py": {"i": ["elizabeth_warren"]},
+    "n3/c/trie_ce.py": {"n": ["central_intelligence_agency", "central_india_airways"]},
+    "n1/s/trie_se.py": {"c": ["sec"]},  # a real page that a redirect points to
+    "n1/a/trie_ap.py": {"p": ["apple"]},
+    "n2/a/trie_ap.py": {"p": ["apple_inc."]},
+    "n3/s/trie_se.py": {"c": ["securities_exchange_commission"]},
+}
+REDIRECTS = {
+    "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
+    "n2/w/rev_we.py": {"wdc_corp": "western_digital"},
+    "n2/c/rev_ch.py": {"chevron_corp.": "chevron_corporation"},
+    "n2/e/rev_el.py": {"liz_warren": "elizabeth_warren"},
+    "n2/s/rev_se.py": {"sec_page": "sec", "securities_commission": "securities_exchange_commission"},
+    "n2/a/rev_ap.py": {"apple_fruit": "apple"},
+}
+
+
+def _write(root: Path, modules: dict[str, dict]) -> None:
+    for name, literal in modules.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stem = path.stem
+        path.write_text(HEADER + f"d_{stem} = {literal!r}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def kb(tmp_path: Path):
+    _write(tmp_path / "dto" / "ent", TITLES)
+    _write(tmp_path / "dto" / "syn", REDIRECTS)
+    lexicon_path = tmp_path / "casing.json.gz"
+    build_lexicon(["Paris"], {}).save(lexicon_path)
+    path = tmp_path / "open_kb.sqlite"
+    build_index(path, DbpediaSource(tmp_path / "dto"), CasingLexicon.load(lexicon_path), {"Paris": 10}, workers=1)
+    with OpenKnowledgeBase.open(path) as opened:
+        yield opened
+
+
+def test_acronyms_of_titles_and_of_surfaces() -> None:
+    assert acronym("Central_Intelligence_Agency") == "CIA"
+    assert acronym("Federal_Bureau_of_Investigation") == "FBI"
+    assert acronym("United_Nations_Educational,_Scientific_and_Cultural_Organization") == "UNESCO"
+    assert acronym("Paris_(band)") is None and acronym("Paris") is None
+    assert acronym("Apple_Inc.") is None and acronym("Acme_Widget_Holdings_Ltd.") == "AWH"  # company forms are no initials
+    assert acronym_title_case("Central_intelligence_Agency") == "Central_Intelligence_Agency"
+    assert acronym_title_case("Bank_of_america_(1904)") == "Bank_of_America_(1904)"
+    assert all(is_acronym_surface(s) for s in ("CIA", "G20", "S&P", "U.S."))
+    assert not any(is_acronym_surface(s) for s in ("Cia", "GERMANY", "A", "cia"))
+
+
+def test_an_acronym_reaches_the_popular_titles_it_abbreviates_and_only_when_written_as_one(kb) -> None:
+    cia = [(c.title, c.match) for c in kb.candidates("CIA")]
+    assert cia[0] == ("CIA", "title")  # the junk title is still found (spelled as the acronym) ...
+    assert ("Central_Intelligence_Agency", "acronym") in cia  # ... and now the agency too
+    assert "Central_India_Airways" not in [t for t, _ in cia]  # no page points to it: not indexed as an acronym
+    assert [c.title for c in kb.candidates("Cia")] == ["Cia"]  # a capitalised word is a name, not an acronym
+    # expansions are a fallback: a page something points to is what the acronym names
+    assert [c.title for c in kb.candidates("SEC")] == ["SEC"]
+    agency = next(c for c in kb.candidates("CIA") if c.match == "acronym")
+    junk = kb.candidates("CIA")[0]
+    assert open_priors([junk, agency])[1] > open_priors([junk, agency])[0]  # popularity beats the junk title
+
+
+def test_restored_titles_keep_an_acronym_and_put_common_nouns_in_sentence_case(kb) -> None:
+    assert kb.candidates("INSEAD")[0].title == "INSEAD"
+    assert kb.candidates("floor plan")[0].title == "Floor_plan"
+    assert kb.candidates("Floor Plan")[0].title == "Floor_Plan"  # the mention's own spelling
+    assert spelled_like("Tim_cook", "TIM COOK") == "Tim_cook"  # a headline says nothing about casing
+
+
+def test_variants_strip_honorifics_and_try_company_forms_for_organisations() -> None:
+    assert without_honorific("Sen. Elizabeth Warren") == "Elizabeth Warren"
+    assert without_honorific("President Obama") == "Obama" and without_honorific("President") is None
+    assert without_honorific("Elizabeth Warren") is None
+    assert "Chevron Corporation" in surface_variants("Chevron", "ORG")
+    assert surface_variants("Chevron", "LOC") == [] and surface_variants("Chevron") == []
+    assert surface_variants("Western Digital Corp", "ORG")[0] == "Western Digital"
+    assert surface_variants("Marks and Spencer")[0] == "Marks & Spencer"
+    assert surface_variants("Marks & Spencer")[0] == "Marks and Spencer"
+
+
+def test_open_candidates_add_the_entities_other_spellings_find(kb) -> None:
+    glove = GloveVectors(["chevron", "corporation"], np.eye(2, dtype=np.float32))
+    source = OpenCandidates(kb, {}, OpenEntityVectors(glove, ["UNK"]), limit=30)
+    chevron = source(["Chevron"], "ORG")
+    assert chevron.titles == ["Chevron", "Chevron_Corporation"]
+    assert chevron.priors[1] > chevron.priors[0] > 0  # found through a company form; a redirect names it: popular
+    assert source(["Chevron"], "LOC").titles == ["Chevron"]
+    assert source(["Apple"], "ORG").titles == ["Apple"]  # a page something points to: no variants looked up
+    assert source(["Western", "Digital", "Corp"], "ORG").titles == ["Western_Digital"]
+    assert source(["Sen.", "Elizabeth", "Warren"], "PER").titles == ["Elizabeth_Warren"]
+
+
+def test_an_exact_title_nothing_points_to_among_many_namesakes_weighs_as_a_name() -> None:
+    towns = [Found(f"Raleigh,_{state}", "name", 0) for state in ("Iowa", "Florida")]
+    disambiguation = open_priors([Found("Raleigh", "title", 1)] + towns)
+    primary = open_priors([Found("Raleigh", "title", 5)] + towns)
+    known = open_priors([Found("Raleigh", "title", 1, in_pprforned=True)] + towns)
+    alone = open_priors([Found("Raleigh", "title", 1), towns[0]])
+    assert disambiguation[0] / disambiguation[1] == pytest.approx(1 + math.log(2))  # a name with its one redirect
+    assert primary[0] > 2 * primary[1]
+    assert known[0] > 2 * known[1] and alone[0] > 2 * alone[1]

@@ -90,10 +90,38 @@ class Annotator:
         documents = [tokenize(text) for text in texts]
         sentences = [sentence for document in documents for sentence in document]
         owner = [d for d, document in enumerate(documents) for _ in document]
-        decoded = [DecodedText(text) for text in texts]
+        by_sentence: list[list[LinkDecision]] = [[] for _ in sentences]
         for index, decision in self._decode(sentences, None):
-            decoded[owner[index]].found.append((sentences[index], decision))
+            by_sentence[index].append(decision)
+        self._split_conjunctions(sentences, by_sentence)
+        decoded = [DecodedText(text) for text in texts]
+        for index, decisions in enumerate(by_sentence):
+            decoded[owner[index]].found.extend((sentences[index], d) for d in decisions)
         return decoded
+
+    def _split_conjunctions(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
+        """Mentions joined by a conjunction ("Google and Facebook", found as one ORG) that no
+        entity is named like, while each part has candidates, decoded again as their parts
+        (the sentence's other mentions kept as they are), in place."""
+        redo: dict[int, list[tuple[int, int]]] = {}
+        for index, decisions in enumerate(by_sentence):
+            spans, split = [], False
+            for d in decisions:
+                parts = None if d.candidates else conjunction_parts(d.words)
+                if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
+                    spans.extend((d.start + a, d.start + b) for a, b in parts)
+                    split = True
+                else:
+                    spans.append((d.start, d.end))
+            if split:
+                redo[index] = spans
+        if not redo:
+            return
+        chosen = list(redo)
+        for index in chosen:
+            by_sentence[index] = []
+        for position, decision in self._decode([sentences[i] for i in chosen], [redo[i] for i in chosen]):
+            by_sentence[chosen[position]].append(decision)
 
     def decode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> DecodedText:
         """The given spans of `text` decoded as mentions, links not yet decided (D2KB)."""
@@ -146,6 +174,23 @@ class Annotator:
         return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
                        el_score=d.el_score, nil_score=d.nil_score,
                        candidates=d.candidates[:self.candidates_shown])
+
+
+CONJUNCTIONS = ("and", "or", "&", ",")
+
+
+def conjunction_parts(words: Sequence[str]) -> list[tuple[int, int]] | None:
+    """Token ranges of the names a conjunction joins in a mention ("Uber and Airbnb" → Uber,
+    Airbnb; "Google, Apple and Amazon" → three), None when there is no conjunction between
+    two names. The caller checks that each part names something and the whole does not."""
+    cuts = [i for i, w in enumerate(words) if w.casefold() in CONJUNCTIONS]
+    if not cuts:
+        return None
+    bounds = [-1] + cuts + [len(words)]
+    parts = [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
+    if any(b <= a or not words[a][:1].isupper() for a, b in parts):
+        return None
+    return parts
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -27,6 +27,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.keys import surface_variants
+from model.kb.lookup import is_established
 from model.settings import kb_mode
 
 UNKNOWN_TYPE = "UNK"  # PPRforNED's predicted type for an entity it cannot type
@@ -102,11 +103,6 @@ class OpenEntityVectors:
         return np.concatenate([np.zeros(GRAPH_DIM, dtype=np.float32), words.astype(np.float32), self.type_part])
 
 
-def is_established(candidate) -> bool:
-    """A page something points to: a redirect names it, or PPRforNED knows it."""
-    return candidate.redirects > 0 or candidate.in_pprforned
-
-
 def _match_weight(candidate, name_siblings: int) -> float:
     """`MATCH_WEIGHTS` of how the surface names the candidate; a likely disambiguation page
     (`DISAMBIGUATION_REDIRECTS`) weighs as a name."""
@@ -151,14 +147,13 @@ class OpenCandidates:
 
     def lookup(self, surface: str, ner_type: str | None = None) -> tuple[list, list[bool]]:
         """The open knowledge base's candidates of `surface` and, when none of them is a page
-        that anything points to (`is_established`), those of its other spellings
-        (`model.kb.keys.surface_variants`: "Western Digital Corp" → "Western Digital",
+        that anything points to (`model.kb.lookup.is_established`), those of its other
+        spellings (`model.kb.keys.surface_variants`: "Western Digital Corp" → "Western Digital",
         "Sen. Warren" → "Warren", "Marks and Spencer" → "Marks & Spencer") not found already,
-        up to `limit`; and which of them came from a variant. Looked up always, variants
-        added candidates to surfaces that had good ones and cost 0.2 F1 on the dev suite."""
+        up to `limit`; and which of them came from a variant."""
         found = self.open_kb.candidates(surface, limit=self.limit)
         variant = [False] * len(found)
-        if any(is_established(c) for c in found):
+        if any(is_established(c.redirects, c.in_pprforned) for c in found):
             return found, variant
         titles = {c.title for c in found}
         for spelling in surface_variants(surface, ner_type):

@@ -49,7 +49,11 @@ def decode_documents(model: JointNerElModel, documents: list[Document], contextu
         spans = [_inside(mention_spans[e.doc_index], e) for e in examples]
     elif given_spans:
         spans = [_given(documents[e.doc_index], e) for e in examples]
-    return [DocumentPrediction(mentions) for mentions in model.decode_documents(examples, spans)]
+    predictions = [DocumentPrediction(mentions) for mentions in model.decode_documents(examples, spans)]
+    for prediction in predictions:  # the caller gave them, as a D2KB request does (model.linking.nil_threshold)
+        for mention in prediction.mentions:
+            mention.given_span = spans is not None
+    return predictions
 
 
 def link_predictions(model: JointNerElModel, predictions: list[DocumentPrediction], linking: LinkingConfig) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.config import LinkingConfig
-from model.kb.keys import acronym, is_acronym_surface, without_disambiguator
+from model.kb.keys import ACRONYM_LENGTHS, acronym, is_acronym_surface, without_disambiguator
 
 
 @dataclass
@@ -47,6 +47,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     and a lone surname the open knowledge base cannot place stays NIL (`is_lone_name`).
     Deciding again with other settings starts from the same sentence-level scores.
     """
+    for d in decisions:
+        if not d.candidates:  # an earlier decision's coreference may have linked it
+            d.entity = d.el_score = None
     linked = [d for d in decisions if d.candidates]
     for d in linked:
         if d.local is None:
@@ -74,10 +77,12 @@ def is_lone_name(d: LinkDecision) -> bool:
     """A one-word PER mention left to the open knowledge base, linked to a one-word title, that
     no fuller name of the document explains ("Fleming" → the surname page Fleming, "Duran" →
     Duran,_Ecuador): the open knowledge base knows a lone surname as a surname page, a place
-    or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama) links."""
+    or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama) or a
+    person's page (Madonna_(entertainer)) links."""
     if not (d.from_open_kb and d.ner_type == "PER" and len(d.words) == 1 and d.entity):
         return False
-    return "_" not in without_disambiguator(d.entity)
+    parenthetical = d.entity.endswith(")")  # a page of one person: Madonna_(entertainer)
+    return not parenthetical and "_" not in without_disambiguator(d.entity)
 
 
 def nil_threshold(d: LinkDecision, linking: LinkingConfig) -> float:
@@ -94,9 +99,10 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
     """A mention that repeats part of a longer linked mention of the same document ("Thorpe"
     after "Graham Thorpe", "Goldman" after "Goldman Sachs Group Inc"), or abbreviates it
     ("IMF" beside "International Monetary Fund", `model.kb.keys.acronym`), takes that entity:
-    if it is one of its own candidates (and the mention was linked, or left to the open
-    knowledge base), or, when the surface was left to the open knowledge base, if both
-    mentions have the same NER type (the open knowledge base knows a short name as a
+    if it is one of its own candidates, both mentions have the same NER type or the longer
+    one names a person (and the mention was linked, or left to the open knowledge base), or,
+    when the surface was left to the open knowledge base, if both mentions have the same
+    NER type (the open knowledge base knows a short name as a
     surname or a common word, or not at all: no evidence against the longer mention's
     entity). With the AIDA dictionary alone (the paper's setting) only the first applies
     to linked mentions."""
@@ -111,11 +117,13 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
             if not (_contains(full.words, d.words) or _abbreviates(d.words, full.words)):
                 continue
             probability = dict(d.candidates).get(full.entity)
-            if probability is not None and (d.entity is not None or d.from_open_kb):
+            same_type = d.ner_type == full.ner_type
+            if probability is not None and (same_type or full.ner_type == "PER") and (
+                    d.entity is not None or d.from_open_kb):
                 d.entity, d.el_score = full.entity, probability
                 resolved.add(id(d))
                 break
-            if d.from_open_kb and d.ner_type == full.ner_type:
+            if d.from_open_kb and same_type:
                 # not among its candidates: the longer mention's confidence stands for it
                 d.entity, d.el_score = full.entity, full.el_score
                 resolved.add(id(d))
@@ -125,7 +133,7 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
 
 def _abbreviates(short: tuple[str, ...], longer: tuple[str, ...]) -> bool:
     """Whether `short` is one token written as an acronym of `longer`'s words."""
-    if len(short) != 1 or not is_acronym_surface(short[0]):
+    if len(short) != 1 or not is_acronym_surface(short[0], longest=ACRONYM_LENGTHS[1]):
         return False
     return acronym("_".join(longer)) == short[0].replace(".", "").upper()
 

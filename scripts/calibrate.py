@@ -39,10 +39,10 @@ OPEN_CALIBRATION_MODES = {"open": ("open",), "open-only": ("open-only",), "both"
 # The open world: the out-of-domain dev suite (scripts.nif_eval) beside AIDA validation as GERBIL
 # sends it. Each threshold is chosen on the rows of its task: the open NIL threshold on A2KB
 # (mentions the model found), the given-span one on D2KB (spans the caller gave).
-DEV_ROWS = {"a2kb": (("OKE2015-Task1-train.ttl", "a2kb"), ("DBpedia-Spotlight.ttl", "a2kb"), ("AIDA-validation", "a2kb")),
-            # OKE's gold has NIL mentions; Spotlight's and WNED-WIKI's have none (they alone would never say NIL)
-            "d2kb": (("OKE2015-Task1-train.ttl", "d2kb"), ("DBpedia-Spotlight.ttl", "d2kb"), ("WNED-WIKI.ttl", "d2kb"))}
-DEV_FIELDS = {"a2kb": "open_nil_threshold", "d2kb": "given_span_open_nil_threshold"}
+# OKE's gold has NIL mentions; Spotlight's and WNED-WIKI's have none (alone they would never say
+# NIL). AIDA validation's D2KB spans all have dictionary candidates, so it cannot tell here.
+DEV_ROWS = {"a2kb": ("OKE2015-Task1-train.ttl", "DBpedia-Spotlight.ttl", "AIDA-validation"),
+            "d2kb": ("OKE2015-Task1-train.ttl", "DBpedia-Spotlight.ttl", "WNED-WIKI.ttl")}
 
 
 def calibrate_system(system: TrainedSystem, cache: DataCache, command: str, open_kb: str | None = None) -> dict:
@@ -90,25 +90,20 @@ def best_mean_threshold(curves: dict[str, dict[float, float]]) -> tuple[float, d
 
 
 def calibrate_open_world(system: TrainedSystem, command: str, data_dir_arg: str | None = None) -> dict:
-    """Choose `system`'s open-knowledge-base NIL thresholds (`DEV_FIELDS`) in place, each the best
+    """Choose `system`'s open-knowledge-base NIL thresholds (`scripts.nif_eval.THRESHOLD_FIELDS`) in place, each the best
     mean micro F1 over its task's `DEV_ROWS` (one decoding per row, links decided at every
     threshold of `OPEN_NIL_THRESHOLDS`); the curves go into its meta. Reads ood-dev and AIDA
     validation only."""
     from model.annotator import Annotator
-    from model.settings import data_dir
-    from nif.gold import read_gold
-    from scripts.nif_eval import aida_documents, threshold_curve
+    from scripts.nif_eval import THRESHOLD_FIELDS, row_documents, threshold_curve
 
     system.model.use_knowledge_base("open")
     annotator = Annotator(system)
     before, chosen, report = system.linking, {}, {}
     for task, rows in DEV_ROWS.items():
-        curves = {}
-        for name, row_task in rows:
-            documents = (aida_documents("validation", data_dir_arg) if name.startswith("AIDA-")
-                         else read_gold(data_dir(data_dir_arg) / "ood-dev" / name))
-            curves[f"{Path(name).stem} {row_task}"] = threshold_curve(annotator, documents, row_task, OPEN_NIL_THRESHOLDS)
-        chosen[DEV_FIELDS[task]], mean = best_mean_threshold(curves)
+        curves = {f"{Path(name).stem} {task}": threshold_curve(annotator, row_documents(name, data_dir_arg), task,
+                                                               OPEN_NIL_THRESHOLDS) for name in rows}
+        chosen[THRESHOLD_FIELDS[task]], mean = best_mean_threshold(curves)
         report[task] = {"rows": {k: {str(t): round(v, 2) for t, v in c.items()} for k, c in curves.items()},
                         "mean": {str(t): round(v, 2) for t, v in mean.items()}}
     system.linking = replace(before, **chosen)

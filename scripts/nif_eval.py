@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import unquote
@@ -98,18 +98,24 @@ def _example(document: GoldDocument, gold: GoldMention | None, pred: Prediction 
             "candidates": list(pred.candidates[:5]) if pred else []}
 
 
-def decode_in_process(annotator, documents: Sequence[GoldDocument], task: str) -> list:
-    """Each document decoded by `annotator` (a `model.annotator.Annotator`) for `task`, links
-    undecided (`Annotator.decide` decides them), so linking settings can be compared on one decoding."""
-    decoded = []
+def in_batches(documents: Sequence[GoldDocument], task: str, many, one) -> list:
+    """`many(texts)` over batches of `BATCH` texts (A2KB) or `one(text, gold spans)` per
+    document (D2KB, every gold span, NIL ones too, as GERBIL sends every gold marking)."""
+    results = []
     for first in range(0, len(documents), BATCH):
         chunk = documents[first:first + BATCH]
         if task == "a2kb":
-            decoded.extend(annotator.decode_texts([d.text for d in chunk]))
+            results.extend(many([d.text for d in chunk]))
         else:
-            decoded.extend(annotator.decode_spans(d.text, [(m.begin, m.end) for m in d.mentions]) for d in chunk)
-        LOGGER.info("%s: decoded %d/%d documents", task, min(first + BATCH, len(documents)), len(documents))
-    return decoded
+            results.extend(one(d.text, [(m.begin, m.end) for m in d.mentions]) for d in chunk)
+        LOGGER.info("%s: %d/%d documents", task, min(first + BATCH, len(documents)), len(documents))
+    return results
+
+
+def decode_in_process(annotator, documents: Sequence[GoldDocument], task: str) -> list:
+    """Each document decoded by `annotator` (a `model.annotator.Annotator`) for `task`, links
+    undecided (`Annotator.decide` decides them), so linking settings can be compared on one decoding."""
+    return in_batches(documents, task, annotator.decode_texts, annotator.decode_spans)
 
 
 def score_answers(documents: Sequence[GoldDocument], answers: Sequence[Sequence[Mention]], task: str,
@@ -141,31 +147,33 @@ def evaluate_in_process(annotator: AnnotatorLike, documents: Sequence[GoldDocume
                         examples: int = 0) -> dict:
     """Scores, error breakdown and up to `examples` examples per error class of one task."""
     started = time.perf_counter()
-    answers = []
-    for first in range(0, len(documents), BATCH):
-        chunk = documents[first:first + BATCH]
-        if task == "a2kb":
-            answers.extend(annotator.annotate_many([d.text for d in chunk]))
-        else:
-            answers.extend(annotator.link(d.text, [(m.begin, m.end) for m in d.mentions]) for d in chunk)
-        LOGGER.info("%s: %d/%d documents", task, min(first + BATCH, len(documents)), len(documents))
+    answers = in_batches(documents, task, annotator.annotate_many, annotator.link)
     wall = time.perf_counter() - started
     return {**score_answers(documents, answers, task, examples),
             "docs_per_s": len(documents) / wall if wall > 0 else 0.0}
 
 
-def threshold_curve(annotator, documents: Sequence[GoldDocument], task: str, thresholds: Sequence[float]) -> dict:
-    """Micro F1 of one task at each open-knowledge-base NIL threshold (`LinkingConfig.open_nil_threshold`),
-    from one decoding; the annotator's own linking settings otherwise."""
-    from dataclasses import replace
+# The open-knowledge-base NIL threshold that decides each task's mentions (`model.linking.nil_threshold`).
+THRESHOLD_FIELDS = {"a2kb": "open_nil_threshold", "d2kb": "given_span_open_nil_threshold"}
 
+
+def threshold_curve(annotator, documents: Sequence[GoldDocument], task: str, thresholds: Sequence[float]) -> dict:
+    """Micro F1 of one task at each open-knowledge-base NIL threshold of that task
+    (`THRESHOLD_FIELDS`), from one decoding; the annotator's own linking settings otherwise."""
     decoded = decode_in_process(annotator, documents, task)
     curve = {}
     for threshold in thresholds:
-        linking = replace(annotator.linking, open_nil_threshold=threshold)
+        linking = replace(annotator.linking, **{THRESHOLD_FIELDS[task]: threshold})
         answers = [annotator.decide(d, linking) for d in decoded]
         curve[threshold] = score_answers(documents, answers, task)["micro_f1"]
     return curve
+
+
+def row_documents(name: str, data_dir_arg: str | None = None) -> list[GoldDocument]:
+    """The gold documents of a dev row: ``AIDA-<split>`` (`aida_documents`) or an ood-dev file name."""
+    if name.startswith("AIDA-"):
+        return aida_documents(name[len("AIDA-"):], data_dir_arg)
+    return read_gold(data_dir(data_dir_arg) / "ood-dev" / name)
 
 
 def aida_documents(split: str, data_dir_arg: str | None = None) -> list[GoldDocument]:
@@ -263,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--aida", choices=("validation",), default=None,
                         help="also AIDA validation as GERBIL sends it (--task); test is never used to choose")
     parser.add_argument("--thresholds", default=None,
-                        help="comma-separated open-KB NIL thresholds: micro F1 of each row at each (in process)")
+                        help="comma-separated open-KB NIL thresholds (A2KB rows: open_nil_threshold; D2KB rows: "
+                             "given_span_open_nil_threshold): micro F1 of each row at each (in process)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
@@ -272,10 +281,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.thresholds and args.url:
         parser.error("--thresholds decides links in process: not with --url")
     tasks = ("a2kb", "d2kb") if args.task == "both" else (args.task,)
-    runs = ([(data_dir(args.data_dir) / "ood-dev" / name, task) for name, task in SUITE] if args.suite
-            else [(path, task) for path in args.files for task in tasks])
+    # (a dev row's name, or a file's path; task)
+    runs: list[tuple[str | Path, str]] = (list(SUITE) if args.suite
+                                           else [(path, task) for path in args.files for task in tasks])
     if args.aida:
-        runs.extend((Path(f"AIDA-{args.aida}"), task) for task in tasks)
+        runs.extend((f"AIDA-{args.aida}", task) for task in tasks)
 
     annotator = send = None
     if args.url:
@@ -288,12 +298,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         annotator = Annotator.load(kb=args.kb)
         annotator.candidates_shown = 1_000_000  # every candidate, for not_in_candidates
     rows: list[dict] = []
-    cache: dict[Path, list[GoldDocument]] = {}
-    for path, task in runs:
-        if path not in cache:
-            read = aida_documents(args.aida, args.data_dir) if path.name.startswith("AIDA-") else read_gold(path)
-            cache[path] = read[: args.limit or None]
-        documents = cache[path]
+    cache: dict[str | Path, list[GoldDocument]] = {}
+    for source, task in runs:
+        if source not in cache:
+            read = read_gold(source) if isinstance(source, Path) else row_documents(source, args.data_dir)
+            cache[source] = read[: args.limit or None]
+        documents, path = cache[source], Path(source)
         LOGGER.info("%s %s: %d documents", path.name, task, len(documents))
         if args.thresholds:
             curve = threshold_curve(annotator, documents, task, [float(t) for t in args.thresholds.split(",")])

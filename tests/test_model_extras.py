@@ -283,3 +283,32 @@ def test_the_open_world_threshold_is_the_best_mean_over_the_dev_rows():
     threshold, mean = best_mean_threshold(curves)
     assert threshold == 0.5 and mean == {0.1: 68.5, 0.5: 69.0, 1.0: 67.0}
     assert best_mean_threshold({"a": {0.1: 1.0, 0.5: 1.0}})[0] == 0.1  # a tie: the lower threshold
+
+
+def test_deciding_again_equals_deciding_once_and_other_types_keep_their_entity():
+    def mention(words, ner_type, candidates, from_open_kb=True, nil=0.3):
+        return LinkDecision(0, len(words), ner_type, 1.0, nil_score=nil, candidates=candidates, words=tuple(words),
+                            from_open_kb=from_open_kb)
+
+    full = mention(["Angela", "Merkel"], "PER", [("Angela_Merkel", 1.0)])
+    short = mention(["Merkel"], "PER", [])  # no candidate: only coreference links it
+    decide_links([full, short], LinkingConfig(open_nil_threshold=0.5))
+    assert short.entity == "Angela_Merkel"
+    decide_links([full, short], LinkingConfig(open_nil_threshold=0.1))  # the full name is now NIL
+    assert full.entity is None and short.entity is None
+
+    team = mention(["Washington", "Redskins"], "ORG", [("Washington_Redskins", 1.0)], from_open_kb=False, nil=0.0)
+    city = mention(["Washington"], "LOC", [("Washington,_D.C.", 0.7), ("Washington_Redskins", 0.3)],
+                   from_open_kb=False, nil=0.0)
+    decide_links([team, city], LinkingConfig(nil_threshold=0.5))
+    assert city.entity == "Washington,_D.C."  # a place is no short name of a team
+
+
+def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
+    from model.annotator import conjunction_parts
+
+    assert conjunction_parts(["Google", "and", "Facebook"]) == [(0, 1), (2, 3)]
+    assert conjunction_parts(["Google", ",", "Apple", "and", "Amazon"]) == [(0, 1), (2, 3), (4, 5)]
+    assert conjunction_parts(["Bank", "of", "America"]) is None
+    assert conjunction_parts(["Marks", "and", "spencer"]) is None  # a part that is no name
+    assert conjunction_parts(["and", "Uber"]) is None and conjunction_parts(["Uber", "and"]) is None

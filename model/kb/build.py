@@ -33,7 +33,7 @@ from model.kb.dbpedia import (DEFAULT_WORKERS, PACKAGE_VERSION, DbpediaSource, i
 from model.kb.keys import acronym, has_disambiguator, open_key, title_key, without_disambiguator
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_TIERS, MATCH_TITLE,
-                             default_index_path)
+                             default_index_path, is_established)
 from model.settings import DEFAULT_CHECKPOINT
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,7 @@ def _acronyms(records: list[tuple]) -> list[tuple[int, str]]:
     kept: Counter = Counter()
     found = []
     for rank, record in enumerate(records):  # most popular first
-        redirect_count, outside_pprforned = -record[0], record[1]
-        if redirect_count == 0 and outside_pprforned:
+        if not is_established(-record[0], not record[1]):
             continue
         letters = acronym(record[-2])
         if letters and kept[letters] < ACRONYM_ENTITIES:

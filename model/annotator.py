@@ -176,7 +176,7 @@ class Annotator:
                        candidates=d.candidates[:self.candidates_shown])
 
 
-CONJUNCTIONS = ("and", "or", "&", ",")
+CONJUNCTIONS = ("and", "or", ",")  # not "&", which joins words inside names (Marks & Spencer, AT&T)
 
 
 def conjunction_parts(words: Sequence[str]) -> list[tuple[int, int]] | None:

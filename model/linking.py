@@ -99,8 +99,10 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
     """A mention that repeats part of a longer linked mention of the same document ("Thorpe"
     after "Graham Thorpe", "Goldman" after "Goldman Sachs Group Inc"), or abbreviates it
     ("IMF" beside "International Monetary Fund", `model.kb.keys.acronym`), takes that entity:
-    if it is one of its own candidates, both mentions have the same NER type or the longer
-    one names a person (and the mention was linked, or left to the open knowledge base), or,
+    if it is one of its own candidates and the longer mention names a person, or both have
+    the same NER type and the surface was left to the open knowledge base (a linked mention
+    or one left to the open knowledge base; with the dictionary, other types measured worse
+    on AIDA validation, 89.11 → 88.92), or,
     when the surface was left to the open knowledge base, if both mentions have the same
     NER type (the open knowledge base knows a short name as a
     surname or a common word, or not at all: no evidence against the longer mention's
@@ -118,7 +120,7 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
                 continue
             probability = dict(d.candidates).get(full.entity)
             same_type = d.ner_type == full.ner_type
-            if probability is not None and (same_type or full.ner_type == "PER") and (
+            if probability is not None and (full.ner_type == "PER" or same_type and d.from_open_kb) and (
                     d.entity is not None or d.from_open_kb):
                 d.entity, d.el_score = full.entity, probability
                 resolved.add(id(d))

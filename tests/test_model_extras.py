@@ -310,5 +310,6 @@ def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
     assert conjunction_parts(["Google", "and", "Facebook"]) == [(0, 1), (2, 3)]
     assert conjunction_parts(["Google", ",", "Apple", "and", "Amazon"]) == [(0, 1), (2, 3), (4, 5)]
     assert conjunction_parts(["Bank", "of", "America"]) is None
+    assert conjunction_parts(["Performance", "&", "Visual", "Media"]) is None  # "&" joins words inside names
     assert conjunction_parts(["Marks", "and", "spencer"]) is None  # a part that is no name
     assert conjunction_parts(["and", "Uber"]) is None and conjunction_parts(["Uber", "and"]) is None

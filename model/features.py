@@ -129,8 +129,10 @@ class CrossFittedLookup:
         return self.lookups[index // self.fold_size]
 
 
-def mention_target(lookup: CandidateSource, tokens: list[str], start: int, end: int, entity: str | None) -> MentionTarget:
-    found = lookup(tokens[start:end])
+def mention_target(lookup: CandidateSource, tokens: list[str], start: int, end: int, entity: str | None,
+                   ner_type: str | None = None) -> MentionTarget:
+    """The EL target of gold span [start, end) typed `ner_type`: its candidates as serving finds them."""
+    found = lookup(tokens[start:end], ner_type)
     gold = found.titles.index(entity) if entity in found.titles else -1
     return MentionTarget(start, end, found.rows, found.priors, gold, nil=entity is None, vectors=found.vectors)
 
@@ -153,8 +155,9 @@ def document_examples(
                      if offset <= n.start < offset + len(sentence)]
             example = SentenceExample(sentence, spans, oracle(len(sentence), spans), doc_index=d, offset=offset,
                                       contextual=None if contextual is None else contextual[d][s])
-            for start, end, _ in spans:
+            for start, end, ner_type in spans:
                 entity = links.get((start + offset, end + offset))
-                example.mentions[(start, end)] = mention_target(lookup.for_document(d), sentence, start, end, entity)
+                example.mentions[(start, end)] = mention_target(lookup.for_document(d), sentence, start, end, entity,
+                                                                ner_type)
             examples.append(example)
     return examples

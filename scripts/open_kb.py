@@ -122,7 +122,6 @@ def command_lexicon(args: argparse.Namespace) -> None:
 def command_recall(args: argparse.Namespace) -> None:
     """Share of gold linked mentions of an AIDA split whose entity is among their candidates,
     per knowledge-base mode (reads the prepared documents; no model is run)."""
-    from model.candidates import CandidateSet
     from model.data.cache import DataCache
     from model.evaluation import candidate_recall
     from model.joint_model import JointNerElModel
@@ -134,18 +133,6 @@ def command_recall(args: argparse.Namespace) -> None:
         model.use_knowledge_base(mode, args.index)
         print(f"{args.split} kb={mode}: gold entity among the candidates for "
               f"{candidate_recall(model.candidates, documents):.2f}% of the gold linked mentions")
-    if args.variants:  # the open KB alone, trying `surface_variants` when a surface finds nothing
-        with OpenKnowledgeBase.open(args.index) as kb:
-            def with_variants(tokens: list[str]) -> CandidateSet:
-                surface = " ".join(tokens)
-                for spelling in [surface, *surface_variants(surface)]:
-                    found = kb.candidates(spelling, limit=model.config.max_candidates)
-                    if found:
-                        return CandidateSet([c.title for c in found])
-                return CandidateSet()
-
-            print(f"{args.split} kb=open-only with surface variants: gold entity among the candidates for "
-                  f"{candidate_recall(with_variants, documents):.2f}% of the gold linked mentions")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,7 +157,6 @@ def main(argv: list[str] | None = None) -> int:
     recall = commands.add_parser("recall", help="candidate recall of gold entities on an AIDA split, per KB mode")
     recall.add_argument("--split", choices=["validation", "test"], default="validation")
     recall.add_argument("--kb", nargs="+", choices=["aida", "open", "open-only"], default=["aida", "open-only"])
-    recall.add_argument("--variants", action="store_true", help="also: the open KB alone with surface variants")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     {"build": command_build, "lookup": command_lookup, "latency": command_latency,

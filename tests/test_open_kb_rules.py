@@ -3,7 +3,6 @@ honorifics, casing of acronyms and common nouns, and the candidates' priors."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,16 +15,7 @@ from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
 from model.kb.keys import acronym, acronym_title_case, is_acronym_surface, surface_variants, without_honorific
 from model.kb.lookup import OpenKnowledgeBase, spelled_like
-
-@dataclass(frozen=True)
-class Found:
-    """An open candidate as far as priors read it."""
-
-    title: str
-    match: str
-    redirects: int
-    in_pprforned: bool = False
-
+from tests.test_candidates import Found
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
 TITLES = {

@@ -170,10 +170,11 @@ class Annotator:
                     yield begin + offset, decision
 
     def _mention(self, text: str, tokens: list[Token], d: LinkDecision) -> Mention:
+        """The decision as a Mention: code-point offsets, its `candidates_shown` most probable candidates."""
         start, end = tokens[d.start].start, tokens[d.end - 1].end
+        shown = sorted(d.candidates, key=lambda c: -c[1])[:self.candidates_shown]  # the chosen one among them
         return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
-                       el_score=d.el_score, nil_score=d.nil_score,
-                       candidates=d.candidates[:self.candidates_shown])
+                       el_score=d.el_score, nil_score=d.nil_score, candidates=shown)
 
 
 CONJUNCTIONS = ("and", "or", ",")  # not "&", which joins words inside names (Marks & Spencer, AT&T)

@@ -313,3 +313,15 @@ def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
     assert conjunction_parts(["Performance", "&", "Visual", "Media"]) is None  # "&" joins words inside names
     assert conjunction_parts(["Marks", "and", "spencer"]) is None  # a part that is no name
     assert conjunction_parts(["and", "Uber"]) is None and conjunction_parts(["Uber", "and"]) is None
+
+
+def test_a_mention_shows_its_most_probable_candidates_first():
+    from model.annotation import Token
+    from model.annotator import Annotator
+
+    annotator = Annotator.__new__(Annotator)  # no model needed to turn a decision into a Mention
+    annotator.candidates_shown = 2
+    decision = LinkDecision(0, 1, "ORG", 1.0, entity="B", el_score=0.7,
+                            candidates=[("A", 0.1), ("B", 0.7), ("C", 0.2)], words=("X",))
+    mention = annotator._mention("X rose.", [Token("X", 0, 1)], decision)
+    assert mention.candidates == [("B", 0.7), ("C", 0.2)] and mention.entity == "B"

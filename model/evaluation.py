@@ -50,9 +50,9 @@ def decode_documents(model: JointNerElModel, documents: list[Document], contextu
     elif given_spans:
         spans = [_given(documents[e.doc_index], e) for e in examples]
     predictions = [DocumentPrediction(mentions) for mentions in model.decode_documents(examples, spans)]
-    for prediction in predictions:  # the caller gave them, as a D2KB request does (model.linking.nil_threshold)
-        for mention in prediction.mentions:
-            mention.given_span = spans is not None
+    if spans is not None:  # the caller gave them, as a D2KB request does (model.linking.nil_threshold)
+        for mention in (m for p in predictions for m in p.mentions):
+            mention.given_span = True
     return predictions
 
 

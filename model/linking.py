@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.config import LinkingConfig
-from model.kb.keys import ACRONYM_LENGTHS, acronym, is_acronym_surface, without_disambiguator
+from model.kb.keys import ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, without_disambiguator
 
 
 @dataclass
@@ -81,8 +81,7 @@ def is_lone_name(d: LinkDecision) -> bool:
     person's page (Madonna_(entertainer)) links."""
     if not (d.from_open_kb and d.ner_type == "PER" and len(d.words) == 1 and d.entity):
         return False
-    parenthetical = d.entity.endswith(")")  # a page of one person: Madonna_(entertainer)
-    return not parenthetical and "_" not in without_disambiguator(d.entity)
+    return not has_parenthetical(d.entity) and "_" not in without_disambiguator(d.entity)
 
 
 def nil_threshold(d: LinkDecision, linking: LinkingConfig) -> float:
@@ -99,15 +98,17 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
     """A mention that repeats part of a longer linked mention of the same document ("Thorpe"
     after "Graham Thorpe", "Goldman" after "Goldman Sachs Group Inc"), or abbreviates it
     ("IMF" beside "International Monetary Fund", `model.kb.keys.acronym`), takes that entity:
-    if it is one of its own candidates and the longer mention names a person, or both have
-    the same NER type and the surface was left to the open knowledge base (a linked mention
-    or one left to the open knowledge base; with the dictionary, other types measured worse
-    on AIDA validation, 89.11 → 88.92), or,
-    when the surface was left to the open knowledge base, if both mentions have the same
-    NER type (the open knowledge base knows a short name as a
-    surname or a common word, or not at all: no evidence against the longer mention's
-    entity). With the AIDA dictionary alone (the paper's setting) only the first applies
-    to linked mentions."""
+
+    * when the entity is among its own candidates, the mention was linked or left to the open
+      knowledge base, and the longer mention names a person or (for a surface left to the
+      open knowledge base) has its NER type; with the dictionary, other types measured worse
+      on AIDA validation (89.11 → 88.92);
+    * when it is not among them, if the surface was left to the open knowledge base and both
+      mentions have the same NER type: the open knowledge base knows a short name as a
+      surname or a common word, or not at all, which is no evidence against the longer one.
+
+    With the AIDA dictionary alone (the paper's setting) only the first applies, to persons.
+    Returns the ids of the decisions it linked."""
     fuller = sorted((d for d in decisions if d.entity is not None and d.words), key=lambda d: -len(d.words))
     resolved = set()
     for d in decisions:

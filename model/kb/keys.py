@@ -81,6 +81,12 @@ def without_disambiguator(title: str) -> str:
     return name.split(",_")[0] if ",_" in name else name
 
 
+def has_parenthetical(title: str) -> bool:
+    """Whether the title ends in a parenthetical disambiguator: a page of one thing among
+    namesakes (``Madonna_(entertainer)``), unlike a comma one (``Paris,_Texas``)."""
+    return bool(_DISAMBIGUATOR.search(title))
+
+
 def has_disambiguator(title: str) -> bool:
     """Whether the title carries a parenthetical or comma disambiguator."""
     return without_disambiguator(title) != title
@@ -138,13 +144,13 @@ COMPANY_FORMS = ("Inc.", "Corporation", "Company", "Group", "Holdings", "Ltd.", 
 def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     """Other spellings of a news mention worth looking up, most conservative first.
 
-    Possessive stripped (``Merkel's``), leading honorifics dropped (``Sen. Warren``), a leading ``the`` dropped,
-    ``and`` ↔ ``&`` (``Marks and Spencer``), company suffixes
-    (``Apple Computer Inc`` → ``Apple Computer``, ``Apple Computer, Inc.``, ``… Incorporated``),
-    dotted abbreviations undotted and the reverse (``U.S.`` ↔ ``US``), and for an ORG
-    mention without a suffix the company forms titles use (``Chevron`` → ``Chevron Corporation``). ALL-CAPS headline
-    words need no variant: keys are case-folded. Variants whose key equals the
-    mention's (or an earlier variant's) are left out.
+    Possessive stripped (``Merkel's``), leading honorifics dropped before a person
+    (``Sen. Warren``), a leading ``the`` dropped, ``and`` ↔ ``&`` (``Marks and Spencer``),
+    company suffixes (``Apple Computer Inc`` → ``Apple Computer``, ``Apple Computer, Inc.``,
+    ``… Incorporated``), dotted abbreviations undotted and the reverse (``U.S.`` ↔ ``US``),
+    and for an ORG mention without a suffix the company forms titles use (``Chevron`` →
+    ``Chevron Corporation``). ALL-CAPS headline words need no variant: keys are case-folded.
+    Variants whose key equals the mention's (or an earlier variant's) are left out.
     """
     text = " ".join(surface.split())
     if not text:

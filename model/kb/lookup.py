@@ -159,7 +159,7 @@ def spelled_like(title: str, surface: str) -> str:
     "floor plan")`` → ``Floor_plan``, which also spells a name in lowercase text so: ``Tim_cook``);
     any other ALL-CAPS surface is a headline and says nothing about casing.
     """
-    if any(c.isupper() for c in surface) and surface.upper() == surface and not is_acronym_surface(surface):
+    if surface.isupper() and not is_acronym_surface(surface):  # a headline
         return title
     spelled = "_".join(surface.split())
     name = without_disambiguator(title)

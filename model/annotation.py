@@ -28,6 +28,12 @@ class Mention:
     `entity` is a Wikipedia page title in URL form with underscores
     (``"Eu,_Seine-Maritime"``, unescaped unicode), or None when the mention is NIL
     (not linked / not in the knowledge base).
+
+    Scores: `ner_score` is the probability of the mention's NER decision; `el_score` the
+    linking probability of `entity` among the candidates (None for NIL: no entity was
+    chosen); `nil_score` the NIL classifier's probability that the mention has no entity
+    (None without a NIL classifier or without candidates). `candidates` are the most
+    probable candidates, most probable first, with the probabilities `el_score` is one of.
     """
 
     start: int

@@ -26,7 +26,7 @@ class LinkDecision:
     ner_type: str
     ner_score: float
     entity: str | None = None
-    el_score: float | None = None
+    el_score: float | None = None  # probability of the entity linked; None when NIL
     nil_score: float | None = None
     candidates: list[tuple[str, float]] = field(default_factory=list)  # (title, probability) as last decided
     local: list[float] | None = None  # the sentence-level probabilities: the base of every decision
@@ -71,6 +71,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     for d in decisions:
         if id(d) not in resolved and is_lone_name(d):
             d.entity = None
+        if d.entity is None:  # NIL: the decision's score is nil_score; no entity has an EL score
+            d.el_score = None
 
 
 def is_lone_name(d: LinkDecision) -> bool:

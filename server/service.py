@@ -66,8 +66,10 @@ def mention_uri(mention: Mention, options: AnswerOptions) -> str | None:
 
 
 def mention_confidence(mention: Mention) -> float:
-    """Linking score when the model gave one, else the NER score."""
-    return mention.el_score if mention.el_score is not None else mention.ner_score
+    """The confidence of the decision the answer states: the linking score of a linked
+    mention, the NIL score of a NIL one (written only with ``nil=emerging``), else the NER score."""
+    score = mention.el_score if mention.entity else mention.nil_score
+    return score if score is not None else mention.ner_score
 
 
 def to_annotations(mentions: Sequence[Mention], options: AnswerOptions) -> list[Annotation]:

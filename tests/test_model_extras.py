@@ -120,6 +120,8 @@ def test_coherence_keeps_nil_decisions_and_leaves_a_lone_mention_alone():
     decide_links(decisions, LinkingConfig(coherence_weight=8.0), reranker)
     assert decisions[0].entity is None
     assert max(decisions[0].candidates, key=lambda c: c[1])[0] == "Chicago_Blackhawks"
+    assert decisions[0].el_score is None  # NIL: its decision is nil_score, no entity's probability
+    assert decisions[1].entity is not None and decisions[1].el_score == dict(decisions[1].candidates)[decisions[1].entity]
     lone = _hockey_document()[:1]
     decide_links(lone, LinkingConfig(coherence_weight=8.0), reranker)
     assert lone[0].entity == "Chicago_White_Sox" and lone[0].candidates[0][1] == 0.6

@@ -89,6 +89,9 @@ def test_nil_mentions_omitted_by_default_and_several_contexts(client: FlaskClien
     assert [p.entity_uris for p in read_answer(emerging.data, TURTLE) if p.context_uri == other] == [
         ("http://aksw.org/notInWiki/Then_Eu",)
     ]
+    # the confidence of each stated decision: EL score when linked, NIL score when NIL
+    assert {p.confidence for p in read_answer(emerging.data, TURTLE) if p.context_uri == other} == {0.9}
+    assert {p.confidence for p in read_answer(emerging.data, TURTLE) if p.context_uri == CONTEXT_URI} == {0.8}
 
 
 def test_n_triples_on_request(client: FlaskClient) -> None:

@@ -117,6 +117,10 @@
   spansInput.addEventListener('change', () => setMarks(parseSpans(spansInput.value)));
 
   // ---- rendering the answer ----------------------------------------------------------
+  /** A NIL mention's decision: its NIL score, or that it had no candidate (demo.html: nil_decision). */
+  const nilDecision = (m) => (m.nil_score === null || m.nil_score === undefined
+    ? 'NIL: no candidate' : `NIL ${score(m.nil_score)}: not linked`);
+
   /** A highlighted mention; `shown` is its code-point slice of the page's text. */
   function mentionMark(m, shown) {
     const type = m.type || 'NONE';
@@ -130,7 +134,7 @@
         el('span', { class: 'p' }, score(p))))
       : [el('span', { class: 'cand none' }, 'no candidates')];
     const card = el('span', { class: 'card', role: 'tooltip' },
-      el('span', { class: 'card-title' }, m.entity ? title(m.entity) : 'NIL: not linked'),
+      el('span', { class: 'card-title' }, m.entity ? title(m.entity) : nilDecision(m)),
       el('span', { class: 'card-scores' }, `NER ${score(m.ner_score)} · EL ${score(m.el_score)} · NIL ${score(m.nil_score)}`),
       ...candidates);
     const node = el('mark', {
@@ -176,7 +180,7 @@
       el('td', { class: 'num' }, `${m.start}–${m.end}`),
       el('td', {}, m.surface),
       el('td', {}, el('span', { class: `swatch t-${type}` }, m.type || '?')),
-      el('td', {}, m.uri ? external(m.uri, title(m.entity)) : el('em', {}, 'NIL')),
+      el('td', {}, m.uri ? external(m.uri, title(m.entity)) : el('em', {}, nilDecision(m))),
       el('td', { class: 'num' }, score(m.ner_score)),
       el('td', { class: 'num' }, score(m.el_score)),
       el('td', { class: 'num' }, score(m.nil_score)),

@@ -164,6 +164,8 @@ def render_page(
         example_text=EXAMPLE_TEXT,
         candidate_uri=candidate_uri,
         max_content_length=current_app.config["MAX_CONTENT_LENGTH"],
+        max_document_chars=current_app.config["MAX_DOCUMENT_CHARS"],
+        max_document_tokens=current_app.config["MAX_DOCUMENT_TOKENS"],
     )
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
     response.vary.add("Accept")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from model.tokenizer import tokenize
+from server.config import ENV_PREFIX
 from server.errors import ClientError
 
 Span = tuple[int, int]
@@ -61,7 +62,8 @@ def overlap_layers(spans: Sequence[Span]) -> int:
 
 
 def too_much(what: str, amount: int, limit: int, key: str) -> ClientError:
-    return ClientError(413, f"{what}: {amount} is over the limit of {limit} ({key})")
+    return ClientError(413, f"{what}: {amount} is over the limit of {limit} ({key}; the server's "
+                            f"{ENV_PREFIX}_{key} variable sets it)")
 
 
 def check_work(items: Sequence[WorkItem], limits: WorkLimits) -> None:

@@ -135,7 +135,7 @@ def test_form_post_renders_code_point_spans_links_and_nil(client: FlaskClient) -
     assert "NER 0.90 · EL 0.80 · NIL 0.10" in html  # the hover card's scores
     assert "NIL 0.90: not linked" in html and "EL – · NIL 0.90" in html  # a NIL mention's decision is its NIL score
     assert "<strong>3</strong> mentions · <strong>2</strong> linked · <strong>1</strong> NIL" in html
-    assert "Requests above 4,000 bytes are refused" in html
+    assert "a document may hold up to 100,000 characters (25,000 tokens) and a request body up to 4,000 bytes" in html
 
 
 def test_form_post_d2kb_links_only_the_given_spans(client: FlaskClient, annotator: FakeAnnotator) -> None:

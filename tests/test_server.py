@@ -257,12 +257,12 @@ def small_limits_client(annotator: FakeAnnotator, **limits: int):
 @pytest.mark.parametrize(
     "text, phrases, fragment",
     [
-        ("Paris " * 11, [], "characters in context http://ex.org/0#char=0,66: 66 is over the limit of 60 (MAX_DOCUMENT_CHARS)"),
-        ("Paris is big", [(0, 5, "Paris"), (6, 8, "is"), (9, 12, "big"), (0, 2, "Pa")], "phrases in the request: 4 is over the limit of 3 (MAX_REQUEST_PHRASES)"),
+        ("Paris " * 11, [], "characters in context http://ex.org/0#char=0,66: 66 is over the limit of 60 (MAX_DOCUMENT_CHARS; the server's NEREL_MAX_DOCUMENT_CHARS variable sets it)"),
+        ("Paris is big", [(0, 5, "Paris"), (6, 8, "is"), (9, 12, "big"), (0, 2, "Pa")], "phrases in the request: 4 is over the limit of 3 (MAX_REQUEST_PHRASES; the server's NEREL_MAX_REQUEST_PHRASES variable sets it)"),
         ("a b c d e f g h i j k l m", [], "tokens in context http://ex.org/0#char=0,25: 13 is over the limit of 12"),
         # nested phrases: the annotator decodes the 5-token text once per overlap layer
         ("Paris is big in France", [(0, 5, "Paris"), (0, 8, "Paris is"), (0, 12, "Paris is big")],
-         "(x3: its phrases overlap 3 deep): 15 is over the limit of 12 (MAX_DOCUMENT_TOKENS)"),
+         "(x3: its phrases overlap 3 deep): 15 is over the limit of 12 (MAX_DOCUMENT_TOKENS; the server's NEREL_MAX_DOCUMENT_TOKENS variable sets it)"),
     ],
 )
 def test_too_much_work_in_a_nif_context_is_413_naming_the_limit(
@@ -281,20 +281,30 @@ def test_request_limits_add_up_over_nif_contexts(annotator: FakeAnnotator) -> No
     assert post_nif(small_limits_client(annotator), body).status_code == 200
     tokens = post_nif(small_limits_client(annotator, MAX_REQUEST_TOKENS=9), body)
     assert tokens.status_code == 413
-    assert "tokens in the request: 10 is over the limit of 9 (MAX_REQUEST_TOKENS)" in tokens.get_json()["error"]
+    assert "tokens in the request: 10 is over the limit of 9 (MAX_REQUEST_TOKENS; the server's NEREL_MAX_REQUEST_TOKENS variable sets it)" in tokens.get_json()["error"]
     chars = post_nif(small_limits_client(annotator, MAX_REQUEST_CHARS=30), body)
-    assert "characters in the request: 35 is over the limit of 30 (MAX_REQUEST_CHARS)" in chars.get_json()["error"]
+    assert "characters in the request: 35 is over the limit of 30 (MAX_REQUEST_CHARS; the server's NEREL_MAX_REQUEST_CHARS variable sets it)" in chars.get_json()["error"]
 
 
 def test_too_long_json_text_is_413_naming_the_limit(annotator: FakeAnnotator) -> None:
     client = small_limits_client(annotator)
     response = client.post("/annotate", json={"text": "x" * 61})
     assert response.status_code == 413
-    assert response.get_json()["error"] == "characters in 'text': 61 is over the limit of 60 (MAX_DOCUMENT_CHARS)"
+    assert response.get_json()["error"] == "characters in 'text': 61 is over the limit of 60 (MAX_DOCUMENT_CHARS; the server's NEREL_MAX_DOCUMENT_CHARS variable sets it)"
     linked = client.post("/annotate", json={"text": "Paris", "spans": [[0, 5]] * 4})
     assert linked.status_code == 413 and "MAX_REQUEST_PHRASES" in linked.get_json()["error"]
     assert client.post("/annotate", json={"text": "x" * 60}).status_code == 200
     assert [kind for kind, _ in annotator.calls] == ["annotate"]
+
+
+def test_default_limits_take_a_long_article_whole(annotator: FakeAnnotator) -> None:
+    client = create_app({"ANNOTATOR": annotator}).test_client()  # every limit at its default
+    sentence = "Angela Merkel met the mayor of Paris on a long day. "  # 52 characters, 12 tokens
+    article = (sentence * (100_000 // len(sentence) + 1))[:100_000]
+    assert client.post("/annotate", json={"text": article}).status_code == 200
+    refused = client.post("/annotate", json={"text": article + " x"})
+    assert refused.status_code == 413
+    assert refused.get_json()["error"].startswith("characters in 'text': 100002 is over the limit of 100000")
 
 
 def test_health_answers_while_every_model_thread_is_busy() -> None:

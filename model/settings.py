@@ -6,8 +6,9 @@ Every script, the server and the model read these instead of re-deriving them:
 - ``DEFAULT_CHECKPOINT``: the shipped model (``$NEREL_MODEL`` overrides it).
 - ``data_dir()``: raw shared data (``--data-dir``, else ``$NEREL_DATA_DIR``, else
   ``../shared/data`` beside the repository). Only rebuilding data and training read it.
-- ``cache_dir()``: derived caches (``--cache-dir``, else ``$NEREL_CACHE_DIR``, else
-  ``data_cache/`` in the repository).
+- ``cache_dir()``: derived caches (``--cache-dir``, else ``$NEREL_CACHE_DIR``, else the
+  user's cache directory, ``~/.cache/nerel`` on Linux: one cache for every checkout, so
+  the open knowledge base's index is built once per user, not once per clone).
 - ``kb_mode()``: what the model links against (``$NEREL_KB``, default ``open``; see
   `model.candidates`).
 - ``encoder_backend()``: what runs MiniLM (``$NEREL_ENCODER``: ``onnx``, the default, or
@@ -20,6 +21,8 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+
+import platformdirs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = REPO_ROOT / "model" / "checkpoint" / "joint.pt"
@@ -51,9 +54,17 @@ def data_dir(cli_value: str | Path | None = None) -> Path:
     return _resolve(cli_value, DATA_ENV, REPO_ROOT.parent / "shared" / "data")
 
 
+def default_cache_dir() -> Path:
+    """The user's cache directory for this project (``$XDG_CACHE_HOME/nerel``, else
+    ``~/.cache/nerel`` on Linux; platformdirs knows the other systems' places)."""
+    return Path(platformdirs.user_cache_dir("nerel", appauthor=False))
+
+
 def cache_dir(cli_value: str | Path | None = None) -> Path:
-    """The derived-data cache directory."""
-    return _resolve(cli_value, CACHE_ENV, REPO_ROOT / "data_cache")
+    """The derived-data cache directory. What is in it is keyed by what it was built from
+    (index format and inputs, encoder and package versions), so checkouts at other commits
+    can share it; builds take a file lock, so servers starting at once build each thing once."""
+    return _resolve(cli_value, CACHE_ENV, default_cache_dir())
 
 
 def kb_mode(cli_value: str | None = None) -> str:

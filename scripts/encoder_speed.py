@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["validation", "test"], default="test")
     parser.add_argument("--limit", type=int, default=30, help="the first N documents")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     documents = DataCache(cache_dir(args.cache_dir)).documents()[args.split][: args.limit]

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 def add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:
     """Options every command that reads a checkpoint and the data cache shares."""
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
     parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 

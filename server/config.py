@@ -24,8 +24,11 @@ ANNOTATOR_FACTORY [NEREL_ANNOTATOR]
     imported at startup instead of loading MODEL_PATH (lets a real gunicorn process run
     with a test double).
 EAGER_LOAD [NEREL_EAGER_LOAD, "0"/"1"]
-    True (default): load the model while creating the app and fail loudly if it cannot be
-    loaded. False: load in a background thread; ``/health`` answers 503 until it is ready.
+    Unset (default): load the model while creating the app (a gunicorn worker accepts no
+    connection until it is loaded, a few seconds; a missing checkpoint stops the start),
+    unless loading must first build the open knowledge base index (a first start, minutes):
+    then load in a background thread, and ``/health`` answers 503 with the build's progress.
+    True: always load while creating the app. False: always in the background.
 OFFSET_MODE [NEREL_OFFSET_MODE]
     ``gerbil`` (default): request offsets are code points, answer offsets UTF-16 code
     units (what GERBIL's Java parser expects). ``nif``: code points both ways.
@@ -92,7 +95,7 @@ SETTINGS: dict[str, Setting] = {
     "TORCH_THREADS": Setting(lambda: threads(), int, env=THREADS_ENV, positive=True),
     "ANNOTATOR": Setting(None),
     "ANNOTATOR_FACTORY": Setting(None, str, env=f"{ENV_PREFIX}_ANNOTATOR"),
-    "EAGER_LOAD": Setting(True, bool),
+    "EAGER_LOAD": Setting(None, bool),  # None: `server.app.create_app` decides
     "OFFSET_MODE": Setting("gerbil", str, choices=OFFSET_MODES),
     "URI_STYLE": Setting("wikipedia", str, choices=URI_STYLES),
     "NIL_MODE": Setting("omit", str, choices=NIL_MODES),

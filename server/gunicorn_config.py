@@ -1,9 +1,11 @@
 """gunicorn settings the Procfile's command line cannot carry (``--config python:server.gunicorn_config``).
 
-`worker_exit`: a worker leaves with `os._exit`, skipping the C-level exit handlers. ONNX
-Runtime (the MiniLM encoder, `model.embeddings.minilm_onnx`) is loaded in the master
-(``--preload``) before the workers are forked, and its C++ static destructors, run at a
-normal interpreter exit, hang or abort (SIGABRT) in a forked process. Everything a worker
+`worker_exit`: a worker leaves with `os._exit`, skipping the C-level exit handlers. When ONNX
+Runtime (the MiniLM encoder, `model.embeddings.minilm_onnx`) is loaded in the master before
+the workers are forked (``--preload``, which the Procfile no longer uses: each worker loads
+its own model so that it can listen while a first start builds the open knowledge base),
+its C++ static destructors, run at a normal interpreter exit, hang or abort (SIGABRT) in
+the forked process; leaving this way is safe either way. Everything a worker
 must finish has finished by then: gunicorn calls this hook last, after the worker's
 requests are done; logs are flushed here. The exit status is the one the worker was
 leaving with, so the master still tells a boot failure from a normal exit.

@@ -6,6 +6,7 @@ spans, linked through the same dict by their surface text.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Sequence
 
@@ -80,6 +81,19 @@ class GatedAnnotator(FakeAnnotator):
     def __init__(self) -> None:
         if not self.gate.wait(10):
             raise TimeoutError("GatedAnnotator.gate was never opened")
+        super().__init__()
+
+
+class ReportingGatedAnnotator(FakeAnnotator):
+    """Logs a step as the model's modules do (INFO, a `model.*` logger), then waits for `gate`."""
+
+    gate = threading.Event()
+    STEP = "exporting MiniLM to ONNX Runtime"
+
+    def __init__(self) -> None:
+        logging.getLogger("model.embeddings.minilm_onnx").info(self.STEP)
+        if not self.gate.wait(10):
+            raise TimeoutError("ReportingGatedAnnotator.gate was never opened")
         super().__init__()
 
 

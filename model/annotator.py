@@ -5,7 +5,8 @@
     annotator.link(text, [(0, 7)])          # D2KB: exactly the given spans
 
 Text is split into CoNLL-like tokens (`model.tokenizer`), run through the model
-sentence by sentence, and token spans are mapped back to code-point offsets.
+sentence by sentence, and token spans are mapped back to code-point offsets. Found mentions
+lose the emoji and symbols at their ends (`symbol_trimmed`); given spans are kept exactly.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from model.joint_model import JointNerElModel, TrainedSystem
 from model.config import LinkingConfig
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
-from model.tokenizer import tokenize
+from model.tokenizer import has_letter_or_digit, is_symbol, tokenize
 
 
 @dataclass
@@ -93,11 +94,42 @@ class Annotator:
         by_sentence: list[list[LinkDecision]] = [[] for _ in sentences]
         for index, decision in self._decode(sentences, None):
             by_sentence[index].append(decision)
+        self._trim_symbols(sentences, by_sentence)
         self._split_conjunctions(sentences, by_sentence)
         decoded = [DecodedText(text) for text in texts]
         for index, decisions in enumerate(by_sentence):
             decoded[owner[index]].found.extend((sentences[index], d) for d in decisions)
         return decoded
+
+    def _trim_symbols(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
+        """Found mentions (A2KB) without the symbols at their ends (`symbol_trimmed`), in place.
+        One with no letter or digit left is dropped; a sentence where one loses an end is
+        decoded again on the trimmed spans, so its type, candidates and mention vector are
+        those of its words. The rule's one place: not the decoder, which also decodes given
+        spans (D2KB, the client's, kept exactly) and CoNLL's gold in training and evaluation."""
+        redo: dict[int, list[tuple[int, int]]] = {}
+        for index, decisions in enumerate(by_sentence):
+            kept, spans = [], []
+            for d in decisions:
+                part = symbol_trimmed(d.words)
+                if part is not None:
+                    kept.append(d)
+                    spans.append((d.start + part[0], d.start + part[1]))
+            by_sentence[index] = kept
+            if any((d.start, d.end) != span for d, span in zip(kept, spans)):
+                redo[index] = spans
+        self._decode_again(sentences, by_sentence, redo)
+
+    def _decode_again(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]],
+                      redo: dict[int, list[tuple[int, int]]]) -> None:
+        """The sentences `redo` names decoded again, constrained to its token spans, in place."""
+        if not redo:
+            return
+        chosen = list(redo)
+        for index in chosen:
+            by_sentence[index] = []
+        for position, decision in self._decode([sentences[i] for i in chosen], [redo[i] for i in chosen]):
+            by_sentence[chosen[position]].append(decision)
 
     def _split_conjunctions(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
         """Mentions joined by a conjunction ("Google and Facebook", found as one ORG) that no
@@ -115,13 +147,7 @@ class Annotator:
                     spans.append((d.start, d.end))
             if split:
                 redo[index] = spans
-        if not redo:
-            return
-        chosen = list(redo)
-        for index in chosen:
-            by_sentence[index] = []
-        for position, decision in self._decode([sentences[i] for i in chosen], [redo[i] for i in chosen]):
-            by_sentence[chosen[position]].append(decision)
+        self._decode_again(sentences, by_sentence, redo)
 
     def decode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> DecodedText:
         """The given spans of `text` decoded as mentions, links not yet decided (D2KB)."""
@@ -192,6 +218,21 @@ def conjunction_parts(words: Sequence[str]) -> list[tuple[int, int]] | None:
     if any(b <= a or not words[a][:1].isupper() for a, b in parts):
         return None
     return parts
+
+
+def symbol_trimmed(words: Sequence[str]) -> tuple[int, int] | None:
+    """The token range of a found mention without the symbols at its ends (emoji, flags,
+    signs: `model.tokenizer.is_symbol`), None when what is left holds no letter or digit.
+
+    The model learned names from CoNLL, which has no emoji: next to a name ("Björk 🎶", an
+    emoji before a headline word) it may take one into the mention, or read a flag as a
+    name. Punctuation is left to the model: CoNLL's names end with it ("Mladost ( L )")."""
+    start, end = 0, len(words)
+    while start < end and is_symbol(words[start]):
+        start += 1
+    while end > start and is_symbol(words[end - 1]):
+        end -= 1
+    return (start, end) if any(has_letter_or_digit(w) for w in words[start:end]) else None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

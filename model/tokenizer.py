@@ -6,11 +6,16 @@ at recovering CoNLL tokens from such text, then at handling ordinary raw text se
 `scripts/tokenizer_check.py` measures the recovery rate on all CoNLL-2003 documents.
 
 Every token carries its exact code-point span: ``text[t.start:t.end] == t.text`` always.
-Pure Python, no dependency on torch.
+No token splits an extended grapheme cluster (`_join_clusters`): a flag, a keycap, an emoji
+with its skin tone or a ZWJ family is one token, so it can never be half a mention; such a
+token is a symbol (`is_symbol`), and a found mention never starts or ends with one
+(`model.annotator.symbol_trimmed`). Pure Python (and the `regex` package for clusters), no torch.
 """
 from __future__ import annotations
 
 import re
+
+import regex
 
 from model.annotation import Token
 
@@ -53,11 +58,19 @@ _TOKEN_RE = re.compile(
             r"(?P<decimal>(?<![^\W_])\.\d+)",  # .500 batting averages
             rf"(?P<word>{_WORD})",
             r"(?P<dashes>-{2,}|\.{2,}|\*{2,}|={2,}|_{2,})",
-            # Any other single character, keeping emoji modifiers / ZWJ sequences together.
-            r"(?P<symbol>\S(?:[\ufe0e\ufe0f\U0001F3FB-\U0001F3FF\u20e3]|\u200d\S)*)",
+            r"(?P<symbol>\S)",  # any other character; `_join_clusters` rejoins grapheme clusters
         ]
     )
 )
+# Unicode's user-perceived characters (UAX #29): what the `regex` package's \X matches.
+_GRAPHEME = regex.compile(r"\X")
+# A keycap (1️⃣ #️⃣) is an emoji: its digit is no digit of a word.
+_KEYCAP = r"[0-9#*]\ufe0f?\u20e3"
+_LETTER_OR_DIGIT = regex.compile(rf"(?!{_KEYCAP})[\p{{L}}\p{{N}}]")
+# Emoji (flags, keycaps, skin tones, ZWJ sequences) and signs such as ♪ © ™ ° $: no letter,
+# digit, punctuation or math sign. Punctuation and math signs end names ("Mladost ( L )",
+# "Wisc ." in CoNLL's gold, "C++"), so they do not count.
+_SYMBOL = regex.compile(rf"(?:{_KEYCAP}|[^\p{{L}}\p{{N}}\p{{P}}\p{{Sm}}])+")
 _NEGATION_RE = re.compile(r"(?i)^(.+)(n't)$")
 _SENTENCE_END = frozenset({".", "?", "!", "...", "....", ".."})
 # Reuters datelines ("LONDON 1996-08-30") are a CoNLL sentence of their own, but GERBIL's
@@ -107,6 +120,37 @@ def _keeps_dot(text: str, start: int, end: int) -> bool:
     return word.isdigit() and len(word) <= 3 and after.isspace() and sentence_follows and text_continues
 
 
+def is_symbol(token: str) -> bool:
+    """True for a token of emoji or signs only (`_SYMBOL`): 🇩🇪 👍🏽 1️⃣ ♪ ©, not ``)`` or ``+``."""
+    return _SYMBOL.fullmatch(token) is not None
+
+
+def has_letter_or_digit(token: str) -> bool:
+    """True when `token` holds a letter or a digit (a keycap's does not count)."""
+    return _LETTER_OR_DIGIT.search(token) is not None
+
+
+def _join_clusters(text: str, tokens: list[Token]) -> list[Token]:
+    """`tokens` with every two adjacent ones that share an extended grapheme cluster joined:
+    regional-indicator pairs (flags), emoji with skin tones or variation selectors, ZWJ
+    sequences, keycaps, stray combining marks. Only touching tokens with a non-ASCII character
+    on either side can share one (CR LF, ASCII's only cluster, is never in a token), so CoNLL
+    text is tokenized exactly as without this, and most text skips the segmentation."""
+    touching = {token.start for previous, token in zip(tokens, tokens[1:])
+                if previous.end == token.start and not text[token.start - 1 : token.start + 1].isascii()}
+    if not touching:
+        return tokens
+    inside = touching - {match.end() for match in _GRAPHEME.finditer(text)}
+    joined = [tokens[0]]
+    for token in tokens[1:]:
+        if token.start in inside:
+            last = joined[-1]
+            joined[-1] = Token(text[last.start : token.end], last.start, token.end)
+        else:
+            joined.append(token)
+    return joined
+
+
 def word_tokens(text: str) -> list[Token]:
     """All tokens of `text` in order, ignoring sentence structure."""
     tokens: list[Token] = []
@@ -125,7 +169,7 @@ def word_tokens(text: str) -> list[Token]:
         else:
             tokens.append(Token(text[start:end], start, end))
         position = end
-    return tokens
+    return _join_clusters(text, tokens)
 
 
 def _starts_sentence(token: Token) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from model.annotator import Annotator
+from model.annotator import Annotator, symbol_trimmed
 from model.config import LinkingConfig
 from model.linking import LinkDecision, decide_links
 from model.tokenizer import tokenize
@@ -31,15 +31,16 @@ def annotator(checkpoint) -> Annotator:
 @torch.no_grad()
 def test_annotate_offsets_are_exact(checkpoint):
     """Every token becomes a one-token mention (the action biases force SHIFT on an empty
-    stack, REDUCE on a full one), so every token's offsets are checked, emoji included."""
+    stack, REDUCE on a full one), so every token's offsets are checked, those after an emoji
+    included; a token without a letter or digit ("😀", ".") is no mention (`symbol_trimmed`)."""
     annotator = Annotator.load(checkpoint, threads=1, kb="aida")
     bias = annotator.model.action_out.bias
     bias.zero_()
     bias[SHIFT], bias[reduce_action("PER")] = 50.0, 100.0
     mentions = annotator.annotate(TEXT)
-    tokens = [t for sentence in tokenize(TEXT) for t in sentence]
+    tokens = [t for sentence in tokenize(TEXT) for t in sentence if t.text not in {"😀", ".", "!"}]
     assert [(m.start, m.end) for m in mentions] == [(t.start, t.end) for t in tokens]
-    assert "😀" in [m.surface for m in mentions]
+    assert [t.text for t in tokens] == ("Paris Hilton visited Bonn The EU met in Germany Rain fell near Bonn").split()
     for m in mentions:
         assert TEXT[m.start:m.end] == m.surface
         assert m.surface == m.surface.strip() and m.start < m.end and m.ner_type == "PER"
@@ -68,6 +69,43 @@ def test_annotate_many_gives_each_text_what_annotate_gives_it(checkpoint):
     assert decided(together) == decided(alone)
     assert scores(together) == pytest.approx(scores(alone), abs=1e-6)
     assert sum(1 for mentions in alone for m in mentions if m.entity) >= 4
+
+
+def test_a_found_mention_never_starts_or_ends_with_a_symbol():
+    """Issue 28: an emoji next to a name or before a headline word was taken into the mention,
+    and half a flag came back as a PER mention."""
+    assert symbol_trimmed(["Björk", "🎶"]) == (0, 1)
+    assert symbol_trimmed(["🔥", "MERKEL", "WINS", "👍🏽"]) == (1, 3)
+    assert symbol_trimmed(["🇩🇪", "🇫🇷", "Angela", "🇩🇪", "Merkel", "👨‍👩‍👧", "1️⃣"]) == (2, 5)  # inside: the model's call
+    assert symbol_trimmed(["Paris"]) == (0, 1)
+    for only_symbols in (["🇩🇪"], ["👍🏽", "1️⃣"], ["(", "🎶", ")"], ["."]):
+        assert symbol_trimmed(only_symbols) is None, only_symbols
+    # Punctuation and math signs end names (CoNLL's gold has "Mladost ( L )", "Wisc ."): left to the model.
+    assert symbol_trimmed(["Mladost", "(", "L", ")"]) == (0, 4)
+    assert symbol_trimmed(["C", "+", "+"]) == (0, 3)
+
+
+@torch.no_grad()
+def test_found_mentions_are_trimmed_of_symbols_and_given_spans_are_not(checkpoint):
+    """The action biases make every sentence one mention: it comes back without the symbols
+    at its ends, decoded again on its words (the same answer as linking that span), and a
+    sentence of flags gives none. Spans the client gives (D2KB) are kept exactly."""
+    annotator = Annotator.load(checkpoint, threads=1, kb="aida")
+    bias = annotator.model.action_out.bias
+    bias.zero_()
+    bias[SHIFT], bias[reduce_action("PER")] = 100.0, 50.0
+    text = "🔥 Paris Hilton 👍🏽\n🇫🇷 🇩🇪\n🎶Bonn🎶 1️⃣"
+    mentions = annotator.annotate(text)
+    assert [m.surface for m in mentions] == ["Paris Hilton", "Bonn"]
+    for mention in mentions:
+        assert text[mention.start:mention.end] == mention.surface
+        given = annotator.link(text, [(mention.start, mention.end)])[0]
+        assert (given.ner_type, given.entity, [t for t, _ in given.candidates]) == \
+            (mention.ner_type, mention.entity, [t for t, _ in mention.candidates])
+        assert given.ner_score == pytest.approx(mention.ner_score, abs=1e-6)
+    assert mentions[0].candidates  # looked up on "Paris Hilton", which the tiny knowledge base knows
+    spans = [(2, text.index("\n")), (text.index("🇫🇷"), text.index("🇫🇷") + 2)]  # "Paris Hilton 👍🏽", a flag
+    assert [(m.start, m.end, m.surface) for m in annotator.link(text, spans)] == [(s, e, text[s:e]) for s, e in spans]
 
 
 def test_link_answers_each_span_in_order(annotator):

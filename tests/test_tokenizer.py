@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.tokenizer import tokenize, word_tokens
+from model.tokenizer import has_letter_or_digit, is_symbol, tokenize, word_tokens
 from nif.aida_text import rebuild_text
 
 
@@ -57,6 +57,33 @@ def test_emoji_and_non_ascii_offsets_are_code_points() -> None:
     assert [t.text for t in tokens] == ["😀", "Zürich", "👍🏽", "and", "Kraków", "❤️", "São", "Paulo", "👨‍👩‍👧"]
     assert tokens[1].start == 2  # one code point for the emoji, not two UTF-16 units
     assert_offsets_exact(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("🇩🇪 Germany beat 🇧🇷🇫🇷 teams", ["🇩🇪", "Germany", "beat", "🇧🇷", "🇫🇷", "teams"]),  # flags: regional-indicator pairs
+        ("👍🏽👍🏿 thanks", ["👍🏽", "👍🏿", "thanks"]),  # skin tones
+        ("Family 👨‍👩‍👧 day 👩🏽‍💻", ["Family", "👨‍👩‍👧", "day", "👩🏽‍💻"]),  # ZWJ sequences
+        ("Press 1️⃣ or #️⃣ now", ["Press", "1️⃣", "or", "#️⃣", "now"]),  # keycaps: a digit is their base
+        ("❤️Paris ☺︎", ["❤️", "Paris", "☺︎"]),  # variation selectors
+        ("Björk🎶 🎶Björk", ["Björk", "🎶", "🎶", "Björk"]),  # emoji next to names
+        ("Bjo\u0308rk 🇮🇸", ["Bjo\u0308rk", "🇮🇸"]),  # a word with a combining mark (NFD) is as before
+        ("x \u0301y", ["x", "\u0301", "y"]),  # a mark after a space: alone, the space not in a token
+    ],
+)
+def test_grapheme_clusters_stay_one_token(text: str, expected: list[str]) -> None:
+    assert [t.text for t in word_tokens(text)] == expected
+    assert_offsets_exact(text)
+
+
+def test_symbols_are_emoji_and_signs_not_words_or_punctuation() -> None:
+    for token in ["🇩🇪", "👍🏽", "👨‍👩‍👧", "1️⃣", "#️⃣", "❤️", "🎶", "©", "™", "°"]:
+        assert is_symbol(token) and not has_letter_or_digit(token), token
+    for token in ["Björk", "Bjo\u0308rk", "1", "U.S.", "1,000", "AT&T"]:
+        assert not is_symbol(token) and has_letter_or_digit(token), token
+    for token in [")", ".", "'", "+", "--"]:  # punctuation and math signs end names: "Mladost ( L )", "C++"
+        assert not is_symbol(token) and not has_letter_or_digit(token), token
 
 
 def test_long_sentences_are_chunked_at_commas() -> None:

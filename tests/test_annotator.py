@@ -181,6 +181,7 @@ def test_coherence_reranks_all_mentions_of_the_text_together(annotator):
 def test_the_open_knowledge_base_links_what_the_dictionary_does_not_know(checkpoint, tiny_open_kb, monkeypatch):
     """The README's example through the server: "Angela Merkel" is no AIDA candidate, the open
     knowledge base has her under her real title; "Paris" keeps the dictionary's candidates."""
+    from model.kb.lookup import index_path
     from server.app import create_app
 
     monkeypatch.setenv("NEREL_CACHE_DIR", str(tiny_open_kb))
@@ -189,7 +190,7 @@ def test_the_open_knowledge_base_links_what_the_dictionary_does_not_know(checkpo
     text = "Angela Merkel met the mayor of Paris."
     closed = Annotator.load(checkpoint, threads=1, kb="aida").link(text, [(0, 13)])
     assert closed[0].candidates == [] and closed[0].entity is None
-    opened = Annotator.load(checkpoint, threads=1, kb="open", open_kb_path=tiny_open_kb / "open_kb" / "open_kb.sqlite")
+    opened = Annotator.load(checkpoint, threads=1, kb="open", open_kb_path=index_path(tiny_open_kb))
     opened.linking = LinkingConfig(nil_threshold=1.0)  # the tiny untrained NIL classifier must not decide
     merkel, paris = opened.link(text, [(0, 13), (31, 36)])
     assert merkel.entity == "Angela_Merkel" and [t for t, _ in merkel.candidates] == ["Angela_Merkel"]

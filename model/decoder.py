@@ -17,20 +17,43 @@ step functions (the same ones teacher forcing runs over whole sequences).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import torch
 from torch import Tensor
 
 from model.candidates import CandidateSource
+from model.config import ModelConfig
 from model.encoder import EncodedBatch
 from model.features import MentionTarget, SentenceExample
 from model.linking import LinkDecision
 from model.stack_lstm import StackTops
 from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_action_mask, reduce_type
 
-if TYPE_CHECKING:
-    from model.joint_model import JointNerElModel
+
+
+class TransitionModel(Protocol):
+    """What greedy decoding needs of the model (`model.joint_model.JointNerElModel`, which
+    imports this module: the decoder names the pieces it uses instead of importing the model)."""
+
+    config: ModelConfig
+    encoder: Callable[[list[SentenceExample]], EncodedBatch]
+    empty: Mapping[str, Tensor]  # the learned vectors of an empty stack, buffer, output and history
+    stack_lstm: torch.nn.Module
+    output_lstm: torch.nn.Module
+    action_lstm: torch.nn.Module
+    action_embedding: torch.nn.Module
+
+    def step_state(self, stack: Tensor, buffer: Tensor, output: Tensor, history: Tensor, layer1: Tensor,
+                   lengths: Tensor, query: Tensor) -> tuple[Tensor, Tensor | None]: ...
+
+    def action_scores(self, state: Tensor, legal: Tensor) -> Tensor: ...
+
+    def compose_spans(self, words: Tensor, spans: list[tuple[int, int, int, str]]) -> Tensor: ...
+
+    def mention_scores(self, enc: EncodedBatch, state: Tensor, v_t: Tensor | None, rows: list[int],
+                       spans: list[tuple[int, int, int]], targets: list[MentionTarget]) -> tuple[Tensor, Tensor | None]: ...
 
 EL_CHUNK = 64  # mentions scored per call: bounds the (M, K, el_hidden) activations
 
@@ -68,7 +91,7 @@ def _span_constraint(spans: list[tuple[int, int]], n: int, cursor: int, stack_st
 
 
 @torch.no_grad()
-def greedy_decode(model: "JointNerElModel", examples: list[SentenceExample], candidates: CandidateSource | None,
+def greedy_decode(model: TransitionModel, examples: list[SentenceExample], candidates: CandidateSource | None,
                   spans: list[list[tuple[int, int]]] | None = None,
                   actions: list[list[int]] | None = None, record: bool = False) -> list[SentencePrediction]:
     """Predict transitions (and score candidates of every reduced mention) for a batch of sentences.
@@ -150,7 +173,7 @@ def greedy_decode(model: "JointNerElModel", examples: list[SentenceExample], can
     return predictions
 
 
-def _score_candidates(model: "JointNerElModel", examples: list[SentenceExample], enc: EncodedBatch,
+def _score_candidates(model: TransitionModel, examples: list[SentenceExample], enc: EncodedBatch,
                       reduced: list[_Reduced], candidates: CandidateSource) -> None:
     """Sentence-level candidate probabilities and P(NIL) of reduced mentions."""
     found = [(r, candidates(list(r.decision.words), r.decision.ner_type)) for r in reduced]

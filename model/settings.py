@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from collections.abc import Collection
 from pathlib import Path
 
 import platformdirs
@@ -27,6 +29,7 @@ import platformdirs
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = REPO_ROOT / "model" / "checkpoint" / "joint.pt"
 
+SETTINGS_PREFIX = "NEREL_"  # every variable of this project starts so
 MODEL_ENV = "NEREL_MODEL"
 DATA_ENV = "NEREL_DATA_DIR"
 CACHE_ENV = "NEREL_CACHE_DIR"
@@ -98,6 +101,30 @@ def set_threads(cli_value: int | None = None, default: int = 1) -> int:
     count = threads(cli_value, default)
     torch.set_num_threads(count)
     return count
+
+
+def export_kb_mode(mode: str) -> None:
+    """Make `mode` the knowledge base of this process and of the processes it starts
+    (``$NEREL_KB``, which every evaluation reads through `kb_mode`)."""
+    os.environ[KB_ENV] = kb_mode(mode)
+
+
+def child_environment(keep: Collection[str] | None = None, **updates: str) -> dict[str, str]:
+    """The environment for a child process: this one's, plus `updates`, with the running
+    interpreter's folder first on ``PATH``; with `keep` (a server under test, a baseline)
+    without its ``NEREL_*`` settings except the variables `keep` names."""
+    env = {k: v for k, v in os.environ.items()
+           if keep is None or not (k.startswith(SETTINGS_PREFIX) and k not in keep)}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env.update(updates)
+    return env
+
+
+def forbid_model_hub_downloads() -> None:
+    """Tell transformers and huggingface_hub never to reach a model hub (nothing is downloaded
+    at run time: MiniLM ships in a pip package), unless the caller's environment says otherwise."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def git_commit(short: bool = True) -> str:

@@ -3,7 +3,7 @@
 The model was trained on CoNLL tokens, and GERBIL sends AIDA documents as text glued back
 together from those tokens (see `nif.aida_text.rebuild_text`), so the rules here aim first
 at recovering CoNLL tokens from such text, then at handling ordinary raw text sensibly.
-`scripts/tokenizer_check.py` measures the recovery rate on all CoNLL-2003 documents.
+`scripts/research/tokenizer_check.py` measures the recovery rate on all CoNLL-2003 documents.
 
 Every token carries its exact code-point span: ``text[t.start:t.end] == t.text`` always.
 No token splits an extended grapheme cluster (`_join_clusters`): a flag, a keycap, an emoji

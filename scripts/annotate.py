@@ -29,6 +29,7 @@ from nif.write import serialize_answer
 from server.config import resolve_config
 from server.loading import ModelUnavailable, build_annotator
 from server.service import AnswerOptions, answer_contexts, mention_json, run_annotator
+from scripts.options import add_checkpoint
 
 NIF_SUFFIXES: dict[str, str] = {
     ".ttl": "text/turtle",
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--conll", help="CoNLL-2003 file: annotate each document's GERBIL text")
     source.add_argument("--nif", help="NIF file (.ttl, .nt, .jsonld)")
     parser.add_argument("--format", choices=("json", "nif"), default="json")
-    parser.add_argument("--model", help="checkpoint path (default: NEREL_MODEL or model/checkpoint/joint.pt)")
+    add_checkpoint(parser)
     parser.add_argument("--annotator", help="use 'module:Name' instead of loading a checkpoint")
     parser.add_argument("--offsets", choices=("gerbil", "nif"), default="nif", help="NIF output offset unit")
     parser.add_argument("--uris", choices=("wikipedia", "dbpedia"), default="wikipedia")
@@ -90,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     overrides = {"ANNOTATOR_FACTORY": args.annotator} if args.annotator else {}
-    if args.model:
-        overrides["MODEL_PATH"] = args.model
+    overrides["MODEL_PATH"] = str(args.checkpoint)
     options = AnswerOptions(args.offsets, args.uris, args.nil)
     try:
         contexts = load_contexts(args)

@@ -30,14 +30,15 @@ from model.joint_model import JointNerElModel, TrainedSystem
 from model.run_log import read_run_log
 from model.settings import cache_dir, set_threads
 from model.trainer import selection_score, validation_kb
+from scripts.options import add_cache_dir, add_threads
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run-dir", required=True, type=Path)
     parser.add_argument("--windows", default="5,10", help="comma-separated numbers of last epochs to average")
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
-    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
+    add_cache_dir(parser)
+    add_threads(parser)
     parser.add_argument("--export", type=Path, help="also write the chosen weights here as fp16 for shipping")
     args = parser.parse_args(argv)
     try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import shlex
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from model.settings import DEFAULT_CHECKPOINT, KB_ENV, KB_MODES, git_commit, kb_mode
+from model.settings import DEFAULT_CHECKPOINT, KB_MODES, export_kb_mode, git_commit, kb_mode
 from scripts.bench.nif import ensure_nif
 from scripts.bench.report import (Settings, bench_command, build_tables, carried_runs, collect, compute_seconds,
                                   missing_items, write_report)
@@ -246,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    os.environ[KB_ENV] = kb_mode(args.kb)  # read by every evaluation, in this process and in its children
+    export_kb_mode(args.kb)  # read by every evaluation, in this process and in its children
     report, outcome = run_benchmark(args, argv)
     failed = {name: message for name, (ok, message) in outcome.items() if not ok}
     for name, message in failed.items():

@@ -32,7 +32,7 @@ from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import (OPEN_NIL_THRESHOLDS, calibrate_linking, calibrate_open_threshold, decode_documents,
                               rounded_scores)
 from model.joint_model import JointNerElModel, TrainedSystem
-from scripts.evaluate import add_checkpoint_arguments, run_on_checkpoint
+from scripts.options import add_checkpoint_arguments, run_on_checkpoint
 
 
 OPEN_CALIBRATION_MODES = {"open": ("open",), "open-only": ("open-only",), "both": ("open", "open-only")}

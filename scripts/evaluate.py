@@ -14,18 +14,16 @@ are percentages. Reads the documents and contextual vectors from the prepare_dat
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
-from model.data.cache import CacheMissingError, DataCache
+from model.data.cache import DataCache
 from model.evaluation import candidate_recall, predict_documents, rounded_scores, score_predictions
 from model.joint_model import JointNerElModel
-from model.settings import DEFAULT_CHECKPOINT, KB_MODES, cache_dir, kb_mode, set_threads
+from model.settings import KB_MODES, kb_mode
+from scripts.options import add_checkpoint_arguments, run_on_checkpoint
 
 
 def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
@@ -70,31 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     return run_on_checkpoint(args, lambda cache: evaluate(args.checkpoint, args.split, cache, args.d2kb,
                                                           args.mentions_from, coherence=not args.no_coherence,
                                                           kb=args.kb))
-
-
-def add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options every command that reads a checkpoint and the data cache shares."""
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
-    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
-    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
-
-
-def run_on_checkpoint(args: argparse.Namespace, work: Callable[[DataCache], dict],
-                      errors: tuple[type[Exception], ...] = (CacheMissingError,)) -> int:
-    """Threads, a missing checkpoint or cache as exit 2 with a message, the result on stdout."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    set_threads(args.threads, default=2)
-    if not args.checkpoint.exists():
-        print(f"error: checkpoint {args.checkpoint} not found; train one with `python -m scripts.train`", file=sys.stderr)
-        return 2
-    try:
-        result = work(DataCache(cache_dir(args.cache_dir)))
-    except errors as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
-    return 0
 
 
 if __name__ == "__main__":

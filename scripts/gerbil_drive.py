@@ -30,7 +30,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 
@@ -42,6 +41,7 @@ from nif.offsets import OffsetMap
 from nif.records import NifContext, NifError, NifPhrase
 from nif.uris import title_from_uri
 from nif.write import serialize_request
+from scripts.options import add_data_dir
 
 LOGGER = logging.getLogger("gerbil_drive")
 CONTEXT_URI = "http://www.aksw.org/gerbil/NifWebService/request_{index}#char=0,{length}"
@@ -225,7 +225,7 @@ def drive(documents: list[Document], send: Sender, tasks: tuple[str, ...], offse
     return report
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Drive a running NIF server like GERBIL on AIDA.")
     parser.add_argument("--url", default="http://127.0.0.1:5000/gerbil", help="NIF endpoint URL")
     parser.add_argument("--split", default="validation", choices=("validation", "test"))
@@ -235,9 +235,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--limit", type=int, default=0, help="only the first N documents")
     parser.add_argument("--timeout", type=float, default=120.0)
-    parser.add_argument("--data-dir", default=None, help="shared data dir (else NEREL_DATA_DIR)")
+    add_data_dir(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
 
     from model.data.aida import load_aida  # lazy: reads the whole dataset

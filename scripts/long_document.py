@@ -28,6 +28,7 @@ from model.tokenizer import tokenize
 from nif.gold import read_gold
 from scripts.bench.nif import start_server, stop_server, wait_ready
 from server.config import SETTINGS
+from scripts.options import add_checkpoint, add_data_dir
 
 
 def prose(chars: int, data_dir_arg: str | None = None) -> str:
@@ -48,8 +49,8 @@ def worker_rss_mib(master_pid: int) -> dict[int, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chars", type=int, default=SETTINGS["MAX_DOCUMENT_CHARS"].default)
-    parser.add_argument("--checkpoint", help="default: NEREL_MODEL or the shipped checkpoint")
-    parser.add_argument("--data-dir", help="raw shared data (for ood-dev/WNED-WIKI.ttl)")
+    add_checkpoint(parser)
+    add_data_dir(parser)
     parser.add_argument("--health-every", type=float, default=0.5, help="seconds between /health calls")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -42,6 +42,7 @@ from model.metrics import strong_match_scores
 from model.settings import KB_MODES, data_dir, kb_mode
 from nif.gold import GoldDocument, GoldMention, read_gold
 from scripts.gerbil_drive import PreparedDocument, Sender, http_sender, run_task, summarize
+from scripts.options import add_data_dir
 
 LOGGER = logging.getLogger("nif_eval")
 SUITE: tuple[tuple[str, str], ...] = (
@@ -267,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--errors", type=int, default=0, help="N examples per error class (in process)")
     parser.add_argument("--concurrency", type=int, default=1, help="parallel requests with --url")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request with --url")
-    parser.add_argument("--data-dir", default=None, help="shared data dir for --suite (else NEREL_DATA_DIR)")
+    add_data_dir(parser)
     parser.add_argument("--aida", choices=("validation",), default=None,
                         help="also AIDA validation as GERBIL sends it (--task); test is never used to choose")
     parser.add_argument("--thresholds", default=None,

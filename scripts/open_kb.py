@@ -26,6 +26,7 @@ from model.kb.keys import surface_variants
 from model.kb.lookup import CASING_LEXICON, OpenKnowledgeBase, default_index_path
 from model.kb.progress import BuildProgress, progress_path
 from model.settings import data_dir, model_path
+from scripts.options import add_checkpoint, add_data_dir
 
 DEMO_SURFACES = ("Angela Merkel", "NYSE", "Tim Cook", "Tesla", "IBM", "Paris", "Barack Obama",
                  "European Central Bank", "Google", "Facebook")
@@ -143,7 +144,7 @@ def command_recall(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", help="the SQLite index (default: <cache dir>/open_kb/open_kb.sqlite)")
-    parser.add_argument("--checkpoint", help="checkpoint whose PPRforNED titles to use (default: the shipped one)")
+    add_checkpoint(parser)
     parser.add_argument("--lexicon", type=Path, default=CASING_LEXICON, help="the casing lexicon file")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("build", help="build the index (prints seconds, entities, aliases, MB)")
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     accuracy.add_argument("--errors", type=int, default=20, help="how many wrong restorations to show")
     lexicon = commands.add_parser("lexicon", help="rebuild the committed casing lexicon from raw data")
     for sub in (accuracy, lexicon):
-        sub.add_argument("--data-dir", help="raw data (default $NEREL_DATA_DIR or ../shared/data)")
+        add_data_dir(sub)
     recall = commands.add_parser("recall", help="candidate recall of gold entities on an AIDA split, per KB mode")
     recall.add_argument("--split", choices=["validation", "test"], default="validation")
     recall.add_argument("--kb", nargs="+", choices=["aida", "open", "open-only"], default=["aida", "open-only"])

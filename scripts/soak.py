@@ -40,6 +40,7 @@ from scripts.bench.nif import start_server, stop_server, wait_ready
 from scripts.bench.soak_requests import RequestFactory, SoakRequest, trickle
 from scripts.gerbil_drive import percentile, prepare
 from server.config import SETTINGS
+from scripts.options import add_cache_dir, add_checkpoint
 
 REQUEST_TIMEOUT = 120.0  # the Procfile's --timeout
 HEALTH_SHARE = 0.1  # share of a client's turns spent on GET /health
@@ -188,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--hostile", type=float, default=0.3, help="share of requests that are hostile")
-    parser.add_argument("--checkpoint", type=Path, help="default: NEREL_MODEL or the shipped checkpoint")
-    parser.add_argument("--cache-dir")
+    add_checkpoint(parser)
+    add_cache_dir(parser)
     parser.add_argument("--log", type=Path, default=Path("/tmp/nerel-soak-server.log"), help="server output")
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 16 and 0 < args.minutes <= 60 and 0 <= args.hostile <= 0.9):

@@ -1,5 +1,7 @@
-"""Average the weights of several fine-tunings of one model (a uniform "model soup",
-Wortsman et al. 2022); keep the soup only if validation prefers it to every ingredient.
+"""Average several fine-tunings of one model (a "model soup"); keep it if validation prefers it.
+
+A uniform soup (Wortsman et al. 2022): the soup is kept only if validation prefers it to
+every ingredient.
 
     python -m scripts.soup --checkpoints runs/ft_s4/averaged.pt runs/ft_s5/averaged.pt --export model/checkpoint/joint.pt
 
@@ -28,6 +30,7 @@ from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import cache_dir, set_threads
 from scripts.average_epochs import save_chosen
 from scripts.calibrate import calibrate_system
+from scripts.options import add_cache_dir, add_threads
 
 SHARED = ("config", "chars", "words", "titles", "kb")  # what every ingredient must have alike
 
@@ -67,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", nargs="+", type=Path, required=True, help="two or more fine-tunings of one model")
     parser.add_argument("--output", type=Path, default=Path("runs/soup.pt"), help="where the chosen weights go (full precision)")
     parser.add_argument("--export", type=Path, help="also write the chosen weights here as fp16 for shipping")
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
-    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
+    add_cache_dir(parser)
+    add_threads(parser)
     args = parser.parse_args(argv)
     if len(args.checkpoints) < 2:
         parser.error("a soup needs at least two checkpoints")

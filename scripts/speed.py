@@ -41,7 +41,8 @@ from model.data.cache import DataCache
 from model.evaluation import predict_documents
 from model.features import CharVocabulary, WordVocabulary, document_examples
 from model.joint_model import JointNerElModel
-from model.settings import DEFAULT_CHECKPOINT, ENCODER_BACKENDS, cache_dir, encoder_backend, set_threads
+from model.settings import ENCODER_BACKENDS, cache_dir, encoder_backend, set_threads
+from scripts.options import add_cache_dir, add_checkpoint, add_threads
 
 
 def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_size: int = 32) -> float:
@@ -151,12 +152,12 @@ def profile_annotate(checkpoint: Path, cache: DataCache, limit: int | None, top:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    add_checkpoint(parser)
     parser.add_argument("--no-ctx-checkpoint", type=Path, help="a checkpoint trained without contextual embeddings")
-    parser.add_argument("--cache-dir")
+    add_cache_dir(parser)
     parser.add_argument("--train-batches", type=int, default=20)
     parser.add_argument("--limit", type=int, help="only the first N test documents")
-    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
+    add_threads(parser)
     parser.add_argument("--encoders", nargs="+", choices=ENCODER_BACKENDS, default=[encoder_backend()],
                         help="time inference with each of these MiniLM backends (default: the configured one)")
     parser.add_argument("--no-training", action="store_true", help="time inference only")

@@ -27,6 +27,7 @@ from model.features import CharVocabulary, CrossFittedLookup, WordVocabulary, do
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import cache_dir, git_commit, set_threads
 from model.trainer import TrainConfig, Trainer, seed_everything, validation_kb
+from scripts.options import add_cache_dir, add_threads
 
 log = logging.getLogger("train")
 
@@ -34,7 +35,7 @@ log = logging.getLogger("train")
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run-dir", required=True, type=Path)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
+    add_cache_dir(parser)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
@@ -61,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--el-hidden", type=int, default=ModelConfig.el_hidden)
     parser.add_argument("--max-candidates", type=int, default=ModelConfig.max_candidates)
     parser.add_argument("--limit-train", type=int, help="use only the first N training documents (smoke runs)")
-    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
+    add_threads(parser)
     parser.add_argument("--keep-epochs", action="store_true",
                         help="keep every epoch's weights as epoch_N.pt (for python -m scripts.average_epochs)")
     parser.add_argument("--export", type=Path, help="after training, write best.pt here as fp16 for shipping")

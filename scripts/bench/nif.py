@@ -19,11 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-from model.settings import CACHE_ENV, DATA_ENV, KB_ENV, cache_dir, kb_mode
+from model.settings import CACHE_ENV, DATA_ENV, KB_ENV, MODEL_ENV, cache_dir, child_environment, kb_mode
 from scripts.bench.runs import REPO_ROOT, cache_key, read_cache, write_cache
 
 SERVING_CODE = ("model/*.py", "nif/*.py", "server/*.py")
-SERVER_ENV_PREFIX = "NEREL_"  # the server's own settings: not inherited from the caller's shell
 CONCURRENCY = 2  # the Procfile's two workers
 
 
@@ -43,13 +42,12 @@ def free_port() -> int:
 def start_server(checkpoint: Path, log_path: Path, repo_root: Path = REPO_ROOT) -> tuple[subprocess.Popen, int]:
     """gunicorn from `repo_root`'s Procfile, serving its code (another checkout can be a baseline)."""
     port = free_port()
-    passed = {DATA_ENV, CACHE_ENV, KB_ENV}  # where the data is and what to link against; not the server's other settings
-    env = {k: v for k, v in os.environ.items() if not (k.startswith(SERVER_ENV_PREFIX) and k not in passed)}
+    # Where the data is and what to link against pass through; not the server's other settings.
     # This checkout's derived-data cache, also for another checkout (a baseline): otherwise it
     # would build its own open-KB index and encoder export first, minutes that are not serving.
-    env.update({"HOST": "127.0.0.1", "PORT": str(port), "NEREL_MODEL": str(checkpoint.resolve()), CACHE_ENV: str(cache_dir()),
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-                "PYTHONPATH": str(repo_root)})
+    env = child_environment(keep={DATA_ENV, CACHE_ENV, KB_ENV}, HOST="127.0.0.1", PORT=str(port),
+                            **{MODEL_ENV: str(checkpoint.resolve()), CACHE_ENV: str(cache_dir()),
+                               "PYTHONPATH": str(repo_root)})
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     # exec: the shell becomes the gunicorn master, so waiting on it waits for the whole server

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scripts.bench.ablation import DASH, ablation_steps, render_steps
 from scripts.bench.nif import cached_nif
-from scripts.bench.runs import (REPO_ROOT, SPLITS, RunKey, cache_key, cached_eval, eval_cache_path, eval_key, evals_of,
+from scripts.bench.runs import (REPO_ROOT, SPLITS, RunKey, cached_eval, eval_cache_path, eval_key, evals_of,
                                 evaluate_command, make_plan, read_cache, row_runs, run_state, train_command)
 from scripts.bench.systems import LOCAL_SYSTEMS, TABLES, Row, Table
 

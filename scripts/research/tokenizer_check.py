@@ -10,7 +10,7 @@ GERBIL does (`nif.aida_text.rebuild_text`), tokenized, and compared with the gol
   precision. GERBIL's text keeps no line breaks, so many CoNLL breaks (table rows, headlines)
   cannot be seen in it; the model then reads such rows as one long sentence.
 
-Usage: ``python -m scripts.tokenizer_check [--show N]``; data dir from ``NEREL_DATA_DIR``
+Usage: ``python -m scripts.research.tokenizer_check [--show N]``; data dir from ``NEREL_DATA_DIR``
 (default ``../shared/data`` relative to the repository root).
 """
 from __future__ import annotations
@@ -20,7 +20,6 @@ import argparse
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 from model.data.conll import iob1_to_spans, read_conll

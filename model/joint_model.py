@@ -11,6 +11,7 @@ scores.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ class JointNerElModel(nn.Module):
             raise ValueError(f"{len(titles)} entity titles for {len(entity_vectors)} entity vectors")
         self.config, self.chars, self.words, self.titles, self.kb = config, chars, words, list(titles), kb
         self.entity_rows = {t: i for i, t in enumerate(self.titles)}
-        # What `decode` links against; `use_knowledge_base` swaps in the open knowledge base.
+        # What `decode` links against: the dictionary; `linking_against` gives a view with another source.
         self.candidates: CandidateSource = CandidateLookup(kb, self.entity_rows, config.max_candidates)
         self._coherence: CoherenceReranker | None = None
         h = config.hidden
@@ -245,12 +246,18 @@ class JointNerElModel(nn.Module):
             mentions.sort(key=lambda m: m.start)
         return out
 
-    def use_knowledge_base(self, mode: str, open_kb_path: Path | None = None) -> None:
-        """Link against `mode` (`model.settings.KB_MODES`): ``aida`` (the dictionary the
-        model was trained with), ``open`` (it first, then the open knowledge base) or
-        ``open-only`` (the open knowledge base alone)."""
-        self.candidates = candidate_source(mode, self.kb, self.entity_rows, self.config.max_candidates, open_kb_path,
+    def linking_against(self, mode: str, open_kb_path: Path | None = None) -> "JointNerElModel":
+        """This model, linking against `mode` (`model.settings.KB_MODES`): ``aida`` (the
+        dictionary the model was trained with), ``open`` (it first, then the open knowledge
+        base) or ``open-only`` (the open knowledge base alone).
+
+        A view: the same modules and weights (training or loading weights into one changes
+        both), its own candidate source; this model keeps its own. Nothing is switched in
+        place, so code that evaluates one model against several modes cannot depend on order."""
+        view = copy.copy(self)  # shallow: shares the parameter and submodule tables
+        view.candidates = candidate_source(mode, self.kb, self.entity_rows, self.config.max_candidates, open_kb_path,
                                            table_dim=self.entity_vectors.shape[1])
+        return view
 
     def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
         """Decide the links of one document's mentions (`model.linking.decide_links`)."""
@@ -281,18 +288,6 @@ class JointNerElModel(nn.Module):
             "titles": self.titles, "kb": self.kb.to_state(), "meta": meta,
         })
 
-    @classmethod
-    def load(cls, path: Path) -> "TrainedSystem":
-        """A saved model (in eval mode) with its linking settings and meta."""
-        payload = read_checkpoint(path)
-        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
-        model = cls.create(ModelConfig.from_dict(payload["config"]), CharVocabulary(list(payload["chars"])),
-                           list(payload["titles"]), state["entity_vectors"].numpy(),
-                           KnowledgeBase.from_state(payload["kb"]),
-                           WordVocabulary(list(payload["words"])) if payload["words"] else None)
-        model.load_state_dict(state)
-        model.eval()
-        return TrainedSystem(model, LinkingConfig.from_dict(payload["linking"]), dict(payload["meta"]))
 
     # ---- teacher forcing ------------------------------------------------------------
     def teacher_forced(self, examples: list[SentenceExample]):
@@ -405,6 +400,22 @@ class TrainedSystem:
     model: JointNerElModel
     linking: LinkingConfig
     meta: dict
+
+    @classmethod
+    def load(cls, path: Path, kb: str = "aida", open_kb_path: Path | None = None) -> "TrainedSystem":
+        """A saved model (in eval mode) with its linking settings and meta, linking against
+        `kb` (`JointNerElModel.linking_against`; default the dictionary it was trained with)."""
+        payload = read_checkpoint(path)
+        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+        model = JointNerElModel.create(ModelConfig.from_dict(payload["config"]), CharVocabulary(list(payload["chars"])),
+                                       list(payload["titles"]), state["entity_vectors"].numpy(),
+                                       KnowledgeBase.from_state(payload["kb"]),
+                                       WordVocabulary(list(payload["words"])) if payload["words"] else None)
+        model.load_state_dict(state)
+        model.eval()
+        if kb != "aida":
+            model = model.linking_against(kb, open_kb_path)
+        return cls(model, LinkingConfig.from_dict(payload["linking"]), dict(payload["meta"]))
 
     def save(self, path: Path, half: bool = True) -> None:
         self.model.save(path, self.linking, self.meta, half=half)

@@ -96,7 +96,8 @@ class Trainer:
 
     def evaluate(self) -> tuple[dict[str, float], LinkingConfig]:
         """Validation scores at the linking settings calibrated there (`model.evaluation.validate`)."""
-        return validate(self.system.model, self.validation, self.validation_contextual)
+        model = self.system.model.linking_against(validation_kb(self.config.open_kb_share))  # as served
+        return validate(model, self.validation, self.validation_contextual)
 
     def train(self) -> dict:
         cfg, model = self.config, self.system.model

@@ -31,7 +31,7 @@ from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
 from model.evaluation import (OPEN_NIL_THRESHOLDS, calibrate_linking, calibrate_open_threshold, decode_documents,
                               rounded_scores)
-from model.joint_model import JointNerElModel, TrainedSystem
+from model.joint_model import TrainedSystem
 from scripts.options import add_checkpoint_arguments, run_on_checkpoint
 
 
@@ -59,8 +59,8 @@ def calibrate_system(system: TrainedSystem, cache: DataCache, command: str, open
     contextual = cache.features_for(model.config, "validation", documents)
 
     def decoded(mode: str):
-        model.use_knowledge_base(mode)
-        return decode_documents(model, documents, contextual, given_spans=model.config.objective == "el")
+        return decode_documents(model.linking_against(mode), documents, contextual,
+                                given_spans=model.config.objective == "el")
 
     if not open_kb:
         system.linking, scores = calibrate_linking(model, documents, decoded("aida"), before)
@@ -97,8 +97,7 @@ def calibrate_open_world(system: TrainedSystem, command: str, data_dir_arg: str 
     from model.annotator import Annotator
     from scripts.nif_eval import THRESHOLD_FIELDS, row_documents, threshold_curve
 
-    system.model.use_knowledge_base("open")
-    annotator = Annotator(system)
+    annotator = Annotator(TrainedSystem(system.model.linking_against("open"), system.linking, system.meta))
     before, chosen, report = system.linking, {}, {}
     for task, rows in DEV_ROWS.items():
         curves = {f"{Path(name).stem} {task}": threshold_curve(annotator, row_documents(name, data_dir_arg), task,
@@ -115,7 +114,7 @@ def calibrate_open_world(system: TrainedSystem, command: str, data_dir_arg: str 
 def calibrate(checkpoint: Path, output: Path, cache: DataCache, open_kb: str | None = None) -> dict:
     """`calibrate_system` on the checkpoint at `checkpoint`, written to `output` (an fp16
     checkpoint stays fp16)."""
-    system = JointNerElModel.load(checkpoint)
+    system = TrainedSystem.load(checkpoint)
     before = system.linking
     command = f"python -m scripts.calibrate --checkpoint {checkpoint}" + (f" --open-kb {open_kb}" if open_kb else "")
     try:

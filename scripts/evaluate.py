@@ -21,22 +21,21 @@ from pathlib import Path
 
 from model.data.cache import DataCache
 from model.evaluation import candidate_recall, predict_documents, rounded_scores, score_predictions
-from model.joint_model import JointNerElModel
+from model.joint_model import TrainedSystem
 from model.settings import KB_MODES, kb_mode
 from scripts.options import add_checkpoint_arguments, run_on_checkpoint
 
 
 def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
              mentions_from: Path | None = None, coherence: bool = True, kb: str | None = None) -> dict:
-    system = JointNerElModel.load(checkpoint)
-    model = system.model
     kb = kb_mode(kb)
-    model.use_knowledge_base(kb)
+    system = TrainedSystem.load(checkpoint, kb=kb)
+    model = system.model
     linking = system.linking if coherence else replace(system.linking, coherence_weight=0.0)
     documents = cache.documents()[split]
     spans = None
     if mentions_from is not None:
-        detector = JointNerElModel.load(mentions_from)
+        detector = TrainedSystem.load(mentions_from)
         found = predict_documents(detector.model, documents, cache.features_for(detector.model.config, split, documents),
                                   detector.linking)
         spans = [[(m.start, m.end) for m in doc.mentions] for doc in found]

@@ -130,15 +130,15 @@ def command_recall(args: argparse.Namespace) -> None:
     per knowledge-base mode (reads the prepared documents; no model is run)."""
     from model.data.cache import DataCache
     from model.evaluation import candidate_recall
-    from model.joint_model import JointNerElModel
+    from model.joint_model import TrainedSystem
     from model.settings import cache_dir
 
     documents = DataCache(cache_dir()).documents()[args.split]
-    model = JointNerElModel.load(model_path(args.checkpoint)).model
+    model = TrainedSystem.load(model_path(args.checkpoint)).model
     for mode in args.kb:
-        model.use_knowledge_base(mode, args.index)
+        candidates = model.linking_against(mode, args.index).candidates
         print(f"{args.split} kb={mode}: gold entity among the candidates for "
-              f"{candidate_recall(model.candidates, documents):.2f}% of the gold linked mentions")
+              f"{candidate_recall(candidates, documents):.2f}% of the gold linked mentions")
 
 
 def main(argv: list[str] | None = None) -> int:

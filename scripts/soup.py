@@ -26,7 +26,7 @@ from pathlib import Path
 from model.averaging import average_state_dicts
 from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
-from model.joint_model import JointNerElModel, TrainedSystem
+from model.joint_model import TrainedSystem
 from model.settings import cache_dir, set_threads
 from scripts.average_epochs import save_chosen
 from scripts.calibrate import calibrate_system
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_compatible(args.checkpoints)
         names = [str(p) for p in args.checkpoints] + ["soup"]
-        systems = [JointNerElModel.load(p) for p in args.checkpoints]
-        systems.append(make_soup(JointNerElModel.load(args.checkpoints[0]), systems, command))
+        systems = [TrainedSystem.load(p) for p in args.checkpoints]
+        systems.append(make_soup(TrainedSystem.load(args.checkpoints[0]), systems, command))
         candidates = [{"checkpoint": name, **score(system, cache, command)} for name, system in zip(names, systems)]
     except (CacheMissingError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -40,7 +40,7 @@ from model.config import ModelConfig
 from model.data.cache import DataCache
 from model.evaluation import predict_documents
 from model.features import CharVocabulary, WordVocabulary, document_examples
-from model.joint_model import JointNerElModel
+from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import ENCODER_BACKENDS, cache_dir, encoder_backend, set_threads
 from scripts.options import add_cache_dir, add_checkpoint, add_threads
 
@@ -66,7 +66,7 @@ def training_speed(cache: DataCache, use_contextual: bool, batches: int, batch_s
 def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None, encoder: str | None = None) -> dict:
     """Documents/s over AIDA test, and per document how long MiniLM (run by `encoder`,
     `model.settings.ENCODER_BACKENDS`) and decoding with linking take."""
-    system = JointNerElModel.load(checkpoint)
+    system = TrainedSystem.load(checkpoint)
     documents = cache.documents()["test"][:limit]
     ctx, encoder_seconds = None, 0.0
     if system.model.config.use_contextual:

@@ -26,7 +26,7 @@ from model.data.cache import CacheMissingError, DataCache
 from model.features import CharVocabulary, CrossFittedLookup, WordVocabulary, document_examples
 from model.joint_model import JointNerElModel, TrainedSystem
 from model.settings import cache_dir, git_commit, set_threads
-from model.trainer import TrainConfig, Trainer, seed_everything, validation_kb
+from model.trainer import TrainConfig, Trainer, seed_everything
 from scripts.options import add_cache_dir, add_threads
 
 log = logging.getLogger("train")
@@ -89,7 +89,7 @@ LINEAGE = ("command", "average_command", "averaged_epochs", "fine_tuned_from", "
 def starting_model(path: Path, config: ModelConfig) -> tuple[JointNerElModel, dict]:
     """The model of checkpoint `path`, in training mode, if its architecture is `config`, and
     how that checkpoint was made (its meta's `LINEAGE`), for the new model's ``fine_tuned_from``."""
-    system = JointNerElModel.load(path)
+    system = TrainedSystem.load(path)
     model = system.model
     if model.config != config:
         differ = sorted(k for k, v in config.to_dict().items() if model.config.to_dict().get(k) != v)
@@ -142,7 +142,6 @@ def run(args: argparse.Namespace) -> dict:
                                      table_dim=vectors.shape[1])
     train_ctx = cache.features_for(config, "train", documents["train"])
     train_examples = document_examples(train_docs, lookup, train_ctx[: len(train_docs)] if train_ctx else None)
-    model.use_knowledge_base(validation_kb(train_config.open_kb_share))  # after the training lookup took the dictionary
     validation_ctx = cache.features_for(config, "validation", documents["validation"])
     trainer = Trainer(system, train_examples, documents["validation"], validation_ctx, args.run_dir, train_config,
                       keep_epochs=args.keep_epochs)
@@ -151,7 +150,7 @@ def run(args: argparse.Namespace) -> dict:
     result = trainer.train()
     result["seconds_this_call"] = round(time.time() - started, 1)
     if args.export:
-        JointNerElModel.load(args.run_dir / "best.pt").export(args.export)
+        TrainedSystem.load(args.run_dir / "best.pt").export(args.export)
         result["exported"] = str(args.export)
     return result
 

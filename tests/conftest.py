@@ -123,7 +123,7 @@ def tiny_model(config: ModelConfig, seed: int = 0) -> JointNerElModel:
 
 
 def tiny_system(config: ModelConfig | None = None, seed: int = 0, meta: dict | None = None) -> TrainedSystem:
-    """A tiny model on the real GloVe (as `JointNerElModel.load` rebuilds it), default linking."""
+    """A tiny model on the real GloVe (as `TrainedSystem.load` rebuilds it), default linking."""
     torch.manual_seed(seed)
     model = JointNerElModel.create(config or tiny_config(), CHARS, list(TITLES), entity_vectors(), make_kb(), WORDS)
     return TrainedSystem(model, LinkingConfig(), dict(meta or {}))

@@ -9,7 +9,7 @@ import torch
 
 from model.averaging import average_state_dicts, epoch_weights_path, load_epoch_states
 from model.checkpoint import read_checkpoint
-from model.joint_model import JointNerElModel
+from model.joint_model import TrainedSystem
 from model.trainer import TrainConfig, Trainer
 from scripts import average_epochs
 from tests.conftest import make_examples, tiny_system, validation_documents
@@ -79,7 +79,7 @@ def test_average_run_chooses_on_validation_and_ships_what_it_chose(tmp_path):
     first, last = report["chosen"]["epochs"]
     state = system.model.state_dict()
     if first == last:  # best.pt kept: an average must have scored strictly better to replace it
-        expected = JointNerElModel.load(tmp_path / "best.pt").model.state_dict()
+        expected = TrainedSystem.load(tmp_path / "best.pt").model.state_dict()
         assert system.meta["averaged_epochs"] is None and system.meta["epoch"] == first
     else:
         expected = average_state_dicts(load_epoch_states(tmp_path, list(range(first, last + 1))))
@@ -100,6 +100,6 @@ def test_windows_longer_than_the_run_are_refused(tmp_path, capsys):
 def test_export_writes_fp16_weights_and_the_meta_beside_them(tmp_path):
     system = tiny_system(seed=1, meta={"command": "cmd", "averaged_epochs": [4, 6]})
     system.export(tmp_path / "joint.pt")
-    loaded, payload = JointNerElModel.load(tmp_path / "joint.pt"), read_checkpoint(tmp_path / "joint.pt")
+    loaded, payload = TrainedSystem.load(tmp_path / "joint.pt"), read_checkpoint(tmp_path / "joint.pt")
     assert {v.dtype for v in payload["state_dict"].values() if v.is_floating_point()} == {torch.float16}
     assert json.loads((tmp_path / "joint.json").read_text()) == loaded.meta == {"command": "cmd", "averaged_epochs": [4, 6]}

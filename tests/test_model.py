@@ -17,7 +17,7 @@ from model.annotation import NER_TYPES
 from model.checkpoint import FORMAT, CheckpointFormatError, read_checkpoint
 from model.config import LinkingConfig, ModelConfig
 from model.features import SentenceExample
-from model.joint_model import JointNerElModel
+from model.joint_model import JointNerElModel, TrainedSystem
 from model.transitions import legal_actions, spans_from_actions
 from tests.conftest import (CHARS, SENTENCES, TITLES, WORDS, decoded, entity_vectors, gold_output, make_examples,
                             make_kb, tiny_config, tiny_model, tiny_system)
@@ -152,7 +152,7 @@ def test_checkpoint_round_trip(system, tmp_path, half):
     path = tmp_path / "ckpt" / "model.pt"
     system.save(path, half=half)
     assert path.exists() and not path.with_suffix(".pt.tmp").exists()
-    loaded, payload = JointNerElModel.load(path), read_checkpoint(path)
+    loaded, payload = TrainedSystem.load(path), read_checkpoint(path)
 
     assert payload["format"] == FORMAT
     assert "encoder.glove" not in payload["state_dict"]  # GloVe comes from its package
@@ -249,7 +249,7 @@ def test_checkpoint_of_another_format_is_refused_with_a_message(tmp_path):
     path = tmp_path / "old.pt"
     torch.save({"format": 1, "config": {}, "state_dict": {}}, path)
     with pytest.raises(CheckpointFormatError, match="format 1.*reads format 2"):
-        JointNerElModel.load(path)
+        TrainedSystem.load(path)
 
 
 def test_entity_titles_must_match_the_entity_vectors():
@@ -299,3 +299,22 @@ def test_compose_spans_is_the_bilstm_over_each_span_whatever_the_lengths():
         type_vector = model.type_embedding(torch.tensor([NER_TYPES.index(kind)]))
         expected.append(torch.tanh(model.compose(torch.cat([hn[0], hn[1], type_vector], dim=-1)))[0])
     assert torch.allclose(model.compose_spans(words, spans), torch.stack(expected), atol=1e-6)
+
+
+def test_linking_against_another_knowledge_base_is_a_view_not_a_switch(tmp_path: Path, tiny_open_kb: Path) -> None:
+    """The same weights, its own candidate source; the model it came from is unchanged."""
+    from model.candidates import CandidateLookup, LayeredCandidates
+    from model.kb.lookup import index_path
+
+    model = tiny_system().model
+    opened = model.linking_against("open", index_path(tiny_open_kb))
+    assert isinstance(opened.candidates, LayeredCandidates) and isinstance(model.candidates, CandidateLookup)
+    assert opened.candidates(["Angela", "Merkel"]).titles == ["Angela_Merkel"]
+    assert model.candidates(["Angela", "Merkel"]).titles == []  # the dictionary does not know her
+    with torch.no_grad():
+        next(model.parameters()).add_(1.0)  # a weight changed in one is changed in both
+    assert all(a is b for a, b in zip(model.parameters(), opened.parameters()))
+    path = tmp_path / "m.pt"
+    tiny_system().save(path)
+    loaded = TrainedSystem.load(path, kb="open", open_kb_path=index_path(tiny_open_kb))
+    assert isinstance(loaded.model.candidates, LayeredCandidates)

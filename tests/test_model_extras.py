@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pytest
+
 import torch
 
 from model.coherence import CoherenceReranker

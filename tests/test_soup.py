@@ -11,7 +11,7 @@ from tests.conftest import tiny_config, tiny_system
 
 
 def test_a_soup_is_the_mean_of_its_ingredients_weights_and_records_them(tmp_path: Path) -> None:
-    from model.joint_model import JointNerElModel
+    from model.joint_model import TrainedSystem
 
     paths = []
     for seed in (1, 2):
@@ -19,10 +19,10 @@ def test_a_soup_is_the_mean_of_its_ingredients_weights_and_records_them(tmp_path
         tiny_system(seed=seed, meta={"command": f"train --seed {seed}"}).save(path, half=False)
         paths.append(path)
     check_compatible(paths)
-    make_soup(JointNerElModel.load(paths[0]), [JointNerElModel.load(p) for p in paths], "soup it").save(
+    make_soup(TrainedSystem.load(paths[0]), [TrainedSystem.load(p) for p in paths], "soup it").save(
         tmp_path / "soup.pt", half=False)
-    soup = JointNerElModel.load(tmp_path / "soup.pt")
-    one, two = (JointNerElModel.load(p).model.state_dict() for p in paths)
+    soup = TrainedSystem.load(tmp_path / "soup.pt")
+    one, two = (TrainedSystem.load(p).model.state_dict() for p in paths)
     for key, value in soup.model.state_dict().items():
         if value.is_floating_point():
             assert torch.allclose(value, (one[key] + two[key]) / 2, atol=1e-6), key

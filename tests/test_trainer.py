@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from model.config import LinkingConfig
-from model.joint_model import JointNerElModel
+from model.joint_model import TrainedSystem
 from model.trainer import TrainConfig, Trainer
 from tests.conftest import make_examples, tiny_system, validation_documents
 
@@ -30,7 +30,7 @@ def test_learning_rate_decays_as_lr_over_one_plus_decay_times_epoch(tmp_path):
 def test_resume_goes_on_from_last_pt_with_its_schedule_and_linking(tmp_path):
     first = _trainer(tmp_path, seed=1, epochs=2)
     first.train()
-    best = JointNerElModel.load(tmp_path / "best.pt")
+    best = TrainedSystem.load(tmp_path / "best.pt")
     assert best.linking == first.system.linking  # best.pt decodes with the settings calibrated for it
     assert isinstance(best.linking, LinkingConfig) and 0.5 <= best.linking.nil_threshold <= 0.95
     last_weights = {k: v.clone() for k, v in first.system.model.state_dict().items()}

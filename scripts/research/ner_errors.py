@@ -18,7 +18,7 @@ from collections import Counter
 from model.data.cache import DataCache
 from model.data.records import Document
 from model.evaluation import predict_documents
-from model.joint_model import JointNerElModel
+from model.joint_model import TrainedSystem
 from model.settings import cache_dir, set_threads
 from scripts.options import add_cache_dir, add_checkpoint, add_threads
 
@@ -70,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     set_threads(args.threads, default=2)
     cache = DataCache(cache_dir(args.cache_dir))
     documents = cache.documents()[args.split]
-    system = JointNerElModel.load(args.checkpoint)
-    system.model.use_knowledge_base("aida")  # NER does not depend on the candidates
+    system = TrainedSystem.load(args.checkpoint)  # the dictionary: NER does not depend on the candidates
     predictions = predict_documents(system.model, documents,
                                     cache.features_for(system.model.config, args.split, documents), system.linking)
     table = error_table(documents, [{(m.start, m.end, m.ner_type) for m in p.mentions} for p in predictions])

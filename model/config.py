@@ -7,9 +7,14 @@ saved beside them in the checkpoint and is passed explicitly to whatever decides
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 OBJECTIVES = ("joint", "ner", "el")
+
+
+def _flag(name: str, help: str, choices: tuple[str, ...] = ()) -> dict:
+    """A field's command-line flag (`model_config_flags`): ``--no-x`` turns a True switch off."""
+    return {"flag": name, "help": help, "choices": choices}
 
 
 def _checked_fields(cls, values: dict) -> dict:
@@ -28,18 +33,24 @@ class ModelConfig:
     case_dim: int = 8
     action_dim: int = 20
     type_dim: int = 20
-    el_hidden: int = 5000  # EL scorer layer (§4.2)
+    el_hidden: int = field(default=5000, metadata=_flag("--el-hidden", "EL scorer layer (§4.2)"))
     nil_hidden: int = 100
     dropout: float = 0.3
-    max_candidates: int = 30
-    use_contextual: bool = True  # the paper's "+ Flair" (here MiniLM, model.embeddings.contextual)
-    use_sentence_rep: bool = True  # v_t
-    use_mention_rep: bool = True  # m
-    use_nil_classifier: bool = True
-    objective: str = "joint"  # joint | ner (Only NER) | el (Only EL)
+    max_candidates: int = field(default=30, metadata=_flag("--max-candidates", "candidates scored per mention"))
+    # the paper's "+ Flair" (here MiniLM, model.embeddings.contextual)
+    use_contextual: bool = field(default=True, metadata=_flag("--no-contextual", "ablation: no MiniLM features"))
+    use_sentence_rep: bool = field(default=True, metadata=_flag("--no-sentence-rep", "ablation: no v_t"))
+    use_mention_rep: bool = field(default=True, metadata=_flag("--no-mention-rep", "ablation: no m"))
+    use_nil_classifier: bool = field(default=True, metadata=_flag("--no-nil", "ablation: no NIL classifier"))
+    objective: str = field(default="joint", metadata=_flag(
+        "--objective", "joint, ner (Only NER) or el (Only EL)", choices=OBJECTIVES))
     # Beyond the paper, each measured on validation (docs/experiments.md):
-    tune_words: bool = True  # trainable offsets to the frozen GloVe vectors of training words
-    nil_uses_candidates: bool = True  # NIL classifier also sees the best EL prob, prior and #candidates
+    # trainable offsets to the frozen GloVe vectors of training words
+    tune_words: bool = field(default=True, metadata=_flag("--no-tune-words",
+                                                           "keep GloVe completely frozen (as the paper)"))
+    # NIL classifier also sees the best EL prob, prior and #candidates
+    nil_uses_candidates: bool = field(default=True, metadata=_flag(
+        "--no-nil-candidates", "NIL classifier on s_t only, as in the paper (no candidate evidence)"))
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -56,6 +67,23 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, values: dict) -> "ModelConfig":
         return cls(**_checked_fields(cls, values))
+
+
+def model_config_flags(values: dict) -> list[str]:
+    """The training command's flags that build a `ModelConfig` with `values` (field → value)
+    over the defaults: ``{"use_contextual": False}`` → ``["--no-contextual"]``."""
+    by_name = {f.name: f for f in fields(ModelConfig)}
+    flags: list[str] = []
+    for name, value in _checked_fields(ModelConfig, dict(values)).items():
+        meta = by_name[name].metadata
+        if "flag" not in meta:
+            raise ValueError(f"ModelConfig.{name} has no command-line flag")
+        if isinstance(value, bool):
+            if value != by_name[name].default:
+                flags.append(meta["flag"])
+        else:
+            flags += [meta["flag"], str(value)]
+    return flags
 
 
 @dataclass(frozen=True)

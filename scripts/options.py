@@ -11,7 +11,9 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import fields
 
+from model.config import ModelConfig
 from model.data.cache import CacheMissingError, DataCache
 from model.settings import cache_dir, data_dir, model_path, set_threads
 
@@ -38,6 +40,26 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 def add_threads(parser: argparse.ArgumentParser, default: int = BATCH_THREADS) -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help=f"torch threads (default $NEREL_TORCH_THREADS, else {default})")
+
+
+def add_model_config(parser: argparse.ArgumentParser) -> None:
+    """The `ModelConfig` fields that have a command-line flag (their metadata), with the
+    dataclass's defaults: one definition for the trainer's flags and the benchmark's systems."""
+    group = parser.add_argument_group("model (ModelConfig)")
+    for spec in fields(ModelConfig):
+        meta = spec.metadata
+        if "flag" not in meta:
+            continue
+        if isinstance(spec.default, bool):  # a switch on by default: its flag turns it off
+            group.add_argument(meta["flag"], dest=spec.name, action="store_false", help=meta["help"])
+        else:
+            group.add_argument(meta["flag"], dest=spec.name, type=type(spec.default), default=spec.default,
+                               choices=meta["choices"] or None, help=meta["help"])
+
+
+def model_config_from(args: argparse.Namespace) -> ModelConfig:
+    """The `ModelConfig` that `add_model_config`'s flags describe (other fields at their defaults)."""
+    return ModelConfig(**{spec.name: getattr(args, spec.name) for spec in fields(ModelConfig) if "flag" in spec.metadata})
 
 
 def add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:

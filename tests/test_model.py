@@ -8,6 +8,7 @@ package, ~0.5 s).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""scripts.train's flags and its rule for resuming a run directory."""
+"""scripts.train's flags and the recipe's rule for resuming a run directory (`model.recipe`)."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -6,7 +6,9 @@ from dataclasses import asdict
 import pytest
 
 from model.trainer import TrainConfig
-from scripts.train import _without_epochs, model_config, parse_args
+from model.recipe import pin_run_config, starting_model
+from scripts.options import model_config_from as model_config
+from scripts.train import parse_args
 
 
 def test_flags_switch_the_config():
@@ -24,16 +26,17 @@ def test_switches_measured_as_not_helping_are_gone(removed, capsys):
     assert "unrecognized arguments" in capsys.readouterr().err
 
 
-def test_a_run_resumes_with_more_epochs_but_not_with_other_changes():
+def test_a_run_resumes_with_more_epochs_but_not_with_other_changes(tmp_path):
     def config(*flags: str) -> dict:
         args = parse_args(["--run-dir", "r", *flags])
         return {"model": model_config(args).to_dict(), "limit_train": None,
                 "train": asdict(TrainConfig(epochs=args.epochs, prior_folds=args.prior_folds))}
 
-    run = config()
-    assert _without_epochs(config("--epochs", "14")) == _without_epochs(run)
-    assert _without_epochs(config("--no-mention-rep")) != _without_epochs(run)
-    assert _without_epochs(config("--prior-folds", "10")) != _without_epochs(run)
+    pin_run_config(tmp_path, config())
+    pin_run_config(tmp_path, config("--epochs", "14"))  # more epochs: the same run
+    for other in (("--no-mention-rep",), ("--prior-folds", "10")):
+        with pytest.raises(ValueError, match="made with another config"):
+            pin_run_config(tmp_path, config(*other))
     assert config("--prior-folds", "10")["train"]["prior_folds"] == 10
 
 
@@ -55,7 +58,6 @@ def test_fine_tuning_starts_from_the_checkpoint_weights(tmp_path):
     """--init-from continues from the saved weights of the same architecture; another one is refused."""
     import torch
 
-    from scripts.train import starting_model
     from tests.conftest import tiny_config, tiny_system
 
     path = tmp_path / "start.pt"
@@ -66,5 +68,5 @@ def test_fine_tuning_starts_from_the_checkpoint_weights(tmp_path):
     assert lineage == {"checkpoint": str(path), "command": "python -m scripts.train --seed 3"}  # how, not how well
     assert start.training
     assert all(torch.equal(a, b) for a, b in zip(start.state_dict().values(), saved.model.state_dict().values()))
-    with pytest.raises(SystemExit, match="hidden"):
+    with pytest.raises(ValueError, match="hidden"):
         starting_model(path, tiny_config(use_contextual=True, hidden=32))

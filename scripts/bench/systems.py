@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SYSTEM_FLAGS: dict[str, tuple[str, ...]] = {
-    "joint": (),
-    "ner_only": ("--objective", "ner"),
-    "el_only": ("--objective", "el"),
-    "stack_lstm": ("--no-contextual", "--no-sentence-rep", "--no-mention-rep", "--no-nil"),
-    "plus_ctx": ("--no-sentence-rep", "--no-mention-rep", "--no-nil"),
-    "plus_sent": ("--no-mention-rep", "--no-nil"),
-    "plus_ment": ("--no-nil",),
+from model.config import model_config_flags
+
+# Each system of the tables: its `ModelConfig` over the defaults (the full joint model).
+SYSTEM_CONFIGS: dict[str, dict] = {
+    "joint": {},
+    "ner_only": {"objective": "ner"},
+    "el_only": {"objective": "el"},
+    "stack_lstm": {"use_contextual": False, "use_sentence_rep": False, "use_mention_rep": False,
+                   "use_nil_classifier": False},
+    "plus_ctx": {"use_sentence_rep": False, "use_mention_rep": False, "use_nil_classifier": False},
+    "plus_sent": {"use_mention_rep": False, "use_nil_classifier": False},
+    "plus_ment": {"use_nil_classifier": False},
 }
+# The training flags of each (`scripts.train` takes them from the same fields' metadata).
+SYSTEM_FLAGS: dict[str, tuple[str, ...]] = {name: tuple(model_config_flags(values))
+                                            for name, values in SYSTEM_CONFIGS.items()}
 ALIASES = {"plus_nil": "joint"}  # the last cumulative-ablation step is the full model
 MENTIONS_FROM = {"el_only": "joint"}  # Only EL links the mentions the same seed's joint model found
 ABLATION_SYSTEMS = ("stack_lstm", "plus_ctx", "plus_sent", "plus_ment")

@@ -1,0 +1,100 @@
+"""The training recipe as a library: what ``python -m scripts train`` does, callable from Python.
+
+    from model.recipe import train_run
+    train_run(Path("runs/joint_s1"), DataCache(cache_dir()), ModelConfig(), TrainConfig(seed=1, epochs=20),
+              command="my experiment")
+
+A run directory is resumable (`model.trainer.Trainer`); its ``config.json`` pins what the
+run is, so continuing it with other settings is refused. The training documents' candidates
+are built here, before validation: they come from the dictionary the model was trained with
+(cross-fitted priors with `TrainConfig.prior_folds`, a share of open-knowledge-base
+candidates with `TrainConfig.open_kb_share`), while validation links as served
+(`model.trainer.validation_kb`).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from model.candidates import training_candidates
+from model.config import LinkingConfig, ModelConfig
+from model.data.cache import DataCache
+from model.features import CharVocabulary, CrossFittedLookup, SentenceExample, WordVocabulary, document_examples
+from model.joint_model import JointNerElModel, TrainedSystem
+from model.settings import git_commit
+from model.trainer import TrainConfig, Trainer, seed_everything
+
+LINEAGE = ("command", "average_command", "averaged_epochs", "fine_tuned_from", "soup")  # how a checkpoint was made
+
+
+def starting_model(path: Path, config: ModelConfig) -> tuple[JointNerElModel, dict]:
+    """The model of checkpoint `path`, in training mode, if its architecture is `config`, and
+    how that checkpoint was made (its meta's `LINEAGE`), for the new model's ``fine_tuned_from``."""
+    system = TrainedSystem.load(path)
+    model = system.model
+    if model.config != config:
+        differ = sorted(k for k, v in config.to_dict().items() if model.config.to_dict().get(k) != v)
+        raise ValueError(f"{path} has another architecture than the options ask for ({', '.join(differ)})")
+    model.train()
+    return model, {"checkpoint": str(path), **{k: system.meta[k] for k in LINEAGE if k in system.meta}}
+
+
+def pin_run_config(run_dir: Path, run_config: dict) -> None:
+    """Write the run's ``config.json``, refusing a run directory made with other settings (a
+    run may be extended with more epochs; anything else must match to resume it)."""
+    def without_epochs(values: dict) -> dict:
+        return {**values, "train": {k: v for k, v in values["train"].items() if k != "epochs"}}
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "config.json"
+    if path.exists() and without_epochs(json.loads(path.read_text())) != without_epochs(run_config):
+        raise ValueError(f"{run_dir} was made with another config; use a new run directory")
+    path.write_text(json.dumps(run_config, indent=2))
+
+
+def training_examples(model: JointNerElModel, cache: DataCache, train_config: TrainConfig,
+                      limit_train: int | None = None) -> list[SentenceExample]:
+    """The training sentences with their gold transitions and candidates, looked up as
+    `train_config` asks, with the dictionary the model holds."""
+    documents = cache.documents()["train"]
+    train_docs = documents[:limit_train] if limit_train else documents
+    lookup = model.candidates
+    if train_config.prior_folds > 0:
+        lookup = CrossFittedLookup(model.kb, lookup.entity_rows, lookup.limit, documents, train_config.prior_folds)
+    if train_config.open_kb_share > 0:
+        lookup = training_candidates(lookup, model.kb, model.entity_rows, model.config.max_candidates,
+                                     train_config.open_kb_share, table_dim=model.entity_vectors.shape[1])
+    contextual = cache.features_for(model.config, "train", documents)
+    return document_examples(train_docs, lookup, contextual[: len(train_docs)] if contextual else None)
+
+
+def train_run(run_dir: Path, cache: DataCache, config: ModelConfig, train_config: TrainConfig, command: str,
+              init_from: Path | None = None, limit_train: int | None = None, keep_epochs: bool = False) -> dict:
+    """Train (or resume) the run in `run_dir`: a new model of `config`, or the weights of
+    `init_from` (fine-tuning); every epoch validated, the best kept as ``best.pt``.
+    `command` is recorded in the checkpoints' meta (how they were made)."""
+    seed_everything(train_config.seed)
+    run_config = {"model": config.to_dict(), "train": asdict(train_config), "limit_train": limit_train}
+    if init_from:
+        run_config["init_from"] = str(init_from)
+    pin_run_config(run_dir, run_config)
+    documents = cache.documents()
+    meta = {"command": command, "seed": train_config.seed, "commit": git_commit(), "train_config": asdict(train_config)}
+    if init_from:
+        model, meta["fine_tuned_from"] = starting_model(init_from, config)
+    else:
+        titles, vectors = cache.entity_vectors()
+        model = JointNerElModel.create(config, CharVocabulary.build(documents["train"]), titles, vectors,
+                                       cache.knowledge_base(),
+                                       words=WordVocabulary.build(documents["train"]) if config.tune_words else None)
+    examples = training_examples(model, cache, train_config, limit_train)
+    validation_ctx = cache.features_for(config, "validation", documents["validation"])
+    trainer = Trainer(TrainedSystem(model, LinkingConfig(), meta=meta), examples, documents["validation"],
+                      validation_ctx, run_dir, train_config, keep_epochs=keep_epochs)
+    trainer.resume()
+    started = time.time()
+    result = trainer.train()
+    result["seconds_this_call"] = round(time.time() - started, 1)
+    return result

@@ -11,7 +11,8 @@ from model.candidates import CandidateSource
 from model.config import LinkingConfig
 from model.data.records import Document
 from model.features import SentenceExample
-from model.joint_model import JointNerElModel
+from model.data.cache import DataCache
+from model.joint_model import JointNerElModel, TrainedSystem
 from model.linking import LinkDecision
 from model.metrics import span_f1, strong_match_scores
 
@@ -173,3 +174,42 @@ def candidate_recall(candidates: CandidateSource, documents: list[Document]) -> 
     tokens = {id(doc): doc.tokens for doc in documents}  # built once per document
     found = sum(m.entity in candidates(tokens[id(doc)][m.start:m.end]).titles for doc, m in linked)
     return 100.0 * found / len(linked) if linked else 0.0
+
+
+OPEN_CALIBRATION_MODES = {"open": ("open",), "open-only": ("open-only",), "both": ("open", "open-only")}
+
+
+def calibrate_system(system: TrainedSystem, cache: DataCache, command: str, open_kb: str | None = None) -> dict:
+    """Calibrate `system` in place (its linking settings and meta, `command` recorded there):
+    the coherence weight and NIL threshold on validation with the AIDA dictionary, or with
+    `open_kb` (`OPEN_CALIBRATION_MODES`) the open knowledge base's NIL threshold, on validation
+    linked in that mode or both. Returns the rounded validation scores (per mode with
+    `open_kb`) and, with `open_kb`, every threshold's (``thresholds``; ``mean_el_micro_f1``)."""
+    model = system.model
+    if not model.config.links:
+        raise ValueError("an Only-NER model links nothing: there is nothing to calibrate")
+    before = system.linking
+    documents = cache.documents()["validation"]
+    contextual = cache.features_for(model.config, "validation", documents)
+
+    def decoded(mode: str):
+        return decode_documents(model.linking_against(mode), documents, contextual,
+                                given_spans=model.config.objective == "el")
+
+    if not open_kb:
+        system.linking, scores = calibrate_linking(model, documents, decoded("aida"), before)
+        # "validation" describes the checkpoint as it now decodes; what training saw stays beside it.
+        trained = system.meta.get("validation_before_calibration", system.meta.get("validation"))
+        system.meta = {**system.meta, "validation_before_calibration": trained,
+                       "validation": {**scores, **system.linking.to_dict()},
+                       "calibration": {"command": command, "before": before.to_dict()}}
+        return {"validation": rounded_scores(scores)}
+    sets = {mode: decoded(mode) for mode in OPEN_CALIBRATION_MODES[open_kb]}
+    system.linking, by_mode, curve = calibrate_open_threshold(model, documents, sets, before)
+    scores = {mode: rounded_scores(s) for mode, s in by_mode.items()}
+    curve = {str(t): {"mean_el_micro_f1": round(v["mean_el_micro_f1"], 2),
+                      **{m: {k: round(v[m][k], 2) for k in ("el_micro_f1", "el_micro_p", "el_micro_r")} for m in sets}}
+             for t, v in curve.items()}
+    system.meta = {**system.meta, "open_kb_calibration": {"command": command, "before": before.to_dict(),
+                                                          "kb": open_kb, "validation": scores, "thresholds": curve}}
+    return {"validation": scores, "thresholds": curve}

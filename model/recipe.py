@@ -14,18 +14,26 @@ candidates with `TrainConfig.open_kb_share`), while validation links as served
 from __future__ import annotations
 
 import json
+import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import torch
+
+from model.averaging import average_state_dicts, load_epoch_states
 from model.candidates import training_candidates
+from model.checkpoint import read_checkpoint
 from model.config import LinkingConfig, ModelConfig
 from model.data.cache import DataCache
+from model.evaluation import rounded_scores, validate
 from model.features import CharVocabulary, CrossFittedLookup, SentenceExample, WordVocabulary, document_examples
 from model.joint_model import JointNerElModel, TrainedSystem
+from model.run_log import read_run_log
 from model.settings import git_commit
-from model.trainer import TrainConfig, Trainer, seed_everything
+from model.trainer import TrainConfig, Trainer, seed_everything, selection_score, validation_kb
 
+log = logging.getLogger(__name__)
 LINEAGE = ("command", "average_command", "averaged_epochs", "fine_tuned_from", "soup")  # how a checkpoint was made
 
 
@@ -98,3 +106,90 @@ def train_run(run_dir: Path, cache: DataCache, config: ModelConfig, train_config
     result = trainer.train()
     result["seconds_this_call"] = round(time.time() - started, 1)
     return result
+
+
+# ---- after training: the average of a run's last epochs, and soups of fine-tunings ----
+@dataclass
+class Candidate:
+    """One set of weights scored on validation: best.pt's single epoch, or an average."""
+
+    first: int
+    last: int
+    score: float
+    validation: dict
+    linking: LinkingConfig  # calibrated for these weights
+    state: dict[str, torch.Tensor]
+
+    def summary(self) -> dict:
+        return {"epochs": [self.first, self.last], "score": round(self.score, 2), "validation": rounded_scores(self.validation)}
+
+
+def _candidate(model: JointNerElModel, first: int, last: int, validation: dict, linking: LinkingConfig) -> Candidate:
+    return Candidate(first, last, selection_score(model.config.objective, validation), validation, linking,
+                     {k: v.clone() for k, v in model.state_dict().items()})
+
+
+def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: str) -> tuple[TrainedSystem, dict]:
+    """The chosen system (best.pt's or an average) and a report of every candidate."""
+    epochs = [r["epoch"] for r in read_run_log(run_dir)]
+    if not epochs or not (run_dir / "best.pt").exists():
+        raise FileNotFoundError(f"{run_dir} has no finished epoch with a best.pt; train it first")
+    last = max(epochs)
+    if windows[-1] > last:
+        raise ValueError(f"{run_dir} has {last} epochs, fewer than the window of {windows[-1]}")
+    best_meta = TrainedSystem.load(run_dir / "best.pt").meta
+    kb = validation_kb(best_meta.get("train_config", {}).get("open_kb_share", 0.0))  # as trained
+    system = TrainedSystem.load(run_dir / "best.pt", kb=kb)
+    model, best_meta = system.model, dict(system.meta)
+    candidates = [_candidate(model, best_meta["epoch"], best_meta["epoch"], best_meta["validation"], system.linking)]
+    documents = cache.documents()["validation"]
+    contextual = cache.features_for(model.config, "validation", documents)
+    for window in windows:
+        first = last - window + 1
+        model.load_state_dict(average_state_dicts(load_epoch_states(run_dir, list(range(first, last + 1)))))
+        candidates.append(_candidate(model, first, last, *validate(model, documents, contextual)))
+        log.info("epochs %d-%d: %.2f", first, last, candidates[-1].score)
+    chosen = max(candidates, key=lambda c: c.score)  # the first on a tie: best.pt unless beaten
+    model.load_state_dict(chosen.state)
+    system.linking = chosen.linking
+    averaged = chosen.last > chosen.first
+    system.meta = {**best_meta, "validation": chosen.validation, "average_command": command,
+                   "averaged_epochs": [chosen.first, chosen.last] if averaged else None}
+    if averaged:
+        system.meta["epoch"] = None  # no single epoch: the weights are the mean of averaged_epochs
+    return system, {"run_dir": str(run_dir), "candidates": [c.summary() for c in candidates],
+                    "chosen": {"epochs": [chosen.first, chosen.last], "score": round(chosen.score, 2)}}
+
+
+def save_chosen(system: TrainedSystem, output: Path, export: Path | None, report: dict) -> dict:
+    """Write the chosen weights to `output` in full precision and, with `export`, as a
+    shipping checkpoint; `report` gains where they went."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    system.save(output, half=False)
+    report["output"] = str(output)
+    if export:
+        system.export(export)
+        report["exported"] = str(export)
+    return report
+
+
+SHARED = ("config", "chars", "words", "titles", "kb")  # what every ingredient must have alike
+
+
+def check_compatible(paths: list[Path]) -> None:
+    """Refuse ingredients that differ in anything but their weights and linking settings."""
+    first = read_checkpoint(paths[0])
+    for path in paths[1:]:
+        other = read_checkpoint(path)
+        different = [key for key in SHARED if other[key] != first[key]]
+        if different or set(other["state_dict"]) != set(first["state_dict"]):
+            raise ValueError(f"{path} differs from {paths[0]} in {', '.join(different) or 'its parameters'}: "
+                             "a soup needs fine-tunings of one model (train --init-from the same checkpoint)")
+
+
+def make_soup(base: TrainedSystem, ingredients: list[TrainedSystem], command: str) -> TrainedSystem:
+    """`base` (a model of the same architecture, e.g. a fresh load of the first ingredient) with
+    the mean of the ingredients' weights; its meta is the recipe: this command and each
+    ingredient's own meta (how it was made)."""
+    base.model.load_state_dict(average_state_dicts([s.model.state_dict() for s in ingredients]))
+    return TrainedSystem(base.model, base.linking, {"soup": {"command": command, "ingredients": [s.meta for s in ingredients]}})

@@ -17,21 +17,12 @@ import json
 import logging
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
-from model.averaging import average_state_dicts, load_epoch_states
-from model.config import LinkingConfig
 from model.data.cache import CacheMissingError, DataCache
-from model.evaluation import rounded_scores, validate
-from model.joint_model import JointNerElModel, TrainedSystem
-from model.run_log import read_run_log
+from model.recipe import average_run, save_chosen
 from model.settings import cache_dir, set_threads
-from model.trainer import selection_score, validation_kb
 from scripts.options import add_cache_dir, add_threads
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,70 +39,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.windows[0] < 2:
         parser.error(f"a window averages at least 2 epochs, got {args.windows[0]}")
     return args
-
-
-@dataclass
-class Candidate:
-    """One set of weights scored on validation: best.pt's single epoch, or an average."""
-
-    first: int
-    last: int
-    score: float
-    validation: dict
-    linking: LinkingConfig  # calibrated for these weights
-    state: dict[str, torch.Tensor]
-
-    def summary(self) -> dict:
-        return {"epochs": [self.first, self.last], "score": round(self.score, 2), "validation": rounded_scores(self.validation)}
-
-
-def _candidate(model: JointNerElModel, first: int, last: int, validation: dict, linking: LinkingConfig) -> Candidate:
-    return Candidate(first, last, selection_score(model.config.objective, validation), validation, linking,
-                     {k: v.clone() for k, v in model.state_dict().items()})
-
-
-def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: str) -> tuple[TrainedSystem, dict]:
-    """The chosen system (best.pt's or an average) and a report of every candidate."""
-    epochs = [r["epoch"] for r in read_run_log(run_dir)]
-    if not epochs or not (run_dir / "best.pt").exists():
-        raise FileNotFoundError(f"{run_dir} has no finished epoch with a best.pt; train it first")
-    last = max(epochs)
-    if windows[-1] > last:
-        raise ValueError(f"{run_dir} has {last} epochs, fewer than the window of {windows[-1]}")
-    best_meta = TrainedSystem.load(run_dir / "best.pt").meta
-    kb = validation_kb(best_meta.get("train_config", {}).get("open_kb_share", 0.0))  # as trained
-    system = TrainedSystem.load(run_dir / "best.pt", kb=kb)
-    model, best_meta = system.model, dict(system.meta)
-    candidates = [_candidate(model, best_meta["epoch"], best_meta["epoch"], best_meta["validation"], system.linking)]
-    documents = cache.documents()["validation"]
-    contextual = cache.features_for(model.config, "validation", documents)
-    for window in windows:
-        first = last - window + 1
-        model.load_state_dict(average_state_dicts(load_epoch_states(run_dir, list(range(first, last + 1)))))
-        candidates.append(_candidate(model, first, last, *validate(model, documents, contextual)))
-        logging.info("epochs %d-%d: %.2f", first, last, candidates[-1].score)
-    chosen = max(candidates, key=lambda c: c.score)  # the first on a tie: best.pt unless beaten
-    model.load_state_dict(chosen.state)
-    system.linking = chosen.linking
-    averaged = chosen.last > chosen.first
-    system.meta = {**best_meta, "validation": chosen.validation, "average_command": command,
-                   "averaged_epochs": [chosen.first, chosen.last] if averaged else None}
-    if averaged:
-        system.meta["epoch"] = None  # no single epoch: the weights are the mean of averaged_epochs
-    return system, {"run_dir": str(run_dir), "candidates": [c.summary() for c in candidates],
-                    "chosen": {"epochs": [chosen.first, chosen.last], "score": round(chosen.score, 2)}}
-
-
-def save_chosen(system: TrainedSystem, output: Path, export: Path | None, report: dict) -> dict:
-    """Write the chosen weights to `output` in full precision and, with `export`, as a
-    shipping checkpoint; `report` gains where they went."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    system.save(output, half=False)
-    report["output"] = str(output)
-    if export:
-        system.export(export)
-        report["exported"] = str(export)
-    return report
 
 
 def main(argv: list[str] | None = None) -> int:

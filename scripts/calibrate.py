@@ -29,13 +29,10 @@ import torch
 
 from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
-from model.evaluation import (OPEN_NIL_THRESHOLDS, calibrate_linking, calibrate_open_threshold, decode_documents,
-                              rounded_scores)
+from model.evaluation import OPEN_CALIBRATION_MODES, OPEN_NIL_THRESHOLDS, calibrate_system
 from model.joint_model import TrainedSystem
 from scripts.options import add_checkpoint_arguments, run_on_checkpoint
 
-
-OPEN_CALIBRATION_MODES = {"open": ("open",), "open-only": ("open-only",), "both": ("open", "open-only")}
 # The open world: the out-of-domain dev suite (scripts.nif_eval) beside AIDA validation as GERBIL
 # sends it. Each threshold is chosen on the rows of its task: the open NIL threshold on A2KB
 # (mentions the model found), the given-span one on D2KB (spans the caller gave).
@@ -43,42 +40,6 @@ OPEN_CALIBRATION_MODES = {"open": ("open",), "open-only": ("open-only",), "both"
 # NIL). AIDA validation's D2KB spans all have dictionary candidates, so it cannot tell here.
 DEV_ROWS = {"a2kb": ("OKE2015-Task1-train.ttl", "DBpedia-Spotlight.ttl", "AIDA-validation"),
             "d2kb": ("OKE2015-Task1-train.ttl", "DBpedia-Spotlight.ttl", "WNED-WIKI.ttl")}
-
-
-def calibrate_system(system: TrainedSystem, cache: DataCache, command: str, open_kb: str | None = None) -> dict:
-    """Calibrate `system` in place (its linking settings and meta, `command` recorded there):
-    the coherence weight and NIL threshold on validation with the AIDA dictionary, or with
-    `open_kb` (`OPEN_CALIBRATION_MODES`) the open knowledge base's NIL threshold, on validation
-    linked in that mode or both. Returns the rounded validation scores (per mode with
-    `open_kb`) and, with `open_kb`, every threshold's (``thresholds``; ``mean_el_micro_f1``)."""
-    model = system.model
-    if not model.config.links:
-        raise ValueError("an Only-NER model links nothing: there is nothing to calibrate")
-    before = system.linking
-    documents = cache.documents()["validation"]
-    contextual = cache.features_for(model.config, "validation", documents)
-
-    def decoded(mode: str):
-        return decode_documents(model.linking_against(mode), documents, contextual,
-                                given_spans=model.config.objective == "el")
-
-    if not open_kb:
-        system.linking, scores = calibrate_linking(model, documents, decoded("aida"), before)
-        # "validation" describes the checkpoint as it now decodes; what training saw stays beside it.
-        trained = system.meta.get("validation_before_calibration", system.meta.get("validation"))
-        system.meta = {**system.meta, "validation_before_calibration": trained,
-                       "validation": {**scores, **system.linking.to_dict()},
-                       "calibration": {"command": command, "before": before.to_dict()}}
-        return {"validation": rounded_scores(scores)}
-    sets = {mode: decoded(mode) for mode in OPEN_CALIBRATION_MODES[open_kb]}
-    system.linking, by_mode, curve = calibrate_open_threshold(model, documents, sets, before)
-    scores = {mode: rounded_scores(s) for mode, s in by_mode.items()}
-    curve = {str(t): {"mean_el_micro_f1": round(v["mean_el_micro_f1"], 2),
-                      **{m: {k: round(v[m][k], 2) for k in ("el_micro_f1", "el_micro_p", "el_micro_r")} for m in sets}}
-             for t, v in curve.items()}
-    system.meta = {**system.meta, "open_kb_calibration": {"command": command, "before": before.to_dict(),
-                                                          "kb": open_kb, "validation": scores, "thresholds": curve}}
-    return {"validation": scores, "thresholds": curve}
 
 
 def best_mean_threshold(curves: dict[str, dict[float, float]]) -> tuple[float, dict[float, float]]:
@@ -95,7 +56,7 @@ def calibrate_open_world(system: TrainedSystem, command: str, data_dir_arg: str 
     threshold of `OPEN_NIL_THRESHOLDS`); the curves go into its meta. Reads ood-dev and AIDA
     validation only."""
     from model.annotator import Annotator
-    from scripts.nif_eval import THRESHOLD_FIELDS, row_documents, threshold_curve
+    from scripts.bench.nif_scoring import THRESHOLD_FIELDS, row_documents, threshold_curve
 
     annotator = Annotator(TrainedSystem(system.model.linking_against("open"), system.linking, system.meta))
     before, chosen, report = system.linking, {}, {}

@@ -17,34 +17,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from model.annotator import Annotator
 from model.data.cache import DataCache
 from model.settings import cache_dir, model_path
 from model.tokenizer import tokenize
-from nif.aida_text import rebuild_text
+from scripts.bench.measure import gerbil_texts, timed
 from scripts.options import add_cache_dir, add_checkpoint, add_threads
-
-
-def gerbil_texts(cache: DataCache) -> dict[str, list[str]]:
-    """Every split's documents as the text GERBIL sends."""
-    return {
-        split: [rebuild_text([t for sentence in doc.sentences for t in sentence])[0] for doc in docs]
-        for split, docs in cache.documents().items()
-    }
 
 
 def token_count(text: str) -> int:
     return sum(len(sentence) for sentence in tokenize(text))
-
-
-def timed(function, *args) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process): on a shared machine the CPU time is the
-    cost of the work itself, the wall time also what other processes took."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    function(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ from model.data.cache import DataCache
 from model.settings import cache_dir, model_path
 from scripts.bench.nif import start_server, stop_server, wait_ready
 from scripts.bench.soak_requests import RequestFactory, SoakRequest, trickle
-from scripts.gerbil_drive import percentile, prepare
+from scripts.bench.gerbil_client import percentile, prepare
 from server.config import SETTINGS
 from scripts.options import add_cache_dir, add_checkpoint
 

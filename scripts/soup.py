@@ -23,28 +23,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from model.averaging import average_state_dicts
-from model.checkpoint import read_checkpoint
 from model.data.cache import CacheMissingError, DataCache
+from model.evaluation import calibrate_system
 from model.joint_model import TrainedSystem
+from model.recipe import check_compatible, make_soup, save_chosen
 from model.settings import cache_dir, set_threads
-from scripts.average_epochs import save_chosen
-from scripts.calibrate import calibrate_system
 from scripts.options import add_cache_dir, add_threads
-
-SHARED = ("config", "chars", "words", "titles", "kb")  # what every ingredient must have alike
-
-
-def check_compatible(paths: list[Path]) -> None:
-    """Refuse ingredients that differ in anything but their weights and linking settings."""
-    first = read_checkpoint(paths[0])
-    for path in paths[1:]:
-        other = read_checkpoint(path)
-        different = [key for key in SHARED if other[key] != first[key]]
-        if different or set(other["state_dict"]) != set(first["state_dict"]):
-            raise ValueError(f"{path} differs from {paths[0]} in {', '.join(different) or 'its parameters'}: "
-                             "a soup needs fine-tunings of one model (train --init-from the same checkpoint)")
-
 
 def score(system: TrainedSystem, cache: DataCache, command: str) -> dict:
     """Calibrate `system` in place (dictionary settings, then the open threshold) and return
@@ -55,14 +39,6 @@ def score(system: TrainedSystem, cache: DataCache, command: str) -> dict:
     return {"ner_f1": by_mode["open"]["ner_f1"],
             "el_micro_f1": {mode: scores["el_micro_f1"] for mode, scores in by_mode.items()},
             "criterion": report["thresholds"][str(system.linking.open_nil_threshold)]["mean_el_micro_f1"]}
-
-
-def make_soup(base: TrainedSystem, ingredients: list[TrainedSystem], command: str) -> TrainedSystem:
-    """`base` (a model of the same architecture, e.g. a fresh load of the first ingredient) with
-    the mean of the ingredients' weights; its meta is the recipe: this command and each
-    ingredient's own meta (how it was made)."""
-    base.model.load_state_dict(average_state_dicts([s.model.state_dict() for s in ingredients]))
-    return TrainedSystem(base.model, base.linking, {"soup": {"command": command, "ingredients": [s.meta for s in ingredients]}})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,7 +93,7 @@ def inference_speed(checkpoint: Path, cache: DataCache, limit: int | None, encod
 def warm_annotator(checkpoint: Path, cache: DataCache, limit: int | None):
     """(the checkpoint's `Annotator`, once warmed, and AIDA test's texts as GERBIL sends them)."""
     from model.annotator import Annotator
-    from scripts.request_cost import gerbil_texts
+    from scripts.bench.measure import gerbil_texts
 
     texts = gerbil_texts(cache)["test"][:limit]
     annotator = Annotator.load(checkpoint, threads=torch.get_num_threads())
@@ -103,7 +103,7 @@ def warm_annotator(checkpoint: Path, cache: DataCache, limit: int | None):
 
 def batching_speed(checkpoint: Path, cache: DataCache, limit: int | None, sizes: list[int]) -> dict:
     """Time `Annotator.annotate_many` on AIDA test texts, `k` per call for each k in `sizes`."""
-    from scripts.request_cost import timed
+    from scripts.bench.measure import timed
 
     annotator, texts = warm_annotator(checkpoint, cache, limit)
 

@@ -11,6 +11,7 @@ from model.averaging import average_state_dicts, epoch_weights_path, load_epoch_
 from model.checkpoint import read_checkpoint
 from model.joint_model import TrainedSystem
 from model.trainer import TrainConfig, Trainer
+from model import recipe
 from scripts import average_epochs
 from tests.conftest import make_examples, tiny_system, validation_documents
 
@@ -72,7 +73,7 @@ class _TinyCache:
 
 def test_average_run_chooses_on_validation_and_ships_what_it_chose(tmp_path):
     _trained_run(tmp_path, epochs=3)
-    system, report = average_epochs.average_run(tmp_path, [2, 3], _TinyCache(), "cmd")
+    system, report = recipe.average_run(tmp_path, [2, 3], _TinyCache(), "cmd")
     scores = [c["score"] for c in report["candidates"]]
     assert [c["epochs"] for c in report["candidates"]][1:] == [[2, 3], [1, 3]]
     assert report["chosen"]["score"] == max(scores)
@@ -91,7 +92,7 @@ def test_average_run_chooses_on_validation_and_ships_what_it_chose(tmp_path):
 def test_windows_longer_than_the_run_are_refused(tmp_path, capsys):
     _trained_run(tmp_path, epochs=1)
     with pytest.raises(ValueError, match="1 epochs, fewer than the window of 2"):
-        average_epochs.average_run(tmp_path, [2], _TinyCache(), "cmd")
+        recipe.average_run(tmp_path, [2], _TinyCache(), "cmd")
     with pytest.raises(SystemExit):
         average_epochs.parse_args(["--run-dir", str(tmp_path), "--windows", "1"])
     assert "at least 2 epochs" in capsys.readouterr().err

@@ -7,7 +7,8 @@ import pytest
 
 from nif.gold import GoldDocument, GoldMention, read_gold
 from nif.records import NifError
-from scripts.nif_eval import Prediction, classify, evaluate_in_process, evaluate_server, main, means, table
+from scripts.bench.nif_scoring import Prediction, classify, evaluate_in_process, evaluate_server
+from scripts.nif_eval import main, means, table
 from server.app import create_app
 from tests.fake_annotator import FakeAnnotator
 

@@ -10,7 +10,7 @@ from model.data.records import Document, LinkedMention
 from nif.parse import parse_request
 from nif.records import Annotation
 from nif.write import AnsweredContext, serialize_answer
-from scripts.gerbil_drive import drive, prepare, read_reply, request_body
+from scripts.bench.gerbil_client import drive, prepare, read_reply, request_body
 from server.app import create_app
 
 LINKS = {"Paris": "Paris", "Jo Smith": None, "Berlin": "Berlin_(band)", "Moody's": "Moody's"}

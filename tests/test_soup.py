@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from scripts.soup import check_compatible, make_soup
+from model.recipe import check_compatible, make_soup
 from tests.conftest import tiny_config, tiny_system
 
 

@@ -16,7 +16,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from scripts.gerbil_drive import PreparedDocument, request_body
+from scripts.bench.gerbil_client import PreparedDocument, request_body
 
 TURTLE = "application/x-turtle;charset=UTF-8"
 JSON = "application/json"

@@ -2,7 +2,9 @@
 and the calibration of the linking settings on validation."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -213,3 +215,31 @@ def calibrate_system(system: TrainedSystem, cache: DataCache, command: str, open
     system.meta = {**system.meta, "open_kb_calibration": {"command": command, "before": before.to_dict(),
                                                           "kb": open_kb, "validation": scores, "thresholds": curve}}
     return {"validation": scores, "thresholds": curve}
+
+
+def evaluate_checkpoint(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
+                        mentions_from: Path | None = None, coherence: bool = True, kb: str = "aida") -> dict:
+    """The checkpoint's NER F1 and end-to-end EL scores on `split`, linking against `kb`: A2KB,
+    or D2KB on the gold linked mentions (`d2kb`), or on the mentions the checkpoint
+    `mentions_from` detects (the paper's Only EL); `coherence` off links each mention from its
+    sentence alone. What ``python -m scripts evaluate`` prints."""
+    system = TrainedSystem.load(checkpoint, kb=kb)
+    model = system.model
+    linking = system.linking if coherence else replace(system.linking, coherence_weight=0.0)
+    documents = cache.documents()[split]
+    spans = None
+    if mentions_from is not None:
+        detector = TrainedSystem.load(mentions_from)
+        found = predict_documents(detector.model, documents, cache.features_for(detector.model.config, split, documents),
+                                  detector.linking)
+        spans = [[(m.start, m.end) for m in doc.mentions] for doc in found]
+    started = time.time()
+    predictions = predict_documents(model, documents, cache.features_for(model.config, split, documents), linking,
+                                    given_spans=d2kb, mention_spans=spans)
+    seconds = time.time() - started
+    scores = rounded_scores({**score_predictions(documents, predictions),
+                             "gold_in_candidates": candidate_recall(model.candidates, documents)})
+    return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb", "kb": kb,
+            "mentions_from": str(mentions_from) if mentions_from else None,
+            "coherence_weight": linking.coherence_weight, **scores,
+            "documents": len(documents), "seconds": round(seconds, 1)}

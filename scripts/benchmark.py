@@ -11,7 +11,7 @@ same seed's joint model), and the cumulative ablation stack_lstm, plus_ctx, plus
 plus_ment, plus_nil (= joint). A run whose log.jsonl has its configured epochs is reused;
 a partial one is resumed by train.py; a run another process is training is waited for.
 Evaluations are cached per run dir (``eval_<split>[...].json``, keyed by best.pt's mtime and
-size). Table 4 also evaluates the shipped checkpoint with ``scripts.evaluate.evaluate()`` and
+size). Table 4 also evaluates the shipped checkpoint with ``model.evaluation.evaluate_checkpoint`` and
 drives it through the real NIF server (gunicorn from the Procfile; ``--no-nif`` skips that).
 
 Writes <results>/tables.md, results.json and one PNG per table, stamped with the git commit
@@ -140,13 +140,14 @@ def execute(tasks: list[Task], jobs: int, progress: tqdm | None = None) -> dict[
 
 
 def inprocess_shipped_evaluator(checkpoint: Path, split: str) -> dict:
-    """`scripts.evaluate.evaluate()` itself on the shipped checkpoint (Table 4's reference line)."""
+    """`model.evaluation.evaluate_checkpoint` on the shipped checkpoint (Table 4's reference line),
+    as `python -m scripts evaluate` runs it."""
     from model.data.cache import DataCache
+    from model.evaluation import evaluate_checkpoint
     from model.settings import cache_dir, set_threads
-    from scripts.evaluate import evaluate
 
     set_threads(1)
-    return evaluate(checkpoint, split, DataCache(cache_dir()))
+    return evaluate_checkpoint(checkpoint, split, DataCache(cache_dir()), kb=kb_mode())
 
 
 def ensure_shipped(settings: Settings, split: str, evaluator: Callable[[Path, str], dict]) -> str:

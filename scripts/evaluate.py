@@ -15,40 +15,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from dataclasses import replace
 from pathlib import Path
 
-from model.data.cache import DataCache
-from model.evaluation import candidate_recall, predict_documents, rounded_scores, score_predictions
-from model.joint_model import TrainedSystem
+from model.evaluation import evaluate_checkpoint
 from model.settings import KB_MODES, kb_mode
 from scripts.options import add_checkpoint_arguments, run_on_checkpoint
-
-
-def evaluate(checkpoint: Path, split: str, cache: DataCache, d2kb: bool = False,
-             mentions_from: Path | None = None, coherence: bool = True, kb: str | None = None) -> dict:
-    kb = kb_mode(kb)
-    system = TrainedSystem.load(checkpoint, kb=kb)
-    model = system.model
-    linking = system.linking if coherence else replace(system.linking, coherence_weight=0.0)
-    documents = cache.documents()[split]
-    spans = None
-    if mentions_from is not None:
-        detector = TrainedSystem.load(mentions_from)
-        found = predict_documents(detector.model, documents, cache.features_for(detector.model.config, split, documents),
-                                  detector.linking)
-        spans = [[(m.start, m.end) for m in doc.mentions] for doc in found]
-    started = time.time()
-    predictions = predict_documents(model, documents, cache.features_for(model.config, split, documents), linking,
-                                    given_spans=d2kb, mention_spans=spans)
-    seconds = time.time() - started
-    scores = rounded_scores({**score_predictions(documents, predictions),
-                             "gold_in_candidates": candidate_recall(model.candidates, documents)})
-    return {"split": split, "checkpoint": str(checkpoint), "mode": "d2kb" if d2kb else "a2kb", "kb": kb,
-            "mentions_from": str(mentions_from) if mentions_from else None,
-            "coherence_weight": linking.coherence_weight, **scores,
-            "documents": len(documents), "seconds": round(seconds, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-coherence", action="store_true",
                         help="link each mention from its sentence alone (skip the document-coherence re-ranking)")
     args = parser.parse_args(argv)
-    return run_on_checkpoint(args, lambda cache: evaluate(args.checkpoint, args.split, cache, args.d2kb,
-                                                          args.mentions_from, coherence=not args.no_coherence,
-                                                          kb=args.kb))
+    return run_on_checkpoint(args, lambda cache: evaluate_checkpoint(
+        args.checkpoint, args.split, cache, args.d2kb, args.mentions_from, coherence=not args.no_coherence,
+        kb=kb_mode(args.kb)))
 
 
 if __name__ == "__main__":

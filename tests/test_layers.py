@@ -106,3 +106,14 @@ def test_only_the_settings_modules_read_the_environment() -> None:
                     and isinstance(node.value, ast.Name) and node.value.id == "os":
                 readers.add(name)
     assert readers <= SETTINGS_MODULES, readers - SETTINGS_MODULES
+
+
+def test_commands_do_not_import_each_other() -> None:
+    """What two commands share lives in `scripts/bench/` (harness) or `scripts/options.py`,
+    or in the library; a command is a thin wrapper no other code imports."""
+    graph = import_graph()
+    commands = {name for name in graph if name.count(".") == 1 and name.startswith("scripts.")
+                and name not in ("scripts.options", "scripts.bench", "scripts.research", "scripts.__main__")}
+    crossing = {(module, target) for module, targets in graph.items() if module != "scripts.__main__"
+                for target in targets if target in commands}
+    assert crossing == set()

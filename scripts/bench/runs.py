@@ -267,7 +267,8 @@ def cached_eval(key: EvalKey, runs_dir: Path) -> dict | None:
 
 
 def subprocess_evaluator(checkpoint: Path, split: str, mentions_from: Path | None, local: bool = False) -> dict:
-    """`scripts.evaluate.evaluate()` in a child process (one thread), so evaluations run in parallel."""
+    """`python -m scripts.evaluate` (`model.evaluation.evaluate_checkpoint`) in a child process (one
+    thread), so evaluations run in parallel."""
     command = [sys.executable, "-m", "scripts.evaluate", "--json", "--threads", "1", "--split", split,
                "--checkpoint", str(checkpoint)]
     if mentions_from is not None:

@@ -69,8 +69,8 @@ def build_annotator(config: dict[str, Any]) -> AnnotatorLike:
 
 def uses_open_kb_index(config: dict[str, Any]) -> bool:
     """Whether loading reads the open knowledge base's index (a checkpoint linking with it)."""
-    return (config.get("ANNOTATOR") is None and not config.get("ANNOTATOR_FACTORY")
-            and config.get("KB") in ("open", "open-only"))
+    # every mode but the paper's dictionary reads it (`model.candidates.candidate_source`)
+    return config.get("ANNOTATOR") is None and not config.get("ANNOTATOR_FACTORY") and config.get("KB") != "aida"
 
 
 def long_preparation(config: dict[str, Any]) -> str | None:

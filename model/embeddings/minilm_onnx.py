@@ -4,7 +4,7 @@ path computes (`minilm.TopLayerMean`), exported once from the pip package's own 
 Why: on one CPU core ONNX Runtime runs this graph about 1.3x faster than torch eager, and
 unlike int8 quantization it computes the same vectors (max difference ~1e-5 before the
 float16 rounding the features get; tests/test_contextual.py), so the model serves the
-features it was trained on. The export (a few seconds) is written once per machine into the
+features it was trained on. The export (a few seconds) is written once per user into the
 derived-data cache, never committed and never downloaded; several processes may ask at
 once (a file lock lets one write it).
 

@@ -32,6 +32,8 @@ TITLES = {
     "n1/a/trie_ap.py": {"p": ["apple"]},
     "n2/a/trie_ap.py": {"p": ["apple_inc."]},
     "n3/s/trie_se.py": {"c": ["securities_exchange_commission"]},
+    "n2/u/trie_ux.py": {"s": ["u.s._army"]},  # a redirect page listed as a title, no target: junk
+    "n3/u/trie_un.py": {"i": ["united_states_army"]},
 }
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
@@ -40,6 +42,7 @@ REDIRECTS = {
     "n2/e/rev_el.py": {"liz_warren": "elizabeth_warren"},
     "n2/s/rev_se.py": {"sec_page": "sec", "securities_commission": "securities_exchange_commission"},
     "n2/a/rev_ap.py": {"apple_fruit": "apple"},
+    "n2/u/rev_un.py": {"us_army_page": "united_states_army"},
 }
 
 
@@ -108,6 +111,9 @@ def test_variants_strip_honorifics_and_try_company_forms_for_organisations() -> 
     assert surface_variants("Western Digital Corp", "ORG")[0] == "Western Digital"
     assert surface_variants("Marks and Spencer")[0] == "Marks & Spencer"
     assert surface_variants("Marks & Spencer")[0] == "Marks and Spencer"
+    assert surface_variants("U.S. Coast Guard Reserve", "ORG")[0] == "United States Coast Guard Reserve"
+    assert surface_variants("UK Parliament")[0] == "United Kingdom Parliament"
+    assert surface_variants("Usher Hall") == [] and surface_variants("U.S.") == ["US"]  # a name, or the abbreviation alone
 
 
 def test_open_candidates_add_the_entities_other_spellings_find(kb) -> None:
@@ -120,6 +126,8 @@ def test_open_candidates_add_the_entities_other_spellings_find(kb) -> None:
     assert source(["Apple"], "ORG").titles == ["Apple"]  # a page something points to: no variants looked up
     assert source(["Western", "Digital", "Corp"], "ORG").titles == ["Western_Digital"]
     assert source(["Sen.", "Elizabeth", "Warren"], "PER").titles == ["Elizabeth_Warren"]
+    army = source(["U.S.", "Army"], "ORG")  # its own title is a page nothing points to: the spelt-out name too
+    assert army.titles == ["U.S._Army", "United_States_Army"] and army.priors[1] > army.priors[0]
 
 
 def test_an_exact_title_nothing_points_to_among_many_namesakes_weighs_as_a_name() -> None:

@@ -35,6 +35,9 @@ ACRONYM_LENGTHS = (2, 6)  # acronyms of 2 to 6 letters are indexed
 # acronym (UNESCO), so they count only beside the full name (`model.linking`).
 _ACRONYM_SURFACE = re.compile(r"^(?:[A-Z][A-Z0-9&]*[0-9&][A-Z0-9&]*|(?:[A-Z]\.){2,6})$")
 SURE_ACRONYM_LETTERS = 4
+# Country and union abbreviations news writes before a name ("U.S. Army", "UK Parliament",
+# "U.N. Security Council") where Wikipedia's titles spell them out.
+NAME_ABBREVIATIONS = {"us": "United States", "uk": "United Kingdom", "un": "United Nations", "eu": "European Union"}
 # Titles, honorifics and roles written before a name that no Wikipedia title starts with:
 # "Sen. Elizabeth Warren", "President Obama", "Education Secretary Cardona".
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sen", "senator", "rep", "gov",
@@ -146,7 +149,8 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
 
     Possessive stripped (``Merkel's``), leading honorifics dropped before a person
     (``Sen. Warren``), a leading ``the`` dropped, ``and`` ↔ ``&`` (``Marks and Spencer``),
-    company suffixes (``Apple Computer Inc`` → ``Apple Computer``, ``Apple Computer, Inc.``,
+    an abbreviated country or union before a name spelt out (``U.S. Army`` → ``United States
+    Army``), company suffixes (``Apple Computer Inc`` → ``Apple Computer``, ``Apple Computer, Inc.``,
     ``… Incorporated``), dotted abbreviations undotted and the reverse (``U.S.`` ↔ ``US``),
     and for an ORG mention without a suffix the company forms titles use (``Chevron`` →
     ``Chevron Corporation``). ALL-CAPS headline words need no variant: keys are case-folded.
@@ -176,6 +180,11 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
         if conjunction:
             found.append(conjunction)
             bases.append(conjunction)
+    for base in list(bases):
+        expanded = _expanded_abbreviation(base)
+        if expanded:
+            found.append(expanded)
+            bases.append(expanded)
     for base in bases:
         company = _company_variants(base)
         found.extend(company)
@@ -184,6 +193,16 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
             found.extend(f"{base} {form}" for form in COMPANY_FORMS)
             found.extend(f"{base}, {form}" for form in COMPANY_FORMS[:1])
     return _distinct_by_key(found, exclude=open_key(text))
+
+
+def _expanded_abbreviation(text: str) -> str | None:
+    """``U.S. Coast Guard Reserve`` → ``United States Coast Guard Reserve`` (`NAME_ABBREVIATIONS`,
+    dotted or not, as the first word of a longer name)."""
+    first, _, rest = text.partition(" ")
+    if not rest or not (first.isupper() or _DOTTED_ABBREVIATION.match(first)):
+        return None
+    full = NAME_ABBREVIATIONS.get(first.replace(".", "").lower())
+    return f"{full} {rest}" if full else None
 
 
 def _conjunction_variant(text: str) -> str | None:

@@ -1,7 +1,7 @@
 """Corpus annotation (`scripts/corpus.py` on Ray Data, `model/corpus*.py`): every input format,
 error rows, refused ids, resuming, dying actors, the output schema, the real model.
 
-Ray starts once for the session (`ray_local`), on 127.0.0.1 only, with two CPUs; each run of
+Ray starts once (`ray_local`), on 127.0.0.1 only, with two CPUs; each run of
 the command reuses it. The fake annotators (`tests/fake_corpus_annotator.py`) need no model.
 """
 from __future__ import annotations
@@ -24,10 +24,11 @@ FAKE = ["--annotator", "tests.fake_corpus_annotator:TroubledAnnotator", "--quiet
 pytestmark = pytest.mark.usefixtures("hermetic_server_environment")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_local(encoder_cache_dir: Path):
-    """Ray on this machine for the whole session: 127.0.0.1 only, 2 CPUs, no dashboard. Its
-    workers keep the environment of its start: the test cache for the MiniLM export."""
+    """Ray on this machine, started once (only this module uses it; it stops after the module, so
+    its processes idle beside no other test): 127.0.0.1 only, 2 CPUs, no dashboard. Its workers
+    keep the environment of its start: the test cache for the MiniLM export."""
     import ray
 
     from scripts.corpus import keep_ray_on_this_machine

@@ -281,6 +281,19 @@ class OutputFolder:
                 self.tally = self.tally + Tally(1, count, int(status == "error"))
                 self.models.add(model)
 
+    def check(self, checkpoint: str, kb: str | None, ids: list[str] | None) -> None:
+        """Resuming must not mix models or corpora: refuse rows of another model, and (given the
+        input's `ids`) documents that are not in the input."""
+        others = self.models - {(checkpoint, kb)}
+        if others:
+            other_checkpoint, other_kb = sorted(others, key=str)[0]
+            raise CorpusInputError(f"{self.path} holds rows of another model (checkpoint {other_checkpoint}, kb "
+                                   f"{other_kb}); this run uses {checkpoint}, kb {kb}: choose another --output")
+        foreign = set(self.ids) - set(ids) if ids is not None else set()
+        if foreign:
+            raise CorpusInputError(f"{self.path} holds {len(foreign):,} documents that are not in the input (such as "
+                                   f"{min(foreign)!r}): the output of another corpus? choose another --output")
+
     def rows(self, path: str) -> list[tuple[str, str, int, tuple[str, str | None]]] | None:
         """(id, status, mentions, (checkpoint, kb)) of each row of a file; None if it is incomplete."""
         fs = self.filesystem

@@ -99,7 +99,7 @@ def documents_dataset(source: Source, wanted: list[str], nif: dict[str, CorpusDo
     """The wanted documents as `model.corpus.DOCUMENT_SCHEMA` blocks of about `batch` documents:
     an actor task takes a block whole, so a block is what a dying actor takes with it, and
     there must be enough of them for every actor. Ray cuts what is read into as many blocks as
-    asked (a file of over 128 MB into more, smaller ones: shard large corpora). Reading runs in
+    asked (from a single very large file, unevenly: shard large corpora). Reading runs in
     tasks that reserve no CPU: the actors hold the CPUs, and reading is a trickle beside them.
     (`repartition` would cut exactly, in tasks waiting for a CPU the actors hold.)"""
     blocks = max(1, -(-len(wanted) // batch))
@@ -120,7 +120,9 @@ def documents_alone(source: Source, wanted: list[str], nif: dict[str, CorpusDocu
     if source.format != "nif":
         paths = [f"{source.root}/{doc_id}" for doc_id in wanted] if source.format == "txt" else source.files
         for path in paths:
-            with source.filesystem.open_input_file(path) as f:
+            fs = source.filesystem
+            with fs.open_input_file(path) if source.format == "parquet" else \
+                    fs.open_input_stream(path, compression="detect") as f:
                 found.update((d.id, d) for d in file_documents(source.format, f, path, source.root) if d.id in keep)
     return ray.data.from_arrow([documents_table([found[doc_id]]) for doc_id in wanted])
 
@@ -154,11 +156,12 @@ class Engine:
     retries: int  # a batch whose actor died is tried again this many times
     rows_per_file: int
     in_flight: int | None = None  # batches queued on an actor (1: a death takes no queued batch with it)
+    alone: bool = False  # each document a batch of its own, read by the driver (the lost ones)
 
 
 def run_pipeline(source: Source, wanted: list[str], nif: dict[str, CorpusDocument], everything: bool,
                  output: OutputFolder, engine: Engine, annotator_args: dict[str, Any], counter: Any) -> None:
-    if engine.batch_size == 1:
+    if engine.alone:
         documents = documents_alone(source, wanted, nif)
     else:
         documents = documents_dataset(source, wanted, nif, everything, engine.batch_size)
@@ -183,20 +186,6 @@ def write_rows(output: OutputFolder, rows: list[dict[str, Any]]) -> None:
         table.write_parquet(output.path, filesystem=output.filesystem)
     else:
         table.write_json(output.path, filesystem=output.filesystem, force_ascii=False)
-
-
-def check_output(output: OutputFolder, identity: ModelIdentity, ids: list[str] | None) -> None:
-    """Resuming must not mix models or corpora: refuse an OUTPUT of another model or input."""
-    others = output.models - {(identity.checkpoint, identity.kb)}
-    if others:
-        checkpoint, kb = sorted(others, key=str)[0]
-        raise CorpusInputError(f"{output.path} holds rows of another model (checkpoint {checkpoint}, kb {kb}); this run "
-                               f"uses {identity.checkpoint}, kb {identity.kb}: choose another --output")
-    if ids is not None:
-        foreign = set(output.ids) - set(ids)
-        if foreign:
-            raise CorpusInputError(f"{output.path} holds {len(foreign):,} documents that are not in the input (such as "
-                                   f"{min(foreign)!r}): the output of another corpus? choose another --output")
 
 
 # ---- running it ------------------------------------------------------------------------------
@@ -346,7 +335,7 @@ def annotate_corpus(args: argparse.Namespace) -> Summary:
     identity = model_identity(config)
     output = OutputFolder(*filesystem_and_path(args.output), args.format)
     output.read()
-    check_output(output, identity, ids if whole else None)
+    output.check(identity.checkpoint, identity.kb, ids if whole else None)
     wanted = [doc_id for doc_id in ids if doc_id not in output.ids]
     already, workers, seconds, ray_started = len(ids) - len(wanted), 0, 0.0, False
     if wanted:
@@ -360,7 +349,7 @@ def annotate_corpus(args: argparse.Namespace) -> Summary:
         counter, began, everything = ProgressCounter.remote(), time.monotonic(), whole and not already
         try:
             with Progress(counter, len(wanted), args.quiet):
-                for engine.batch_size, engine.in_flight in ((engine.batch_size, None), (1, 1)):
+                for engine.batch_size, engine.in_flight, engine.alone in ((engine.batch_size, None, False), (1, 1, True)):
                     # the second pass: documents of batches lost with their actors, one at a time
                     run_pipeline(source, wanted, nif, everything, output, engine, annotator_args, counter)
                     output.read()

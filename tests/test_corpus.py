@@ -166,6 +166,10 @@ def test_resume_after_an_interrupted_run(ray_local, tmp_path: Path, capsys) -> N
     assert code == 0 and third["annotated"] == 0 and third["documents"] == 20
     code, _, err = run([str(source), "--output", str(out), "--annotator", "tests.fake_annotator:FakeAnnotator"], capsys)
     assert code == 2 and "holds rows of another model" in err
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"id": "d0", "text": "Paris."}) + "\n")
+    code, _, err = run([str(other), "--output", str(out), *FAKE], capsys)
+    assert code == 2 and "holds 19 documents that are not in the input (such as 'd1')" in err
 
 
 def test_an_actor_that_dies_is_restarted_and_nothing_is_lost(ray_local, tmp_path: Path, capsys) -> None:
@@ -173,8 +177,8 @@ def test_an_actor_that_dies_is_restarted_and_nothing_is_lost(ray_local, tmp_path
     texts = [f"Paris number {i}." for i in range(12)]
     texts[2] = f"Angela Merkel DIE-ONCE:{marker}"  # killed once, then retried
     texts[9] = "France DIE-ALWAYS"  # kills its actor every time: its batch is redone alone, then an error row
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)))
+    source = tmp_path / "in.jsonl.gz"  # the lost documents are read again by the driver, gunzipped too
+    source.write_bytes(gzip.compress("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)).encode()))
     code, summary, _ = run([str(source), "--output", str(tmp_path / "out"), "--batch-size", "4", "--retries", "1",
                             "--workers", "1", *FAKE], capsys)
     rows = parquet_rows(tmp_path / "out")

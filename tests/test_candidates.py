@@ -22,6 +22,7 @@ class Found:
     match: str
     redirects: int
     in_pprforned: bool = False
+    population: int = 0
 
 
 class FakeOpenKb:
@@ -135,3 +136,19 @@ def test_training_learns_from_candidates_outside_the_table():
     losses = model.loss(examples)
     sum(losses.values()).backward()
     assert torch.isfinite(losses["el"]) and model.el_entity.weight.grad.abs().sum() > 0
+
+
+def test_a_unique_name_is_several_words_or_one_word_running_text_does_not_write_in_lowercase():
+    from model.candidates import is_unique_name
+
+    title = [Found("Spotify", "title", 0)]
+    common = frozenset({"marketing"})
+    assert is_unique_name(["Spotify"], title, [False], common)
+    assert not is_unique_name(["Marketing"], [Found("Marketing", "title", 0)], [False], common)
+    assert not is_unique_name(["spotify"], title, [False], common)  # lowercase: no name
+    assert not is_unique_name(["SPOTIFY"], title, [False], common)  # a headline says nothing
+    assert is_unique_name(["Rico", "Lebrun"], [Found("Rico_Lebrun", "title", 0)], [False], common)
+    assert not is_unique_name(["Spotify"], title, [True], common)  # found through another spelling
+    assert not is_unique_name(["Spotify"], [Found("Spotify", "redirect", 0)], [False], common)
+    assert not is_unique_name(["Austin"], [Found("Austin", "title", 0), Found("Austin,_Texas", "name", 0)],
+                              [False, False], common)

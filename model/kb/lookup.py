@@ -17,7 +17,9 @@ from pathlib import Path
 from model.kb.keys import acronym_title_case, is_acronym_surface, open_key, title_key, without_disambiguator
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
-INDEX_FORMAT = 5  # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms
+# 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;
+# 6: city populations (model.kb.places)
+INDEX_FORMAT = 6
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 
@@ -73,6 +75,7 @@ class OpenCandidate:
     in_pprforned: bool
     has_disambiguator: bool
     restored_casing: bool  # True when the title's casing was restored, not read
+    population: int = 0  # people living there, for a city (model.kb.places); 0 for anything else
 
 
 class OpenKnowledgeBase:
@@ -128,19 +131,19 @@ class OpenKnowledgeBase:
                 is_established(r[2], bool(r[5] & FLAG_PPRFORNED)) for r in rows):
             rows += self._rows(key, acronym_tier, acronym_tier, limit - len(rows))
         found = []
-        for title, match, redirects, in_links, rank, flags in rows:
+        for title, match, redirects, in_links, rank, flags, population in rows:
             restored = not flags & FLAG_PPRFORNED
             if restored and MATCH_KINDS[match] == MATCH_ACRONYM:
                 title = acronym_title_case(title)
             elif restored and MATCH_KINDS[match] in (MATCH_TITLE, MATCH_NAME):
                 title = spelled_like(title, surface)
             found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
-                                       bool(flags & FLAG_DISAMBIGUATOR), restored))
+                                       bool(flags & FLAG_DISAMBIGUATOR), restored, population))
         return found
 
     def _rows(self, key: str, first_tier: int, last_tier: int, limit: int) -> list[tuple]:
         return self._connection.execute(
-            "SELECT e.title, a.match, e.redirects, e.in_links, e.id, e.flags FROM aliases a JOIN entities e ON e.id = a.entity"
+            "SELECT e.title, a.match, e.redirects, e.in_links, e.id, e.flags, e.population FROM aliases a JOIN entities e ON e.id = a.entity"
             " WHERE a.key = ? AND a.tier BETWEEN ? AND ? ORDER BY a.tier, a.entity LIMIT ?",
             (key, first_tier, last_tier, limit)).fetchall()
 

@@ -331,7 +331,12 @@ def test_a_name_and_the_place_after_its_comma_join_when_the_joined_surface_names
     # only a comma between them; the qualifier must be a place; a mention joins once
     assert qualified_place_pairs("Madison in Wisconsin".split(), [(0, 1, "LOC"), (2, 3, "LOC")], lambda a, b: True) == []
     assert qualified_place_pairs("Oxford , Labour".split(), [(0, 1, "LOC"), (2, 3, "ORG")], lambda a, b: True) == []
-    chain = "A , B , C".split()
+    abroad = "Cape Town , South Africa".split()
+    assert qualified_place_pairs(abroad, [(0, 2, "LOC"), (3, 5, "LOC")], lambda a, b: True,
+                                 countries=frozenset({"southafrica"})) == []  # a city and its country stay apart
+    dateline = "MILWAUKEE , Wisconsin".split()
+    assert qualified_place_pairs(dateline, [(0, 1, "LOC"), (2, 3, "LOC")], lambda a, b: True) == []
+    chain = "Ab , Bc , Cd".split()
     assert qualified_place_pairs(chain, [(0, 1, "LOC"), (2, 3, "LOC"), (4, 5, "LOC")], lambda a, b: True) == [(0, 1)]
 
 

@@ -151,10 +151,11 @@ PLACE_REDIRECTS = {
     "n2/p/rev_pa.py": {"paris,_france": "paris", "city_of_light": "paris"},
     "n2/a/rev_au.py": {"aurora_page": "aurora"},  # a page something points to, but no city claims it
 }
-CITIES = [City("Austin", ("Texas", "United States"), 974_447), City("Austin", ("Minnesota", "United States"), 24_563),
-          City("Aurora", ("Colorado", "United States"), 359_407), City("Aurora", ("Ontario", "Canada"), 55_445),
-          City("Paris", ("France",), 2_138_551), City("Paris", ("Texas", "United States"), 24_782),
-          City("Springfield", ("Illinois", "United States"), 116_250)]
+CITIES = [City("Austin", ("Texas", "TX", "United States"), 974_447),
+          City("Austin", ("Minnesota", "MN", "United States"), 24_563),
+          City("Aurora", ("Colorado", "CO", "United States"), 359_407), City("Aurora", ("Canada",), 55_445),
+          City("Paris", ("France",), 2_138_551), City("Paris", ("Texas", "TX", "United States"), 24_782),
+          City("Springfield", ("Illinois", "IL", "United States"), 116_250)]
 
 
 def test_cities_take_their_population_through_the_titles_wikipedia_gives_places(tmp_path: Path) -> None:
@@ -174,6 +175,11 @@ def test_cities_take_their_population_through_the_titles_wikipedia_gives_places(
         assert people["Aurora,_Colorado"] == 359_407 and people["Aurora"] == 0
         assert people["Paris"] == 2_138_551  # through the redirect Paris,_France
         assert people["Paris,_Texas"] == 24_782 and people["Springfield,_Illinois"] == 116_250
+        # a city is also named as text qualifies it, where no redirect says so
+        assert [c.title for c in kb.candidates("Austin, TX")] == ["Austin,_Texas"]
+        assert [(c.title, c.match) for c in kb.candidates("Paris, France")] == [("Paris", "redirect")]
+        assert [c.title for c in kb.candidates("Springfield, IL")] == ["Springfield,_Illinois"]
+        assert kb.candidates("Aurora, Canada") == []  # Aurora, Ontario has no entity here
         source = OpenCandidates(kb, {}, OpenEntityVectors(GloveVectors(["austin"], np.eye(1, dtype=np.float32)), ["UNK"]),
                                 limit=10, use_table=False)
         as_place = source(["Austin"], "LOC")

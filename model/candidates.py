@@ -27,7 +27,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import surface_variants
+from model.kb.keys import surface_variants, without_disambiguator
 from model.kb.lookup import is_established
 from model.settings import kb_mode
 
@@ -133,12 +133,16 @@ def open_priors(candidates, variant: list[bool] | None = None, place: bool = Fal
 
 
 def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: frozenset[str]) -> bool:
-    """The surface spells the title of its one candidate, and is a name: several words ("Rico
-    Lebrun"), or one capitalised word that running text does not write in lowercase
-    (`common_words`, `model.kb.casing.CasingLexicon`): "Spotify" is a name, "Marketing" or
-    "Environment" at the head of a phrase is a capitalised common noun with a page of its own."""
-    if len(found) != 1 or found[0].match != "title" or variant[0]:
+    """The surface (or, when another spelling found it, the title: "Pennzoil Co" → Pennzoil)
+    spells the title of its one candidate, and is a name: several words ("Rico Lebrun"), or
+    one capitalised word that running text does not write in lowercase (`common_words`,
+    `model.kb.casing.CasingLexicon`): "Spotify" is a name, "Marketing" or "Environment" at
+    the head of a phrase is a capitalised common noun with a page of its own. A redirect is
+    no such evidence (AIDA validation 87.10 → 86.74 with redirects too)."""
+    if len(found) != 1 or found[0].match != "title":
         return False
+    if variant[0]:  # another spelling found it ("Pennzoil Co" → Pennzoil): the title's words decide
+        tokens = without_disambiguator(found[0].title).split("_")
     if len(tokens) >= 2:
         return True
     word = tokens[0]

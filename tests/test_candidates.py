@@ -148,7 +148,9 @@ def test_a_unique_name_is_several_words_or_one_word_running_text_does_not_write_
     assert not is_unique_name(["spotify"], title, [False], common)  # lowercase: no name
     assert not is_unique_name(["SPOTIFY"], title, [False], common)  # a headline says nothing
     assert is_unique_name(["Rico", "Lebrun"], [Found("Rico_Lebrun", "title", 0)], [False], common)
-    assert not is_unique_name(["Spotify"], title, [True], common)  # found through another spelling
+    # found through another spelling: the title's words decide
+    assert is_unique_name(["Pennzoil", "Co"], [Found("Pennzoil", "title", 0)], [True], common)
+    assert not is_unique_name(["Marketing", "Inc"], [Found("Marketing", "title", 0)], [True], common)
     assert not is_unique_name(["Spotify"], [Found("Spotify", "redirect", 0)], [False], common)
     assert not is_unique_name(["Austin"], [Found("Austin", "title", 0), Found("Austin,_Texas", "name", 0)],
                               [False, False], common)

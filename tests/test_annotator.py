@@ -6,7 +6,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from model.annotator import Annotator, symbol_trimmed
+from model.annotator import Annotator
+from model.span_rules import symbol_trimmed
 from model.config import LinkingConfig
 from model.linking import LinkDecision, decide_links
 from model.tokenizer import tokenize
@@ -39,8 +40,10 @@ def test_annotate_offsets_are_exact(checkpoint):
     bias[SHIFT], bias[reduce_action("PER")] = 50.0, 100.0
     mentions = annotator.annotate(TEXT)
     tokens = [t for sentence in tokenize(TEXT) for t in sentence if t.text not in {"😀", ".", "!"}]
-    assert [(m.start, m.end) for m in mentions] == [(t.start, t.end) for t in tokens]
     assert [t.text for t in tokens] == ("Paris Hilton visited Bonn The EU met in Germany Rain fell near Bonn").split()
+    # "Paris" grows to "Paris Hilton", a title of the fixture KB (`model.span_rules.title_extensions`)
+    spans = [(tokens[0].start, tokens[1].end)] + [(t.start, t.end) for t in tokens[2:]]
+    assert [(m.start, m.end) for m in mentions] == spans
     for m in mentions:
         assert TEXT[m.start:m.end] == m.surface
         assert m.surface == m.surface.strip() and m.start < m.end and m.ner_type == "PER"

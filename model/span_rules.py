@@ -1,0 +1,136 @@
+"""Rules on the token spans of found mentions (A2KB), applied by `model.annotator.Annotator`
+before linking: pure functions of the words, the spans and a KB question, tested without a model.
+
+The model learned its spans from CoNLL-2003, whose conventions differ from Wikipedia's titles
+and from other gold standards; each rule says what it mends and the measurement behind it.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from model.kb.keys import open_key
+from model.tokenizer import has_letter_or_digit, is_symbol
+
+Span = tuple[int, int]  # a token range [start, end) of one sentence
+
+CONJUNCTIONS = ("and", "or", ",")  # not "&", which joins words inside names (Marks & Spencer, AT&T)
+
+
+def conjunction_parts(words: Sequence[str]) -> list[tuple[int, int]] | None:
+    """Token ranges of the names a conjunction joins in a mention ("Uber and Airbnb" → Uber,
+    Airbnb; "Google, Apple and Amazon" → three), None when there is no conjunction between
+    two names. The caller checks that each part names something and the whole does not."""
+    cuts = [i for i, w in enumerate(words) if w.casefold() in CONJUNCTIONS]
+    if not cuts:
+        return None
+    bounds = [-1] + cuts + [len(words)]
+    parts = [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
+    if any(b <= a or not words[a][:1].isupper() for a, b in parts):
+        return None
+    return parts
+
+
+QUALIFIER_TYPES = ("LOC",)  # what may follow a name's comma as its place: "Madison, Wisconsin"
+QUALIFIED_TYPES = ("LOC", "ORG", "MISC")  # not PER: "John Smith, Texas" is a person and a place
+
+
+def qualified_place_pairs(words: Sequence[str], mentions: Sequence[tuple[int, int, str]], names_entity,
+                          countries: frozenset[str] = frozenset(), states: frozenset[str] = frozenset()
+                          ) -> list[tuple[int, int]]:
+    """Index pairs (i, i + 1) of `mentions` ((start, end, type) token ranges in order) that
+    are a name and its place: only a comma between them, the second a place but no country
+    (`countries`: open keys), the first not in capitals, and the joined token range naming
+    an entity (`names_entity(start, end, exact)`): after a US state (`states`: open keys of
+    names and codes) any entity the KB finds for it; after another place, a title the joined
+    surface spells (`exact`).
+
+    Wikipedia names places and institutions so ("Madison,_Wisconsin",
+    "Trinity_College,_Cambridge") and links the whole phrase, but a city and its country
+    apart ("Cape Town, South Africa": 69 of the 71 such pairs in WNED-WIKI's gold; a US state
+    after its city is joined in 59 of 95; `scripts.research.place_spans`); CoNLL's annotators
+    typed the two parts as two mentions, and so its datelines ("MILWAUKEE, Wisconsin"). After
+    a town the gold standards differ ("Christ Church, Oxford" joined, "The Oval, London" and
+    "Torquay, Devon" apart), so only a page of that very name joins: "The Oval, London" finds
+    the district `Oval,_London`, not the ground. The KB decides the rest: "Texas, Arizona"
+    names nothing, so a list of places stays a list."""
+    pairs: list[tuple[int, int]] = []
+    for i in range(len(mentions) - 1):
+        (start, end, first), (next_start, next_end, second) = mentions[i], mentions[i + 1]
+        if pairs and pairs[-1][1] == i:
+            continue
+        place = open_key(" ".join(words[next_start:next_end]))
+        if (next_start == end + 1 and words[end] == "," and first in QUALIFIED_TYPES
+                and second in QUALIFIER_TYPES and not in_capitals(words[start:end])
+                and place not in countries and names_entity(start, next_end, place not in states)):
+            pairs.append((i, i + 1))
+    return pairs
+
+
+
+
+def in_capitals(words: Sequence[str]) -> bool:
+    """Every word with letters written in capitals: a dateline or a headline ("MILWAUKEE")."""
+    lettered = [w for w in words if any(c.isalpha() for c in w)]
+    return bool(lettered) and all(w.isupper() for w in lettered)
+
+
+def symbol_trimmed(words: Sequence[str]) -> tuple[int, int] | None:
+    """The token range of a found mention without the symbols at its ends (emoji, flags,
+    signs: `model.tokenizer.is_symbol`), None when what is left holds no letter or digit.
+
+    The model learned names from CoNLL, which has no emoji: next to a name ("Björk 🎶", an
+    emoji before a headline word) it may take one into the mention, or read a flag as a
+    name. Punctuation is left to the model: CoNLL's names end with it ("Mladost ( L )")."""
+    start, end = 0, len(words)
+    while start < end and is_symbol(words[start]):
+        start += 1
+    while end > start and is_symbol(words[end - 1]):
+        end -= 1
+    return (start, end) if any(has_letter_or_digit(w) for w in words[start:end]) else None
+
+
+# Lowercase words a title may hold between its capitalised words ("University of Illinois at
+# Chicago", "Human Rights in China", "Marks & Spencer").
+TITLE_CONNECTORS = frozenset({"of", "at", "and", "for", "the", "in", "on", "upon", "de", "du", "la", "&", "-"})
+MAX_EXTENSION = 6  # tokens a mention may grow by
+
+
+def title_extensions(words: Sequence[str], spans: Sequence[Span], is_title: Callable[[int, int], bool]) -> list[Span]:
+    """`spans` (in order, not overlapping), each grown to the longest token range up to
+    `MAX_EXTENSION` tokens past its end that `is_title(start, end)` says a page's title
+    spells; the added words are capitalised words and `TITLE_CONNECTORS`, and it ends on a
+    capitalised word. Mentions it covers whole are absorbed; it never ends inside one.
+
+    CoNLL's annotators cut "State University of New York at Cortland" as an organisation and
+    a place, and the model learned to; Wikipedia, and gold standards that link titles, name
+    the whole ("University_of_Illinois_at_Chicago", "Irish_Republican_Army" after "Irish" +
+    "Republican Army"). Only the end grows: growing the start too joins a role and its
+    country ("Prime Minister of Israel"), which AIDA annotates as the country alone (AIDA
+    validation 87.25 with the end only, 87.03 with both ends; OKE 60.48, 60.85). Mentions in
+    capitals (headlines) are left as they are."""
+    spans = sorted(spans)
+    result: list[Span] = []
+    for k, (start, end) in enumerate(spans):
+        if result and start < result[-1][1]:
+            continue  # absorbed by the previous mention's extension
+        inside = {e for s, e2 in spans[k + 1:] for e in range(s + 1, e2)}  # ends that would cut a later mention
+        best = (start, end)
+        if not in_capitals(words[start:end]):
+            for stop in _title_ends(words, end)[::-1]:
+                if stop not in inside and not in_capitals(words[start:stop]) and is_title(start, stop):
+                    best = (start, stop)
+                    break
+        result.append(best)
+    return result
+
+
+def _title_ends(words: Sequence[str], end: int) -> list[int]:
+    """The ends past `end` a title's continuation may have, nearest first."""
+    ends = []
+    for position in range(end, min(len(words), end + MAX_EXTENSION)):
+        word = words[position]
+        if word[:1].isupper():
+            ends.append(position + 1)
+        elif word not in TITLE_CONNECTORS:
+            break
+    return ends

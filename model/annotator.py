@@ -212,7 +212,7 @@ class Annotator:
     def decide(self, decoded: DecodedText, linking: LinkingConfig | None = None) -> list[Mention]:
         """Decide the links of a decoded text (with `linking`, default this system's) and return
         its mentions; deciding again with other settings starts from the same scores."""
-        self.model.link([d for _, d in decoded.found], linking or self.linking)  # coherence over the document
+        self.model.link([d for _, d in decoded.found], linking or self.linking, decoded.text)  # coherence over the document
         mentions = [self._mention(decoded.text, tokens, d) for tokens, d in decoded.found]
         if decoded.spans is None:
             return mentions

@@ -23,9 +23,11 @@ NIL_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 @dataclass
 class DocumentPrediction:
-    """Predicted mentions of one document, in document token offsets."""
+    """Predicted mentions of one document, in document token offsets; `text`: its words,
+    whose names may confirm a candidate (`model.linking.favour_named_disambiguators`)."""
 
     mentions: list[LinkDecision]
+    text: str | None = None
 
 
 def sentence_examples(documents: list[Document], contextual: list[list[np.ndarray]] | None) -> list[SentenceExample]:
@@ -52,7 +54,8 @@ def decode_documents(model: JointNerElModel, documents: list[Document], contextu
         spans = [_inside(mention_spans[e.doc_index], e) for e in examples]
     elif given_spans:
         spans = [_given(documents[e.doc_index], e) for e in examples]
-    predictions = [DocumentPrediction(mentions) for mentions in model.decode_documents(examples, spans)]
+    predictions = [DocumentPrediction(mentions, " ".join(document.tokens))
+                   for document, mentions in zip(documents, model.decode_documents(examples, spans))]
     if spans is not None:  # the caller gave them, as a D2KB request does (model.linking.nil_threshold)
         for mention in (m for p in predictions for m in p.mentions):
             mention.given_span = True
@@ -63,7 +66,7 @@ def link_predictions(model: JointNerElModel, predictions: list[DocumentPredictio
     """(Re-)decide every link. EL decisions never feed back into the transitions, so this
     equals decoding again with these settings."""
     for doc in predictions:
-        model.link(doc.mentions, linking)
+        model.link(doc.mentions, linking, doc.text)
 
 
 def predict_documents(model: JointNerElModel, documents: list[Document], contextual: list[list[np.ndarray]] | None,

@@ -259,9 +259,10 @@ class JointNerElModel(nn.Module):
                                            table_dim=self.entity_vectors.shape[1])
         return view
 
-    def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
-        """Decide the links of one document's mentions (`model.linking.decide_links`)."""
-        decide_links(document, linking, self.coherence() if linking.coherence_weight > 0 else None)
+    def link(self, document: list[LinkDecision], linking: LinkingConfig, text: str | None = None) -> None:
+        """Decide the links of one document's mentions (`model.linking.decide_links`); `text`:
+        the document's, whose words may confirm a candidate's disambiguator."""
+        decide_links(document, linking, self.coherence() if linking.coherence_weight > 0 else None, text)
 
     def coherence(self) -> CoherenceReranker:
         """The document-coherence re-ranker over this model's entity table (built once)."""

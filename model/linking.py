@@ -9,12 +9,14 @@ knowledge base, calibrated for text the dictionary does not cover), then the per
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from model.config import LinkingConfig
-from model.kb.keys import ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, without_disambiguator
+from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, place_disambiguator,
+                           without_disambiguator)
 
 
 @dataclass
@@ -38,12 +40,13 @@ class LinkDecision:
     given_span: bool = False  # the caller gave the span (D2KB) rather than the model finding it
 
 
-def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherence=None) -> None:
+def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherence=None, text: str | None = None) -> None:
     """Decide every link of one document's mentions in place.
 
     `coherence` (a `model.coherence.CoherenceReranker`) re-ranks the candidates when
     `linking.coherence_weight` > 0 and the document has at least two linkable mentions;
-    then a short or abbreviated name takes the entity of the full name (`document_coreference`),
+    given the document's `text`, a candidate whose place disambiguator it names gains
+    (`favour_named_disambiguators`); then a short or abbreviated name takes the entity of the full name (`document_coreference`),
     and a lone surname the open knowledge base cannot place stays NIL (`is_lone_name`).
     Deciding again with other settings starts from the same sentence-level scores.
     """
@@ -60,6 +63,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
                                          linking.coherence_weight)
     else:
         probabilities = [np.asarray(d.local, dtype=np.float64) for d in linked]
+    if text is not None:
+        seen: dict[str, bool] = {}  # the document's answers, by disambiguator
+        probabilities = [favour_named_disambiguators(d, probs, text, seen) for d, probs in zip(linked, probabilities)]
     for d, probs in zip(linked, probabilities):
         d.candidates = [(t, float(p)) for (t, _), p in zip(d.candidates, probs)]
         best = int(np.argmax(probs))
@@ -73,6 +79,39 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
             d.entity = None
         if d.entity is None:  # NIL: the decision's score is nil_score; no entity has an EL score
             d.el_score = None
+
+
+# How much more a candidate becomes when the document names its disambiguator
+# (`favour_named_disambiguators`). The dictionary's candidates keep their priors' say; among
+# the open knowledge base's, whose priors are guesses, such a candidate wins outright. Chosen
+# on WNED-WIKI D2KB and AIDA validation (open): ×10 53.59 / 87.33, ×100 54.19 / 87.33, ×1000
+# 54.64 / 87.27 for both kinds; ×10⁶ for both 55.06 / 86.92; ×100 and ×10⁶ 54.85 / 87.33.
+DISAMBIGUATOR_NAMED_FACTOR = {False: 100.0, True: 1e6}  # by LinkDecision.from_open_kb
+
+
+def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text: str,
+                                seen: dict[str, bool]) -> np.ndarray:
+    """`d`'s candidate probabilities, those whose title's place disambiguator the document's
+    `text` names (`model.kb.keys.place_disambiguator`: "Killen,_Alabama" where the text says
+    "Alabama", "Preston,_Lancashire" in "Preston, Lancashire") multiplied by
+    `DISAMBIGUATOR_NAMED_FACTOR`, renormalised. Wikipedia tells namesakes apart by where
+    they are; a text about one says so somewhere, and the EL scorer cannot read it: the
+    open knowledge base's namesakes have no entity vector of their own. `seen` caches the
+    document's answers by disambiguator."""
+    named = np.array([_names(text, place_disambiguator(title), seen) for title, _ in d.candidates])
+    if not named.any():
+        return probabilities
+    favoured = probabilities * np.where(named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb], 1.0)
+    return favoured / favoured.sum()
+
+
+def _names(text: str, name: str | None, seen: dict[str, bool]) -> bool:
+    """Whether `text` holds `name` as whole words."""
+    if name is None:
+        return False
+    if name not in seen:
+        seen[name] = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
+    return seen[name]
 
 
 def is_lone_name(d: LinkDecision) -> bool:

@@ -81,9 +81,9 @@ class _LinkingModel:
     graph: np.ndarray
     config: ModelConfig = ModelConfig()
 
-    def link(self, document: list[LinkDecision], linking: LinkingConfig) -> None:
+    def link(self, document: list[LinkDecision], linking: LinkingConfig, text: str | None = None) -> None:
         reranker = CoherenceReranker.from_entity_vectors(np.asarray(self.graph, dtype=np.float32), self.titles)
-        decide_links(document, linking, reranker)
+        decide_links(document, linking, reranker, text)
 
 
 # Graph vectors: two ice-hockey teams and a city point one way, the baseball team another.
@@ -216,6 +216,29 @@ def test_a_unique_full_name_links_and_given_spans_have_their_own_open_threshold(
     linking = LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.5, given_span_open_nil_threshold=1.0)
     decide_links([unique, common, given, dictionary], linking)
     assert [d.entity for d in (unique, common, given, dictionary)] == ["Rico_Lebrun", None, "Asteroid", None]
+
+
+def test_a_namesake_whose_place_the_document_names_wins():
+    from model.kb.keys import place_disambiguator
+
+    assert [place_disambiguator(t) for t in ("Killen,_Alabama", "Central_Park_(Wigan)", "Lee_Allen_(musician)",
+                                             "Killen", "Lower_Saxony")] == ["Alabama", "Wigan", None, None, None]
+    text = "The route ends at the Tennessee state line north of Killen , in northern Alabama ."
+    open_kb = _decision(0, [("Killen,_County_Tyrone", 0.9), ("Killen,_Alabama", 0.1)], nil=0.0)
+    open_kb.from_open_kb = True
+    dictionary = _decision(1, [("Killen,_County_Tyrone", 0.9), ("Killen,_Alabama", 0.1)], nil=0.0)
+    far = _decision(2, [("Killen,_County_Tyrone", 0.999), ("Killen,_Alabama", 0.001)], nil=0.0)  # the dictionary sure
+    unnamed = _decision(3, [("Killen,_County_Tyrone", 0.9), ("Killen,_Alabama_(town)", 0.1)], nil=0.0)
+    decisions = [open_kb, dictionary, far, unnamed]
+    decide_links(decisions, LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.5))
+    assert [d.entity for d in decisions] == ["Killen,_County_Tyrone"] * 4  # no text: no evidence
+    decide_links(decisions, LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.5), text=text)
+    assert [d.entity for d in decisions] == ["Killen,_Alabama", "Killen,_Alabama", "Killen,_County_Tyrone",
+                                             "Killen,_County_Tyrone"]
+    assert abs(sum(p for _, p in open_kb.candidates) - 1) < 1e-9 and open_kb.el_score > 0.99
+    # whole words only: "Alabaman" names no Alabama
+    decide_links([open_kb], LinkingConfig(open_nil_threshold=0.5), text="Alabaman food near Killen .")
+    assert open_kb.entity == "Killen,_County_Tyrone"
 
 
 def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():

@@ -84,6 +84,21 @@ def without_disambiguator(title: str) -> str:
     return name.split(",_")[0] if ",_" in name else name
 
 
+def place_disambiguator(title: str) -> str | None:
+    """The capitalised disambiguator of a title, as text: ``Killen,_Alabama`` → "Alabama",
+    ``Central_Park_(Wigan)`` → "Wigan", ``Edmonton,_London`` → "London"; None for a title
+    without one or with a lowercase one (``Lee_Allen_(musician)``: a kind, not a name)."""
+    match = _DISAMBIGUATOR.search(title)
+    if match:
+        qualifier = match.group(0)[2:-1]
+    elif ",_" in title:
+        qualifier = title.rsplit(",_", 1)[1]
+    else:
+        return None
+    qualifier = qualifier.replace("_", " ").strip()
+    return qualifier if qualifier[:1].isupper() else None
+
+
 def has_parenthetical(title: str) -> bool:
     """Whether the title ends in a parenthetical disambiguator: a page of one thing among
     namesakes (``Madonna_(entertainer)``), unlike a comma one (``Paris,_Texas``)."""

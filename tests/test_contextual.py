@@ -8,6 +8,7 @@ float16 rounding (values are O(1): one fp16 step is ~1e-3).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -91,6 +92,28 @@ def test_own_minilm_matches_flair(encoder):
         flair.embed(sentence)
         theirs = torch.stack([t.embedding for t in sentence]).numpy()
         assert np.abs(theirs - ours.astype(np.float32)).max() <= 4e-3
+
+
+def test_the_tokenizer_gives_transformers_sub_words_without_importing_it():
+    """`tokenizers` on MiniLM's tokenizer.json splits words as `transformers`' AutoTokenizer
+    (what flair and the training caches used) does, accents, scripts and symbols included."""
+    import subprocess
+    import sys
+
+    from transformers import AutoTokenizer
+
+    from model.embeddings.minilm import minilm_path, tokenizer
+
+    words = ["Björk", "Đoković", "naïve", "ﬁnance", "İstanbul", "東京", "🎶", "🇫🇷", "\u200b", "", " ", "U.S.",
+             "Marks&Spencer", "x" * 600, "Zelenskyy", "don't", "C-USA", "3:42.552"]
+    reference = AutoTokenizer.from_pretrained(str(minilm_path()))
+    assert tokenizer().word_ids(words) == reference(words, add_special_tokens=False)["input_ids"]
+    ids = (tokenizer().cls_token_id, tokenizer().sep_token_id, tokenizer().pad_token_id)
+    assert ids == (reference.cls_token_id, reference.sep_token_id, reference.pad_token_id)
+    probe = "import sys; from model.embeddings.minilm import tokenizer; tokenizer(); print('transformers' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+    assert loaded == "False"
 
 
 def test_onnx_runtime_computes_torchs_vectors(encoder, torch_encoder, encoder_cache):

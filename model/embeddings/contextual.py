@@ -72,7 +72,7 @@ class ContextualEncoder:
         """(sub-word ids, the word of each) of each window of whole words under MiniLM's 512
         positions, [CLS] and [SEP] added; a sentence longer than that is read window by window."""
         windows, ids, word_of = [], [], []
-        for w, word_ids in enumerate(self.tokenizer(words, add_special_tokens=False)["input_ids"]):
+        for w, word_ids in enumerate(self.tokenizer.word_ids(words)):
             word_ids = word_ids[: MAX_SUBWORDS - 2]  # a single absurdly long "word" is cut, not crashed on
             if ids and len(ids) + len(word_ids) > MAX_SUBWORDS - 2:
                 windows.append((ids, word_of))

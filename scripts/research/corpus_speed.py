@@ -10,8 +10,9 @@ and every nif:Context of the out-of-domain dev corpora (../shared/data/ood-dev):
 
 - ``corpus`` runs: ``python -m scripts.corpus`` as a user runs it (Ray started by the command,
   the model loaded by each actor), ``--workers 1`` then ``2``; documents/s is the documents over
-  the annotation phase, actor start and model loading included. Each actor's memory (RSS, USS:
-  what no other process shares) is sampled every 2 s.
+  the annotation phase, actor start and model loading included. Sampled every 2 s: each
+  actor's memory (RSS, USS: what no other process shares), and the CPU-seconds of each kind of
+  process of the run (the actors, the command, each of Ray's own) and of the whole machine.
 - ``server``: the Procfile's gunicorn (`scripts.bench.nif.start_server`), once ready, sent every
   document as ``POST /annotate`` by 4 client threads.
 - ``fault``: a 2-worker run in which one actor is killed (SIGKILL) 40 s in; then every row of
@@ -74,21 +75,49 @@ def write_jsonl(documents: list[dict], path: Path) -> Path:
     return path
 
 
-def actor_memory(root: psutil.Process, peaks: dict, stop: threading.Event) -> None:
-    """The largest RSS and USS (MiB) any annotator actor under `root` reached."""
+def sample_processes(root: psutil.Process, peaks: dict, cpu: dict, stop: threading.Event) -> None:
+    """Every 2 s: the largest RSS and USS (MiB) any annotator actor under `root` reached, and
+    each process's CPU-seconds so far (`cpu`: pid → (kind, seconds); its last sample counts)."""
     while not stop.wait(2.0):
         try:
-            processes = root.children(recursive=True)
+            processes = [root] + root.children(recursive=True)
         except psutil.NoSuchProcess:
             return
         for process in processes:
             try:
-                if ACTOR in " ".join(process.cmdline()) or ACTOR in process.name():
+                command = " ".join(process.cmdline()) or process.name()
+                times = process.cpu_times()
+                cpu[process.pid] = (process_kind(command, process.pid == root.pid), times.user + times.system)
+                if ACTOR in command or ACTOR in process.name():
                     info = process.memory_full_info()
                     peaks["rss_mib"] = max(peaks.get("rss_mib", 0), round(info.rss / 2**20))
                     peaks["uss_mib"] = max(peaks.get("uss_mib", 0), round(info.uss / 2**20))
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
+
+
+def process_kind(command: str, is_command: bool) -> str:
+    """What a process of the run is: the annotator actors, the command (Ray's driver), or
+    another of Ray's processes named by its program or actor class."""
+    if ACTOR in command:
+        return "annotator actors"
+    if is_command:
+        return "the command (Ray driver)"
+    if command.startswith("ray::"):
+        return command.split()[0].split("(")[0]
+    program, *arguments = command.split()
+    if "python" in Path(program).name:  # Ray's Python daemons: name them by their script
+        scripts = [a for a in arguments if a.endswith(".py")]
+        return Path(scripts[0]).name if scripts else "python"
+    return Path(program).name
+
+
+def cpu_seconds(cpu: dict) -> dict:
+    """CPU-seconds by kind of process, largest first."""
+    totals: dict[str, float] = {}
+    for kind, seconds in cpu.values():
+        totals[kind] = totals.get(kind, 0.0) + seconds
+    return {kind: round(seconds, 1) for kind, seconds in sorted(totals.items(), key=lambda item: -item[1])}
 
 
 def run_corpus(source: Path, output: Path, workers: int, kill_after: float | None = None) -> dict:
@@ -98,8 +127,9 @@ def run_corpus(source: Path, output: Path, workers: int, kill_after: float | Non
     load = round(os.getloadavg()[0], 2)
     began = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peaks, stop, killed = {}, threading.Event(), None
-    sampler = threading.Thread(target=actor_memory, args=(psutil.Process(process.pid), peaks, stop), daemon=True)
+    peaks, cpu, stop, killed = {}, {}, threading.Event(), None
+    busy_before = _busy_seconds()
+    sampler = threading.Thread(target=sample_processes, args=(psutil.Process(process.pid), peaks, cpu, stop), daemon=True)
     sampler.start()
     if kill_after is not None:
         time.sleep(kill_after)
@@ -116,7 +146,19 @@ def run_corpus(source: Path, output: Path, workers: int, kill_after: float | Non
             "errors": summary["errors"], "documents_per_second": summary["documents_per_second"],
             "annotate_seconds": round(summary["annotate_seconds"], 1), "command_seconds": round(time.monotonic() - began, 1),
             "actor_peak_memory": peaks, "load_average_1m_before": load, "killed_actor_pid": killed,
+            "cpu_seconds": {**dict(zip(("machine_busy", "machine_steal"),
+                                       (round(after - before, 1) for after, before in zip(_busy_seconds(), busy_before)))),
+                            "machine_available": round((time.monotonic() - began) * psutil.cpu_count(), 1),
+                            **cpu_seconds(cpu)},
             "exit_code": process.returncode}
+
+
+def _busy_seconds() -> tuple[float, float]:
+    """CPU-seconds the machine's cores spent busy so far (any process), and those the
+    hypervisor gave to other machines (steal: a virtual core waiting for its real one)."""
+    times = psutil.cpu_times()
+    busy = sum(getattr(times, field, 0.0) for field in ("user", "nice", "system", "irq", "softirq"))
+    return busy, getattr(times, "steal", 0.0)
 
 
 def output_rows(folder: Path) -> list[dict]:

@@ -46,8 +46,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     `coherence` (a `model.coherence.CoherenceReranker`) re-ranks the candidates when
     `linking.coherence_weight` > 0 and the document has at least two linkable mentions;
     given the document's `text`, a candidate whose place disambiguator it names gains
-    (`favour_named_disambiguators`); then a short or abbreviated name takes the entity of the full name (`document_coreference`),
-    and a lone surname the open knowledge base cannot place stays NIL (`is_lone_name`).
+    (`favour_named_disambiguators`); then a short or abbreviated name takes the entity of the
+    full name (`document_coreference`), and a lone surname the open knowledge base cannot
+    place stays NIL (`is_lone_name`).
     Deciding again with other settings starts from the same sentence-level scores.
     """
     for d in decisions:

@@ -85,9 +85,9 @@ def without_disambiguator(title: str) -> str:
 
 
 def place_disambiguator(title: str) -> str | None:
-    """The capitalised disambiguator of a title, as text: ``Killen,_Alabama`` → "Alabama",
-    ``Central_Park_(Wigan)`` → "Wigan", ``Edmonton,_London`` → "London"; None for a title
-    without one or with a lowercase one (``Lee_Allen_(musician)``: a kind, not a name)."""
+    """The capitalised disambiguator of a title, as text — mostly a place: ``Killen,_Alabama``
+    → "Alabama", ``Central_Park_(Wigan)`` → "Wigan", ``Edmonton,_London`` → "London"; None for
+    a title without one or with a lowercase one (``Lee_Allen_(musician)``: a kind, not a name)."""
     match = _DISAMBIGUATOR.search(title)
     if match:
         qualifier = match.group(0)[2:-1]

@@ -25,6 +25,12 @@ one request costs), as milliseconds per document for the N functions with the mo
 time: where a served document's time goes.
 
     python -m scripts.speed --no-training --threads 1 --limit 40 --profile 25
+
+``--load N``: seconds of importing torch and of `Annotator.load` (model imports included) in
+N fresh Python processes, the median: what a server worker or a corpus actor pays before its
+first document.
+
+    python -m scripts.speed --no-training --limit 1 --load 3
 """
 from __future__ import annotations
 
@@ -150,6 +156,32 @@ def profile_annotate(checkpoint: Path, cache: DataCache, limit: int | None, top:
                           for (file, line, name), (calls, _, own, cumulative, _) in costliest]}
 
 
+# Run in a fresh interpreter: what a server worker or corpus actor pays before its first document.
+_LOAD_PROBE = """
+import sys, time
+started = time.perf_counter()
+import torch
+imported = time.perf_counter()
+from model.annotator import Annotator
+Annotator.load(sys.argv[1], threads=1)
+print(round(imported - started, 2), round(time.perf_counter() - imported, 2))
+"""
+
+
+def load_seconds(checkpoint: Path, rounds: int) -> dict:
+    """Median seconds of importing torch and of `Annotator.load` (model imports included), each
+    in a fresh Python process, over `rounds` processes."""
+    import statistics
+    import subprocess
+
+    from model.settings import REPO_ROOT
+
+    times = [subprocess.run([sys.executable, "-c", _LOAD_PROBE, str(checkpoint)], cwd=REPO_ROOT, check=True,
+                            capture_output=True, text=True).stdout.split() for _ in range(rounds)]
+    return {"rounds": rounds, "import_torch": statistics.median(float(t[0]) for t in times),
+            "annotator_load": statistics.median(float(t[1]) for t in times)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_checkpoint(parser)
@@ -165,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time annotating K texts per call (first K is the reference)")
     parser.add_argument("--profile", type=int, metavar="N",
                         help="also profile annotating one text per call: the N costliest functions")
+    parser.add_argument("--load", type=int, metavar="N",
+                        help="also time loading the annotator in N fresh processes (median)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     threads = set_threads(args.threads, default=2)
@@ -182,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         result["batching"] = batching_speed(args.checkpoint, cache, args.limit, args.batch_documents)
     if args.profile:
         result["profile"] = profile_annotate(args.checkpoint, cache, args.limit, args.profile)
+    if args.load:
+        result["load_seconds"] = load_seconds(args.checkpoint, args.load)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 

@@ -146,10 +146,7 @@ def run_corpus(source: Path, output: Path, workers: int, kill_after: float | Non
             "errors": summary["errors"], "documents_per_second": summary["documents_per_second"],
             "annotate_seconds": round(summary["annotate_seconds"], 1), "command_seconds": round(time.monotonic() - began, 1),
             "actor_peak_memory": peaks, "load_average_1m_before": load, "killed_actor_pid": killed,
-            "cpu_seconds": {**dict(zip(("machine_busy", "machine_steal"),
-                                       (round(after - before, 1) for after, before in zip(_busy_seconds(), busy_before)))),
-                            "machine_available": round((time.monotonic() - began) * psutil.cpu_count(), 1),
-                            **cpu_seconds(cpu)},
+            "cpu_seconds": {**machine_seconds_since(busy_before, began), **cpu_seconds(cpu)},
             "exit_code": process.returncode}
 
 
@@ -159,6 +156,14 @@ def _busy_seconds() -> tuple[float, float]:
     times = psutil.cpu_times()
     busy = sum(getattr(times, field, 0.0) for field in ("user", "nice", "system", "irq", "softirq"))
     return busy, getattr(times, "steal", 0.0)
+
+
+def machine_seconds_since(before: tuple[float, float], began: float) -> dict:
+    """The machine's busy and stolen CPU-seconds since `before` (`_busy_seconds`), and the
+    CPU-seconds its cores had since `began` (monotonic)."""
+    busy, steal = (round(now - then, 1) for now, then in zip(_busy_seconds(), before))
+    return {"machine_busy": busy, "machine_steal": steal,
+            "machine_available": round((time.monotonic() - began) * psutil.cpu_count(), 1)}
 
 
 def output_rows(folder: Path) -> list[dict]:

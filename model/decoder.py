@@ -27,7 +27,7 @@ from model.candidates import CandidateSource
 from model.config import ModelConfig
 from model.encoder import EncodedBatch
 from model.features import MentionTarget, SentenceExample
-from model.linking import LinkDecision
+from model.linking import LinkDecision, mark_place_qualifiers
 from model.stack_lstm import StackTops
 from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_action_mask, reduce_type
 
@@ -168,6 +168,8 @@ def greedy_decode(model: TransitionModel, examples: list[SentenceExample], candi
         cursor[shifted] += 1
         cursor[outed] += 1
     if candidates is not None and model.config.links:
+        for example, prediction in zip(examples, predictions):
+            mark_place_qualifiers(example.tokens, prediction.mentions)
         for begin in range(0, len(reduced), EL_CHUNK):
             _score_candidates(model, examples, enc, reduced[begin:begin + EL_CHUNK], candidates)
     return predictions

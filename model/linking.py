@@ -103,9 +103,12 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     "Alabama", "Preston,_Lancashire" in "Preston, Lancashire") multiplied by
     `DISAMBIGUATOR_NAMED_FACTOR`, renormalised. Wikipedia tells namesakes apart by where
     they are; a text about one says so somewhere, and the EL scorer cannot read it: the
-    open knowledge base's namesakes have no entity vector of their own. `seen` caches the
-    document's answers by disambiguator."""
-    named = [_names(text, place_disambiguator(title), seen) for title, _ in d.candidates]
+    open knowledge base's namesakes have no entity vector of their own. A mention that is the
+    disambiguator itself names that place, not something in it ("Maine" is not
+    `Rockland,_Maine`). `seen` caches the document's answers by disambiguator."""
+    surface = " ".join(d.words)
+    named = [_names(text, where, seen) and not spells(where, surface)
+             for where in (place_disambiguator(title) for title, _ in d.candidates)]
     return _favoured(probabilities, named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
 
 
@@ -187,6 +190,8 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
     * when it is not among them, if the surface was left to the open knowledge base and both
       mentions have the same NER type: the open knowledge base knows a short name as a
       surname or a common word, or not at all, which is no evidence against the longer one.
+      Not for a place: a place inside a longer place's name is that other place's
+      surroundings ("Burgas" beside "Burgas Airport", "Oregon" beside "St. Helens, Oregon").
 
     With the AIDA dictionary alone (the paper's setting) only the first applies, to persons.
     Returns the ids of the decisions it linked."""
@@ -207,7 +212,7 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
                 d.entity, d.el_score = full.entity, probability
                 resolved.add(id(d))
                 break
-            if d.from_open_kb and same_type:
+            if d.from_open_kb and same_type and d.ner_type != PLACE_TYPE:
                 # not among its candidates: the longer mention's confidence stands for it
                 d.entity, d.el_score = full.entity, full.el_score
                 resolved.add(id(d))

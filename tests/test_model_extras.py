@@ -202,6 +202,21 @@ def test_short_names_and_acronyms_of_organisations_take_the_entity_named_in_full
     assert word.entity is None and city.entity == "Goldman,_Louisiana" and known.entity == "IMF_(band)"
 
 
+def test_a_place_inside_a_longer_place_name_keeps_its_own_entity():
+    """"Burgas" beside "Burgas Airport" is the city: a place named inside another place's name
+    does not take that entity when it is not among its own candidates."""
+    def mention(words, entity, candidates):
+        return LinkDecision(0, len(words), "LOC", 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=True)
+
+    airport = mention(["Burgas", "Airport"], "Burgas_Airport", [("Burgas_Airport", 0.9)])
+    city = mention(["Burgas"], "Burgas", [("Burgas", 1.0)])
+    county = mention(["St.", "Helens", ",", "Oregon"], "St._Helens,_Oregon", [("St._Helens,_Oregon", 0.9)])
+    state = mention(["Oregon"], "Oregon", [("Oregon", 0.7), ("St._Helens,_Oregon", 0.3)])  # among its candidates
+    document_coreference([city, state, airport, county])
+    assert city.entity == "Burgas" and state.entity == "St._Helens,_Oregon"  # the first rule still applies
+
+
 def test_a_unique_full_name_links_and_given_spans_have_their_own_open_threshold():
     unique = _decision(0, [("Rico_Lebrun", 1.0)], nil=0.9)
     unique.from_open_kb = unique.unique_name = True
@@ -236,6 +251,15 @@ def test_a_namesake_whose_place_the_document_names_wins():
     assert [d.entity for d in decisions] == ["Killen,_Alabama", "Killen,_Alabama", "Killen,_County_Tyrone",
                                              "Killen,_County_Tyrone"]
     assert abs(sum(p for _, p in open_kb.candidates) - 1) < 1e-9 and open_kb.el_score > 0.99
+    # the mention that is the disambiguator names the place itself, not a town in it
+    state = _decision(4, [("Maine", 0.6), ("Rockland,_Maine", 0.4)], nil=0.0)
+    state.from_open_kb, state.words = True, ("Maine",)
+    decide_links([state], LinkingConfig(open_nil_threshold=0.5), text="Forests of Maine , Vermont and New York .")
+    assert state.entity == "Maine" and state.el_score == 0.6  # the text names Maine: the mention itself
+    town = _decision(5, [("Rockland", 0.6), ("Rockland,_Maine", 0.4)], nil=0.0)
+    town.from_open_kb, town.words = True, ("Rockland",)
+    decide_links([town], LinkingConfig(open_nil_threshold=0.5), text="Rockland is a city in Maine .")
+    assert town.entity == "Rockland,_Maine"
     # whole words only: "Alabaman" names no Alabama
     decide_links([open_kb], LinkingConfig(open_nil_threshold=0.5), text="Alabaman food near Killen .")
     assert open_kb.entity == "Killen,_County_Tyrone"

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.kb.keys import acronym_title_case, is_acronym_surface, open_key, title_key, without_disambiguator
+from model.kb.keys import ACRONYM_LENGTHS, acronym_title_case, is_acronym_surface, open_key, title_key, without_disambiguator
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
 # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;
@@ -158,12 +158,15 @@ def spelled_like(title: str, surface: str) -> str:
     """`title` with its name part spelled as `surface`, when the surface spells exactly that name.
 
     ``("Tim_cook", "Tim Cook")`` → ``Tim_Cook``; ``("Sao_Paulo", "São Paulo")`` → ``São_Paulo``;
-    an acronym keeps its capitals (``("Espn", "ESPN")`` → ``ESPN``); an all-lowercase
+    an acronym keeps its capitals (``("Espn", "ESPN")`` → ``ESPN``), and so does a word of up to
+    six capitals (``("Unicef", "UNICEF")`` → ``UNICEF``, ``NASCAR``, ``INSEAD``: in running
+    text they are written so on purpose; a headline's short word pays, rarely, with a title in
+    capitals: AIDA validation unchanged, OKE and WNED-WIKI +1 and +2 links); an all-lowercase
     surface is a common noun, which Wikipedia titles write in sentence case (``("Floor_Plan",
     "floor plan")`` → ``Floor_plan``, which also spells a name in lowercase text so: ``Tim_cook``);
-    any other ALL-CAPS surface is a headline and says nothing about casing.
+    any longer ALL-CAPS surface is a headline and says nothing about casing.
     """
-    if surface.isupper() and not is_acronym_surface(surface):  # a headline
+    if surface.isupper() and not is_acronym_surface(surface, longest=ACRONYM_LENGTHS[1]):  # a headline
         return title
     spelled = "_".join(surface.split())
     name = without_disambiguator(title)

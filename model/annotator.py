@@ -25,7 +25,7 @@ from model.kb.places import country_keys, state_keys
 from model.config import LinkingConfig
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
-from model.span_rules import conjunction_parts, qualified_place_pairs, symbol_trimmed, title_extensions
+from model.span_rules import conjunction_parts, connector_parts, qualified_place_pairs, symbol_trimmed, title_extensions
 from model.tokenizer import tokenize
 
 
@@ -139,14 +139,21 @@ class Annotator:
 
     def _split_conjunctions(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
         """Mentions joined by a conjunction ("Google and Facebook", found as one ORG) that no
-        entity is named like, while each part has candidates, decoded again as their parts
-        (the sentence's other mentions kept as they are), in place."""
+        entity is named like, while each part has candidates, or by a preposition while each
+        part spells a title ("National Art School in Sydney", `connector_parts`), decoded
+        again as their parts (the sentence's other mentions kept as they are), in place."""
         redo: dict[int, list[tuple[int, int]]] = {}
         for index, decisions in enumerate(by_sentence):
             spans, split = [], False
+            words = [t.text for t in sentences[index]]
             for d in decisions:
                 parts = None if d.candidates else conjunction_parts(d.words)
-                if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
+                if parts and not all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
+                    parts = None
+                if not d.candidates and parts is None:
+                    parts = connector_parts(d.words, lambda a, b: self._names_entity(words, d.start + a, d.start + b,
+                                                                                      exact=True))
+                if parts:
                     spans.extend((d.start + a, d.start + b) for a, b in parts)
                     split = True
                 else:

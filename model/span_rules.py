@@ -6,6 +6,7 @@ and from other gold standards; each rule says what it mends and the measurement 
 """
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Callable, Sequence
 
 from model.kb.keys import open_key
@@ -28,6 +29,30 @@ def conjunction_parts(words: Sequence[str]) -> list[tuple[int, int]] | None:
     if any(b <= a or not words[a][:1].isupper() for a, b in parts):
         return None
     return parts
+
+
+# Prepositions a found mention may run across between two names ("National Art School in
+# Sydney", "Louisiana State University of Louisiana State University System").
+SPLIT_CONNECTORS = ("of", "in", "at", "from")
+MAX_SPLIT_CUTS = 2
+
+
+def connector_parts(words: Sequence[str], spells_title: Callable[[int, int], bool]) -> list[Span] | None:
+    """Token ranges of the names a found mention runs together across `SPLIT_CONNECTORS`
+    ("National Art School in Sydney" → National Art School, Sydney): the fewest cuts (at most
+    `MAX_SPLIT_CUTS`) at which every part starts with a capital and spells a page's title
+    (`spells_title(start, end)`), one of them of several words; None when there is none.
+    The caller asks only for a mention that names nothing whole: the model learned from
+    CoNLL to run "X of Y" together, which names one thing when a title says so."""
+    cuts = [i for i, w in enumerate(words) if w in SPLIT_CONNECTORS and 0 < i < len(words) - 1]
+    for count in range(1, min(len(cuts), MAX_SPLIT_CUTS) + 1):
+        for chosen in combinations(cuts, count):
+            bounds = [-1, *chosen, len(words)]
+            parts = [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
+            if (all(b > a and words[a][:1].isupper() for a, b in parts) and any(b - a > 1 for a, b in parts)
+                    and all(spells_title(a, b) for a, b in parts)):
+                return parts
+    return None
 
 
 QUALIFIER_TYPES = ("LOC",)  # what may follow a name's comma as its place: "Madison, Wisconsin"

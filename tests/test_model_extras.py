@@ -383,6 +383,26 @@ def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
     assert conjunction_parts(["and", "Uber"]) is None and conjunction_parts(["Uber", "and"]) is None
 
 
+def test_a_mention_running_two_titles_together_across_a_preposition_splits_into_them():
+    from model.span_rules import connector_parts
+
+    titles = {"National Art School", "Sydney", "Louisiana State University", "Louisiana State University System",
+              "Walk", "Peace", "Bank", "America", "University of Iowa", "School of Art"}
+
+    def parts(text):
+        words = text.split()
+        return connector_parts(words, lambda a, b: " ".join(words[a:b]) in titles)
+
+    assert parts("National Art School in Sydney") == [(0, 3), (4, 5)]
+    assert parts("Louisiana State University of Louisiana State University System") == [(0, 3), (4, 8)]
+    # the fewest cuts, not one at every "of"
+    assert parts("School of Art at University of Iowa") == [(0, 3), (4, 7)]
+    assert parts("Walk for Peace") is None and parts("Bank of America") is None  # one-word parts only
+    assert parts("National Art School in Sydneyside") is None  # a part that spells no title
+    assert parts("National Art School in sydney") is None  # nor one that is no name
+    assert parts("of National Art School") is None
+
+
 def test_a_name_and_the_place_after_its_comma_join_when_the_joined_surface_names_an_entity():
     from model.span_rules import qualified_place_pairs
 

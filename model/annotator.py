@@ -29,6 +29,8 @@ from model.span_rules import conjunction_parts, connector_parts, qualified_place
 from model.tokenizer import tokenize
 
 
+Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
+
 @dataclass
 class DecodedText:
     """A text's mentions as decoded (candidates scored, links undecided): (tokens of the
@@ -96,20 +98,22 @@ class Annotator:
         sentences = [sentence for document in documents for sentence in document]
         owner = [d for d, document in enumerate(documents) for _ in document]
         by_sentence: list[list[LinkDecision]] = [[] for _ in sentences]
-        for index, decision in self._decode(sentences, None):
+        contextual = self._contextual(sentences)  # once: a rule's new spans do not change the words
+        for index, decision in self._decode(sentences, None, contextual):
             by_sentence[index].append(decision)
-        self._trim_symbols(sentences, by_sentence)
-        self._split_conjunctions(sentences, by_sentence)
-        self._join_place_qualifiers(sentences, by_sentence)
-        self._extend_to_titles(sentences, by_sentence)
+        for rule in (self._trim_symbols, self._split_conjunctions, self._join_place_qualifiers, self._extend_to_titles):
+            self._decode_again(sentences, by_sentence, rule(sentences, by_sentence), contextual)
         decoded = [DecodedText(text) for text in texts]
         for index, decisions in enumerate(by_sentence):
             decoded[owner[index]].found.extend((sentences[index], d) for d in decisions)
         return decoded
 
-    def _trim_symbols(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
-        """Found mentions (A2KB) without the symbols at their ends (`symbol_trimmed`), in place.
-        One with no letter or digit left is dropped; a sentence where one loses an end is
+    # The span rules: each mends `by_sentence` in place or returns the token spans of the
+    # sentences to decode again ({sentence index: spans}), which `decode_texts` does.
+
+    def _trim_symbols(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
+        """Found mentions (A2KB) without the symbols at their ends (`symbol_trimmed`). One with
+        no letter or digit left is dropped (in place); a sentence where one loses an end is
         decoded again on the trimmed spans, so its type, candidates and mention vector are
         those of its words. The rule's one place: not the decoder, which also decodes given
         spans (D2KB, the client's, kept exactly) and CoNLL's gold in training and evaluation."""
@@ -124,24 +128,25 @@ class Annotator:
             by_sentence[index] = kept
             if any((d.start, d.end) != span for d, span in zip(kept, spans)):
                 redo[index] = spans
-        self._decode_again(sentences, by_sentence, redo)
+        return redo
 
-    def _decode_again(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]],
-                      redo: dict[int, list[tuple[int, int]]]) -> None:
+    def _decode_again(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]], redo: Redo,
+                      contextual: list) -> None:
         """The sentences `redo` names decoded again, constrained to its token spans, in place."""
         if not redo:
             return
         chosen = list(redo)
         for index in chosen:
             by_sentence[index] = []
-        for position, decision in self._decode([sentences[i] for i in chosen], [redo[i] for i in chosen]):
+        for position, decision in self._decode([sentences[i] for i in chosen], [redo[i] for i in chosen],
+                                               [contextual[i] for i in chosen]):
             by_sentence[chosen[position]].append(decision)
 
-    def _split_conjunctions(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
+    def _split_conjunctions(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
         """Mentions joined by a conjunction ("Google and Facebook", found as one ORG) that no
         entity is named like, while each part has candidates, or by a preposition while each
-        part spells a title ("National Art School in Sydney", `connector_parts`), decoded
-        again as their parts (the sentence's other mentions kept as they are), in place."""
+        part spells a title ("National Art School in Sydney", `connector_parts`): decoded
+        again as their parts (the sentence's other mentions kept as they are)."""
         redo: dict[int, list[tuple[int, int]]] = {}
         for index, decisions in enumerate(by_sentence):
             spans, split = [], False
@@ -160,12 +165,12 @@ class Annotator:
                     spans.append((d.start, d.end))
             if split:
                 redo[index] = spans
-        self._decode_again(sentences, by_sentence, redo)
+        return redo
 
-    def _join_place_qualifiers(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
+    def _join_place_qualifiers(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
         """A name and the place after its comma ("Madison, Wisconsin", "Christ Church, Oxford",
-        "Washington, D.C."), found as two mentions, decoded again as one when the joined
-        surface names an entity (`qualified_place_pairs`), in place."""
+        "Washington, D.C."), found as two mentions: decoded again as one when the joined
+        surface names an entity (`qualified_place_pairs`)."""
         redo: dict[int, list[tuple[int, int]]] = {}
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
@@ -176,12 +181,12 @@ class Annotator:
                 spans = [(d.start, d.end) for i, d in enumerate(decisions) if i not in joined]
                 spans += [(decisions[i].start, decisions[j].end) for i, j in pairs]
                 redo[index] = sorted(spans)
-        self._decode_again(sentences, by_sentence, redo)
+        return redo
 
-    def _extend_to_titles(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> None:
+    def _extend_to_titles(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
         """Found mentions that a page's title continues past their end ("State University of
-        New York" + "at Cortland", "Human Rights" + "in China"), decoded again as the longest
-        such title (`title_extensions`), in place."""
+        New York" + "at Cortland", "Human Rights" + "in China"): decoded again as the longest
+        such title (`title_extensions`)."""
         redo: dict[int, list[tuple[int, int]]] = {}
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
@@ -189,7 +194,7 @@ class Annotator:
             extended = title_extensions(words, spans, lambda a, b: self._names_entity(words, a, b, exact=True))
             if extended != spans:
                 redo[index] = extended
-        self._decode_again(sentences, by_sentence, redo)
+        return redo
 
     def _names_entity(self, words: list[str], start: int, end: int, exact: bool) -> bool:
         """Whether the KB has candidates for `words[start:end]`; with `exact`, one whose title
@@ -210,7 +215,7 @@ class Annotator:
                 start, end = _trim(text, *spans[i])
                 wanted[(start, end)] = i
             by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
-            for index, decision in self._decode(sentences, by_sentence):
+            for index, decision in self._decode(sentences, by_sentence, self._contextual(sentences)):
                 tokens = sentences[index]
                 decision.given_span = True
                 decoded.found.append((tokens, decision))
@@ -233,10 +238,15 @@ class Annotator:
             answers.setdefault(i, Mention(start, end, decoded.text[start:end], None, None, ner_score=0.0))
         return [answers[i] for i in range(len(decoded.spans))]
 
-    def _decode(self, sentences: list[list[Token]], spans: list[list[tuple[int, int]]] | None):
-        """(sentence index, LinkDecision) for each mention, sentences batched in order; links undecided."""
+    def _contextual(self, sentences: list[list[Token]]) -> list:
+        """The contextual embeddings of each sentence (None each without a contextual encoder)."""
         words = [[t.text for t in sentence] for sentence in sentences]
-        contextual = self.contextual.embed(words) if self.contextual else [None] * len(words)
+        return self.contextual.embed(words) if self.contextual else [None] * len(words)
+
+    def _decode(self, sentences: list[list[Token]], spans: list[list[tuple[int, int]]] | None, contextual: list):
+        """(sentence index, LinkDecision) for each mention, sentences batched in order, given
+        their `_contextual` embeddings; links undecided."""
+        words = [[t.text for t in sentence] for sentence in sentences]
         examples = [SentenceExample(w, contextual=c) for w, c in zip(words, contextual)]
         self.model.eval()
         for begin in range(0, len(examples), self.batch_size):

@@ -28,8 +28,8 @@ from model.settings import kb_mode, model_path, set_threads
 from model.span_rules import conjunction_parts, connector_parts, qualified_place_pairs, symbol_trimmed, title_extensions
 from model.tokenizer import tokenize
 
-
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
+
 
 @dataclass
 class DecodedText:

@@ -70,7 +70,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     else:
         probabilities = [np.asarray(d.local, dtype=np.float64) for d in linked]
     if text is not None:
-        seen: dict[str, bool] = {}  # the document's answers, by disambiguator
+        seen: dict[str, int] = {}  # the document's counts, by disambiguator
         probabilities = [favour_named_disambiguators(d, probs, text, seen) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_the_place_itself(d, probs) for d, probs in zip(linked, probabilities)]
     for d, probs in zip(linked, probabilities):
@@ -97,27 +97,28 @@ DISAMBIGUATOR_NAMED_FACTOR = {False: 100.0, True: 1e6}  # by LinkDecision.from_o
 
 
 def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text: str,
-                                seen: dict[str, bool]) -> np.ndarray:
+                                seen: dict[str, int]) -> np.ndarray:
     """`d`'s candidate probabilities, those whose title's place disambiguator the document's
     `text` names (`model.kb.keys.place_disambiguator`: "Killen,_Alabama" where the text says
     "Alabama", "Preston,_Lancashire" in "Preston, Lancashire") multiplied by
     `DISAMBIGUATOR_NAMED_FACTOR`, renormalised. Wikipedia tells namesakes apart by where
     they are; a text about one says so somewhere, and the EL scorer cannot read it: the
-    open knowledge base's namesakes have no entity vector of their own. A mention that is the
+    open knowledge base's namesakes have no entity vector of their own. When the text names
+    several candidates' places, those it names most often gain ("Lauderdale County" in a
+    text about a road in Alabama that ends at the Tennessee line). A mention that is the
     disambiguator itself names that place, not something in it ("Maine" is not
-    `Rockland,_Maine`). `seen` caches the document's answers by disambiguator."""
+    `Rockland,_Maine`). `seen` caches the document's counts by disambiguator."""
     surface = " ".join(d.words)
-    named = [_names(text, where, seen) and not spells(where, surface)
-             for where in (place_disambiguator(title) for title, _ in d.candidates)]
-    return _favoured(probabilities, named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
+    counts = [0 if where is None or spells(where, surface) else _times_named(text, where, seen)
+              for where in (place_disambiguator(title) for title, _ in d.candidates)]
+    most = max(counts, default=0)
+    return _favoured(probabilities, [most > 0 and c == most for c in counts], DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
 
 
-def _names(text: str, name: str | None, seen: dict[str, bool]) -> bool:
-    """Whether `text` holds `name` as whole words."""
-    if name is None:
-        return False
+def _times_named(text: str, name: str, seen: dict[str, int]) -> int:
+    """How often `text` holds `name` as whole words."""
     if name not in seen:
-        seen[name] = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
+        seen[name] = len(re.findall(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text))
     return seen[name]
 
 

@@ -260,6 +260,12 @@ def test_a_namesake_whose_place_the_document_names_wins():
     town.from_open_kb, town.words = True, ("Rockland",)
     decide_links([town], LinkingConfig(open_nil_threshold=0.5), text="Rockland is a city in Maine .")
     assert town.entity == "Rockland,_Maine"
+    # both places named: the one named more often
+    county = _decision(6, [("Lauderdale_County,_Tennessee", 0.6), ("Lauderdale_County,_Alabama", 0.4)], nil=0.0)
+    county.from_open_kb, county.words = True, ("Lauderdale", "County")
+    decide_links([county], LinkingConfig(open_nil_threshold=0.5),
+                 text="Alabama 13 is a road in Alabama . It ends at the Tennessee line in Lauderdale County .")
+    assert county.entity == "Lauderdale_County,_Alabama"
     # whole words only: "Alabaman" names no Alabama
     decide_links([open_kb], LinkingConfig(open_nil_threshold=0.5), text="Alabaman food near Killen .")
     assert open_kb.entity == "Killen,_County_Tyrone"

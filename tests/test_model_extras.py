@@ -202,6 +202,26 @@ def test_short_names_and_acronyms_of_organisations_take_the_entity_named_in_full
     assert word.entity is None and city.entity == "Goldman,_Louisiana" and known.entity == "IMF_(band)"
 
 
+def test_a_company_called_by_its_first_word_is_the_company_even_when_read_as_a_person():
+    def mention(words, ner_type, entity, candidates, from_open_kb=False):
+        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=from_open_kb)
+
+    bank = mention(["Goldman", "Sachs"], "ORG", "Goldman_Sachs", [("Goldman_Sachs", 0.9)])
+    short = mention(["Goldman"], "PER", "William_Goldman", [("William_Goldman", 1.0)])  # the dictionary's
+    document_coreference([short, bank])
+    assert short.entity == "Goldman_Sachs" and short.el_score == 0.9
+    # a person of the document named with that word keeps it a person
+    writer = mention(["William", "Goldman"], "PER", "William_Goldman", [("William_Goldman", 1.0)])
+    short = mention(["Goldman"], "PER", "William_Goldman", [("William_Goldman", 1.0)])
+    document_coreference([short, bank, writer])
+    assert short.entity == "William_Goldman"
+    # not the first word of the organisation's name
+    sachs = mention(["Sachs"], "PER", "Jeffrey_Sachs", [("Jeffrey_Sachs", 1.0)])
+    document_coreference([sachs, bank])
+    assert sachs.entity == "Jeffrey_Sachs"
+
+
 def test_a_place_inside_a_longer_place_name_keeps_its_own_entity():
     """"Burgas" beside "Burgas Airport" is the city: a place named inside another place's name
     does not take that entity when it is not among its own candidates."""

@@ -117,7 +117,7 @@ class Annotator:
         decoded again on the trimmed spans, so its type, candidates and mention vector are
         those of its words. The rule's one place: not the decoder, which also decodes given
         spans (D2KB, the client's, kept exactly) and CoNLL's gold in training and evaluation."""
-        redo: dict[int, list[tuple[int, int]]] = {}
+        redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
             kept, spans = [], []
             for d in decisions:
@@ -147,7 +147,7 @@ class Annotator:
         entity is named like, while each part has candidates, or by a preposition while each
         part spells a title ("National Art School in Sydney", `connector_parts`): decoded
         again as their parts (the sentence's other mentions kept as they are)."""
-        redo: dict[int, list[tuple[int, int]]] = {}
+        redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
             spans, split = [], False
             words = [t.text for t in sentences[index]]
@@ -171,7 +171,7 @@ class Annotator:
         """A name and the place after its comma ("Madison, Wisconsin", "Christ Church, Oxford",
         "Washington, D.C."), found as two mentions: decoded again as one when the joined
         surface names an entity (`qualified_place_pairs`)."""
-        redo: dict[int, list[tuple[int, int]]] = {}
+        redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
             pairs = qualified_place_pairs(words, [(d.start, d.end, d.ner_type) for d in decisions],
@@ -187,7 +187,7 @@ class Annotator:
         """Found mentions that a page's title continues past their end ("State University of
         New York" + "at Cortland", "Human Rights" + "in China"): decoded again as the longest
         such title (`title_extensions`)."""
-        redo: dict[int, list[tuple[int, int]]] = {}
+        redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
             spans = [(d.start, d.end) for d in decisions]

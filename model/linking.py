@@ -192,8 +192,7 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
       mentions have the same NER type: the open knowledge base knows a short name as a
       surname or a common word, or not at all, which is no evidence against the longer one.
       Not for a place: a place inside a longer place's name is that other place's
-      surroundings ("Burgas" beside "Burgas Airport", "Oregon" beside "St. Helens, Oregon").
-
+      surroundings ("Burgas" beside "Burgas Airport", "Oregon" beside "St. Helens, Oregon");
     * whatever its candidates, a one-word mention typed as a person that is the first word of
       a longer organisation's name, when no person of the document is named with it
       (`_names_the_company`: "Goldman" after "Goldman Sachs"; AIDA validation +1, WNED-WIKI +1).

@@ -27,7 +27,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import surface_variants, without_disambiguator
+from model.kb.keys import company_pages, surface_variants, without_disambiguator
 from model.kb.lookup import is_established
 from model.settings import kb_mode
 
@@ -177,10 +177,20 @@ class OpenCandidates:
         that anything points to (`model.kb.lookup.is_established`), those of its other
         spellings (`model.kb.keys.surface_variants`: "Western Digital Corp" → "Western Digital",
         "Sen. Warren" → "Warren", "Marks and Spencer" → "Marks & Spencer") not found already,
-        up to `limit`; and which of them came from a variant."""
+        up to `limit`; else, for an organisation, the titles of its company pages
+        (`model.kb.keys.company_pages`: "Chevron" → Chevron_Corporation beside the page
+        Chevron); and which of them came from a variant."""
         found = self.open_kb.candidates(surface, limit=self.limit)
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):
+            if ner_type == "ORG":  # the company's own page beside the word's ("Tesla" → Tesla,_Inc.)
+                titles = {c.title for c in found}
+                for page in company_pages(surface):
+                    for candidate in self.open_kb.candidates(page, limit=1):
+                        if candidate.match == "title" and candidate.title not in titles and len(found) < self.limit:
+                            titles.add(candidate.title)
+                            found.append(candidate)
+                            variant.append(True)
             return found, variant
         titles = {c.title for c in found}
         for spelling in surface_variants(surface, ner_type):

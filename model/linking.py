@@ -17,7 +17,7 @@ import numpy as np
 
 from model.candidates import PLACE_TYPE
 from model.config import LinkingConfig
-from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, place_disambiguator,
+from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page, place_disambiguator,
                            spells, without_disambiguator)
 
 
@@ -51,7 +51,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     `coherence` (a `model.coherence.CoherenceReranker`) re-ranks the candidates when
     `linking.coherence_weight` > 0 and the document has at least two linkable mentions;
     given the document's `text`, a candidate whose place disambiguator it names gains
-    (`favour_named_disambiguators`); then a short or abbreviated name takes the entity of the
+    (`favour_named_disambiguators`), so does a place qualifier's own page
+    (`favour_the_place_itself`) and an organisation's company page (`favour_company_pages`); then a short or abbreviated name takes the entity of the
     full name (`document_coreference`), and a lone surname the open knowledge base cannot
     place stays NIL (`is_lone_name`).
     Deciding again with other settings starts from the same sentence-level scores.
@@ -73,6 +74,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
         seen: dict[str, int] = {}  # the document's counts, by disambiguator
         probabilities = [favour_named_disambiguators(d, probs, text, seen) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_the_place_itself(d, probs) for d, probs in zip(linked, probabilities)]
+    probabilities = [favour_company_pages(d, probs) for d, probs in zip(linked, probabilities)]
     for d, probs in zip(linked, probabilities):
         d.candidates = [(t, float(p)) for (t, _), p in zip(d.candidates, probs)]
         best = int(np.argmax(probs))
@@ -147,6 +149,23 @@ def favour_the_place_itself(d: LinkDecision, probabilities: np.ndarray) -> np.nd
         return probabilities
     surface = " ".join(d.words)
     return _favoured(probabilities, [spells(title, surface) for title, _ in d.candidates], PLACE_QUALIFIER_FACTOR)
+
+
+# How much more an organisation's company page becomes (`favour_company_pages`). The EL
+# scorer, trained on AIDA's dictionary, puts the word's own page far above it ("Tesla":
+# `Tesla,_Inc.` at 0.011): × 100 puts it first. Dev suite and AIDA validation unchanged (they
+# name few companies by a bare word); `open_world_check` 35 → 36.
+COMPANY_PAGE_FACTOR = 100.0
+
+
+def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
+    """For an organisation left to the open knowledge base, the company's page
+    (`model.kb.keys.is_company_page`: "Tesla" → `Tesla,_Inc.`, "Chevron" →
+    `Chevron_Corporation`) × `COMPANY_PAGE_FACTOR`, renormalised."""
+    if d.ner_type != "ORG" or not d.from_open_kb:
+        return probabilities
+    surface = " ".join(d.words)
+    return _favoured(probabilities, [is_company_page(title, surface) for title, _ in d.candidates], COMPANY_PAGE_FACTOR)
 
 
 def _favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:

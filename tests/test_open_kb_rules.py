@@ -128,11 +128,31 @@ def test_open_candidates_add_the_entities_other_spellings_find(kb) -> None:
     assert chevron.titles == ["Chevron", "Chevron_Corporation"]
     assert chevron.priors[1] > chevron.priors[0] > 0  # found through a company form; a redirect names it: popular
     assert source(["Chevron"], "LOC").titles == ["Chevron"]
-    assert source(["Apple"], "ORG").titles == ["Apple"]  # a page something points to: no variants looked up
+    # a page something points to: no variants looked up, but an organisation's company page
+    assert source(["Apple"], "ORG").titles == ["Apple", "Apple_Inc."] and source(["Apple"], "LOC").titles == ["Apple"]
     assert source(["Western", "Digital", "Corp"], "ORG").titles == ["Western_Digital"]
     assert source(["Sen.", "Elizabeth", "Warren"], "PER").titles == ["Elizabeth_Warren"]
     army = source(["U.S.", "Army"], "ORG")  # its own title is a page nothing points to: the spelt-out name too
     assert army.titles == ["U.S._Army", "United_States_Army"] and army.priors[1] > army.priors[0]
+
+
+def test_an_organisation_prefers_the_company_page_of_its_name() -> None:
+    from model.config import LinkingConfig
+    from model.kb.keys import is_company_page
+    from model.linking import LinkDecision, decide_links
+
+    assert is_company_page("Tesla,_Inc.", "Tesla") and is_company_page("Chevron_Corporation", "Chevron")
+    assert not is_company_page("Leinster_Group", "Leinster")  # a geological group as well as a company
+    assert not is_company_page("Research_Corporation", "research")  # a common noun
+    assert not is_company_page("Tesla_Motors", "Tesla")
+
+    def decision(ner_type, from_open_kb):
+        return LinkDecision(0, 1, ner_type, 1.0, nil_score=0.0, words=("Tesla",), from_open_kb=from_open_kb,
+                            candidates=[("Tesla", 0.9), ("Tesla,_Inc.", 0.1)])
+
+    company, unit, known = decision("ORG", True), decision("MISC", True), decision("ORG", False)
+    decide_links([company, unit, known], LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.5))
+    assert (company.entity, unit.entity, known.entity) == ("Tesla,_Inc.", "Tesla", "Tesla")
 
 
 def test_an_exact_title_nothing_points_to_among_many_namesakes_weighs_as_a_name() -> None:

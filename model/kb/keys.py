@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Sequence
 
 _DISAMBIGUATOR = re.compile(r"_\([^()]*\)$")
 _DOTTED_ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.){2,}$")  # U.S., U.K., U.N.
@@ -165,6 +166,24 @@ def without_honorific(surface: str) -> str | None:
 COMPANY_FORMS = ("Inc.", "Corporation", "Company", "Group", "Holdings", "Ltd.", "plc", "AG")
 
 
+# The forms that make a title a company's page ("Group" and "Holdings" name geological
+# groups, sports clubs' owners and the like as well: Leinster_Group, Haifa_Group).
+COMPANY_PAGE_FORMS = ("Inc.", "Corporation", "Company", "Ltd.", "plc", "AG")
+
+
+def company_pages(surface: str, forms: Sequence[str] = COMPANY_FORMS) -> list[str]:
+    """The titles a company called `surface` may have ("Tesla" → "Tesla, Inc.", "Apple Inc.",
+    "Chevron Corporation"): `forms` after the name."""
+    text = " ".join(surface.split())
+    return [f"{text} {form}" for form in forms] + [f"{text}, {form}" for form in forms[:1]]
+
+
+def is_company_page(title: str, surface: str) -> bool:
+    """Whether `title` is a company's page named `surface` (`COMPANY_PAGE_FORMS`), case aside;
+    never for a surface in lowercase (a common noun: "research")."""
+    return not surface.islower() and any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS))
+
+
 def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     """Other spellings of a news mention worth looking up, most conservative first.
 
@@ -211,8 +230,7 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
         found.extend(company)
         found.extend(_abbreviation_variants(base))
         if ner_type == "ORG" and not company:
-            found.extend(f"{base} {form}" for form in COMPANY_FORMS)
-            found.extend(f"{base}, {form}" for form in COMPANY_FORMS[:1])
+            found.extend(company_pages(base))
     return _distinct_by_key(found, exclude=open_key(text))
 
 

@@ -55,7 +55,9 @@ def connector_parts(words: Sequence[str], spells_title: Callable[[int, int], boo
     return None
 
 
-QUALIFIER_TYPES = ("LOC",)  # what may follow a name's comma as its place: "Madison, Wisconsin"
+# What may follow a name's comma as its place: "Madison, Wisconsin"; an ORG too, since the NER
+# reads a university town as its university ("Jesus College, Cambridge": OKE 61.51 → 61.99).
+QUALIFIER_TYPES = ("LOC", "ORG")
 QUALIFIED_TYPES = ("LOC", "ORG", "MISC")  # not PER: "John Smith, Texas" is a person and a place
 
 
@@ -63,8 +65,8 @@ def qualified_place_pairs(words: Sequence[str], mentions: Sequence[tuple[int, in
                           countries: frozenset[str] = frozenset(), states: frozenset[str] = frozenset()
                           ) -> list[tuple[int, int]]:
     """Index pairs (i, i + 1) of `mentions` ((start, end, type) token ranges in order) that
-    are a name and its place: only a comma between them, the second a place but no country
-    (`countries`: open keys), the first not in capitals, and the joined token range naming
+    are a name and its place: only a comma between them, the second a place (`QUALIFIER_TYPES`)
+    but no country (`countries`: open keys), the first not in capitals, and the joined token range naming
     an entity (`names_entity(start, end, exact)`): after a US state (`states`: open keys of
     names and codes) any entity the KB finds for it; after another place, a title the joined
     surface spells (`exact`).

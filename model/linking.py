@@ -212,6 +212,8 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
       surname or a common word, or not at all, which is no evidence against the longer one.
       Not for a place: a place inside a longer place's name is that other place's
       surroundings ("Burgas" beside "Burgas Airport", "Oregon" beside "St. Helens, Oregon");
+      nor for a name of several words that spells a candidate's title, a page of its own
+      ("Louisiana State University" beside "Louisiana State University System", `_has_own_page`);
     * whatever its candidates, a one-word mention typed as a person that is the first word of
       a longer organisation's name, when no person of the document is named with it
       (`_names_the_company`: "Goldman" after "Goldman Sachs"; AIDA validation +1, WNED-WIKI +1).
@@ -240,12 +242,19 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
                 d.entity, d.el_score = full.entity, probability
                 resolved.add(id(d))
                 break
-            if d.from_open_kb and same_type and d.ner_type != PLACE_TYPE:
+            if d.from_open_kb and same_type and d.ner_type != PLACE_TYPE and not _has_own_page(d):
                 # not among its candidates: the longer mention's confidence stands for it
                 d.entity, d.el_score = full.entity, full.el_score
                 resolved.add(id(d))
                 break
     return resolved
+
+
+def _has_own_page(d: LinkDecision) -> bool:
+    """Whether `d`, of several words, spells the title of one of its candidates: a page of that
+    very name ("Louisiana State University" beside "Louisiana State University System")."""
+    surface = " ".join(d.words)
+    return len(d.words) > 1 and any(spells(title, surface) for title, _ in d.candidates)
 
 
 def _names_the_company(d: LinkDecision, full: LinkDecision, persons: list[tuple[str, ...]]) -> bool:

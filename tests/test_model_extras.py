@@ -237,6 +237,23 @@ def test_a_place_inside_a_longer_place_name_keeps_its_own_entity():
     assert city.entity == "Burgas" and state.entity == "St._Helens,_Oregon"  # the first rule still applies
 
 
+def test_a_name_of_several_words_with_a_page_of_its_own_keeps_it_beside_a_longer_name():
+    def mention(words, entity, candidates):
+        return LinkDecision(0, len(words), "ORG", 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=True)
+
+    system = mention(["Louisiana", "State", "University", "System"], "Louisiana_State_University_System",
+                     [("Louisiana_State_University_System", 0.9)])
+    university = mention(["Louisiana", "State", "University"], "Louisiana_State_University",
+                         [("Louisiana_State_University", 1.0)])
+    state = mention(["Louisiana", "State"], "Louisiana_State_Police", [("Louisiana_State_Police", 1.0)])
+    bank = mention(["Goldman", "Sachs", "Group", "Inc"], "Goldman_Sachs", [("Goldman_Sachs", 0.8)])
+    short = mention(["Goldman"], "Goldman", [("Goldman", 1.0)])  # one word: a surname page is no evidence
+    document_coreference([university, state, short, system, bank])
+    assert university.entity == "Louisiana_State_University" and state.entity == "Louisiana_State_University_System"
+    assert short.entity == "Goldman_Sachs"
+
+
 def test_a_unique_full_name_links_and_given_spans_have_their_own_open_threshold():
     unique = _decision(0, [("Rico_Lebrun", 1.0)], nil=0.9)
     unique.from_open_kb = unique.unique_name = True

@@ -303,9 +303,11 @@ def test_a_namesake_whose_place_the_document_names_wins():
     decide_links([county], LinkingConfig(open_nil_threshold=0.5),
                  text="Alabama 13 is a road in Alabama . It ends at the Tennessee line in Lauderdale County .")
     assert county.entity == "Lauderdale_County,_Alabama"
-    # whole words only: "Alabaman" names no Alabama
-    decide_links([open_kb], LinkingConfig(open_nil_threshold=0.5), text="Alabaman food near Killen .")
+    # whole words only, or a place in -a's adjective ("Alabaman", "Tasmanian")
+    decide_links([open_kb], LinkingConfig(open_nil_threshold=0.5), text="Alabamas food near Killen .")
     assert open_kb.entity == "Killen,_County_Tyrone"
+    decide_links([open_kb], LinkingConfig(open_nil_threshold=0.5), text="Alabaman food near Killen .")
+    assert open_kb.entity == "Killen,_Alabama"
 
 
 def test_a_place_after_a_name_and_its_comma_is_the_place_itself():

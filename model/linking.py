@@ -17,8 +17,8 @@ import numpy as np
 
 from model.candidates import PLACE_TYPE
 from model.config import LinkingConfig
-from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page, place_disambiguator,
-                           spells, without_disambiguator)
+from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page,
+                           place_disambiguator, spells, without_disambiguator)
 
 
 @dataclass
@@ -52,9 +52,10 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     `linking.coherence_weight` > 0 and the document has at least two linkable mentions;
     given the document's `text`, a candidate whose place disambiguator it names gains
     (`favour_named_disambiguators`), so does a place qualifier's own page
-    (`favour_the_place_itself`) and an organisation's company page (`favour_company_pages`); then a short or abbreviated name takes the entity of the
-    full name (`document_coreference`), and a lone surname the open knowledge base cannot
-    place stays NIL (`is_lone_name`).
+    (`favour_the_place_itself`) and an organisation's company page (`favour_company_pages`);
+    then a short or abbreviated name takes the entity of the full name
+    (`document_coreference`), and a lone surname the open knowledge base cannot place stays
+    NIL (`is_lone_name`).
     Deciding again with other settings starts from the same sentence-level scores.
     """
     for d in decisions:
@@ -115,7 +116,8 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     counts = [0 if where is None or spells(where, surface) else _times_named(text, where, seen)
               for where in (place_disambiguator(title) for title, _ in d.candidates)]
     most = max(counts, default=0)
-    return _favoured(probabilities, [most > 0 and c == most for c in counts], DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
+    most_named = [most > 0 and c == most for c in counts]
+    return _favoured(probabilities, most_named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
 
 
 def _times_named(text: str, name: str, seen: dict[str, int]) -> int:

@@ -14,7 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.kb.keys import ACRONYM_LENGTHS, acronym_title_case, is_acronym_surface, open_key, title_key, without_disambiguator
+from model.kb.keys import (ACRONYM_LENGTHS, acronym_title_case, is_acronym_surface, open_key, title_key,
+                           without_disambiguator)
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
 # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;

@@ -101,7 +101,7 @@ class Annotator:
         contextual = self._contextual(sentences)  # once: a rule's new spans do not change the words
         for index, decision in self._decode(sentences, None, contextual):
             by_sentence[index].append(decision)
-        for rule in (self._trim_symbols, self._split_conjunctions, self._join_place_qualifiers, self._extend_to_titles):
+        for rule in (self._trim_symbols, self._split_joined_names, self._join_place_qualifiers, self._extend_to_titles):
             self._decode_again(sentences, by_sentence, rule(sentences, by_sentence), contextual)
         decoded = [DecodedText(text) for text in texts]
         for index, decisions in enumerate(by_sentence):
@@ -142,22 +142,15 @@ class Annotator:
                                                [contextual[i] for i in chosen]):
             by_sentence[chosen[position]].append(decision)
 
-    def _split_conjunctions(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
-        """Mentions joined by a conjunction ("Google and Facebook", found as one ORG) that no
-        entity is named like, while each part has candidates, or by a preposition while each
-        part spells a title ("National Art School in Sydney", `connector_parts`): decoded
-        again as their parts (the sentence's other mentions kept as they are)."""
+    def _split_joined_names(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
+        """Mentions that name nothing whole but join names (`_name_parts`): decoded again as
+        their parts (the sentence's other mentions kept as they are)."""
         redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
-            spans, split = [], False
             words = [t.text for t in sentences[index]]
+            spans, split = [], False
             for d in decisions:
-                parts = None if d.candidates else conjunction_parts(d.words)
-                if parts and not all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
-                    parts = None
-                if not d.candidates and parts is None:
-                    parts = connector_parts(d.words, lambda a, b: self._names_entity(words, d.start + a, d.start + b,
-                                                                                      exact=True))
+                parts = self._name_parts(words, d)
                 if parts:
                     spans.extend((d.start + a, d.start + b) for a, b in parts)
                     split = True
@@ -166,6 +159,18 @@ class Annotator:
             if split:
                 redo[index] = spans
         return redo
+
+    def _name_parts(self, words: list[str], d: LinkDecision) -> list[tuple[int, int]] | None:
+        """The parts of mention `d` (token ranges in it) when no entity is named like it: names
+        joined by a conjunction, each with candidates ("Google and Facebook", found as one
+        ORG: `conjunction_parts`), else titles run together across a preposition ("National
+        Art School in Sydney": `connector_parts`); None when it is no such mention."""
+        if d.candidates:
+            return None
+        parts = conjunction_parts(d.words)
+        if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
+            return parts
+        return connector_parts(d.words, lambda a, b: self._names_entity(words, d.start + a, d.start + b, exact=True))
 
     def _join_place_qualifiers(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
         """A name and the place after its comma ("Madison, Wisconsin", "Christ Church, Oxford",

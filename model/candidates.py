@@ -184,24 +184,23 @@ class OpenCandidates:
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):
             if ner_type == "ORG":  # the company's own page beside the word's ("Tesla" → Tesla,_Inc.)
-                titles = {c.title for c in found}
-                for page in company_pages(surface):
-                    for candidate in self.open_kb.candidates(page, limit=1):
-                        if candidate.match == "title" and candidate.title not in titles and len(found) < self.limit:
-                            titles.add(candidate.title)
-                            found.append(candidate)
-                            variant.append(True)
-            return found, variant
+                self._add_spellings(found, variant, company_pages(surface), titles_only=True)
+        else:
+            self._add_spellings(found, variant, surface_variants(surface, ner_type), titles_only=False)
+        return found, variant
+
+    def _add_spellings(self, found: list, variant: list[bool], spellings: list[str], titles_only: bool) -> None:
+        """Append to `found` (and True to `variant`) the candidates of each of `spellings` not
+        found already, up to `limit`; with `titles_only`, only the title each spells exactly."""
         titles = {c.title for c in found}
-        for spelling in surface_variants(surface, ner_type):
+        for spelling in spellings:
             if len(found) >= self.limit:
                 break
-            for candidate in self.open_kb.candidates(spelling, limit=self.limit - len(found)):
-                if candidate.title not in titles:
+            for candidate in self.open_kb.candidates(spelling, limit=1 if titles_only else self.limit - len(found)):
+                if (not titles_only or candidate.match == "title") and candidate.title not in titles:
                     titles.add(candidate.title)
                     found.append(candidate)
                     variant.append(True)
-        return found, variant
 
     def for_document(self, index: int) -> "OpenCandidates":
         return self

@@ -44,6 +44,11 @@ class LinkDecision:
     # the name (`mark_place_qualifiers`), so the place's own page is meant.
     place_qualifier: bool = False
 
+    @property
+    def surface(self) -> str:
+        """The mention's words as one string (tokens joined by spaces)."""
+        return " ".join(self.words)
+
 
 def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherence=None, text: str | None = None) -> None:
     """Decide every link of one document's mentions in place.
@@ -112,8 +117,7 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     text about a road in Alabama that ends at the Tennessee line). A mention that is the
     disambiguator itself names that place, not something in it ("Maine" is not
     `Rockland,_Maine`). `seen` caches the document's counts by disambiguator."""
-    surface = " ".join(d.words)
-    counts = [0 if where is None or spells(where, surface) else _times_named(text, where, seen)
+    counts = [0 if where is None or spells(where, d.surface) else _times_named(text, where, seen)
               for where in (place_disambiguator(title) for title, _ in d.candidates)]
     most = max(counts, default=0)
     most_named = [most > 0 and c == most for c in counts]
@@ -152,8 +156,7 @@ def favour_the_place_itself(d: LinkDecision, probabilities: np.ndarray) -> np.nd
     `New_York`, not `New_York_City`, which the EL scorer prefers for a bare "New York"."""
     if not d.place_qualifier:
         return probabilities
-    surface = " ".join(d.words)
-    return _favoured(probabilities, [spells(title, surface) for title, _ in d.candidates], PLACE_QUALIFIER_FACTOR)
+    return _favoured(probabilities, _spelled(d), PLACE_QUALIFIER_FACTOR)
 
 
 # How much more an organisation's company page becomes (`favour_company_pages`). The EL
@@ -169,8 +172,14 @@ def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarr
     `Chevron_Corporation`) × `COMPANY_PAGE_FACTOR`, renormalised."""
     if d.ner_type != "ORG" or not d.from_open_kb:
         return probabilities
-    surface = " ".join(d.words)
-    return _favoured(probabilities, [is_company_page(title, surface) for title, _ in d.candidates], COMPANY_PAGE_FACTOR)
+    return _favoured(probabilities, [is_company_page(title, d.surface) for title, _ in d.candidates],
+                     COMPANY_PAGE_FACTOR)
+
+
+def _spelled(d: LinkDecision) -> list[bool]:
+    """For each of `d`'s candidates, whether the mention spells its title ("Lancashire" →
+    `Lancashire`)."""
+    return [spells(title, d.surface) for title, _ in d.candidates]
 
 
 def _favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:
@@ -258,8 +267,7 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
 def _has_own_page(d: LinkDecision) -> bool:
     """Whether `d`, of several words, spells the title of one of its candidates: a page of that
     very name ("Louisiana State University" beside "Louisiana State University System")."""
-    surface = " ".join(d.words)
-    return len(d.words) > 1 and any(spells(title, surface) for title, _ in d.candidates)
+    return len(d.words) > 1 and any(_spelled(d))
 
 
 def _names_the_company(d: LinkDecision, full: LinkDecision, persons: list[tuple[str, ...]]) -> bool:

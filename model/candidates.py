@@ -27,7 +27,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import company_pages, surface_variants, without_disambiguator
+from model.kb.keys import company_pages, spells, surface_variants, without_company_forms, without_disambiguator
 from model.kb.lookup import is_established
 from model.settings import kb_mode
 
@@ -44,6 +44,9 @@ DISAMBIGUATION_SIBLINGS = 2
 # × (1 + population / scale), so Austin,_Texas (974,000) outweighs Austin,_Minnesota (25,000);
 # scale chosen on the dev suite (WNED-WIKI D2KB 52.60 / 52.65 / 52.57 / 52.48 at 1k / 5k / 20k / 100k).
 PLACE_TYPE = "LOC"
+PERSON_TYPE = "PER"
+# PPRforNED's entity types (`predicted_type`) that are no person (most entities are UNK: unknown).
+NOT_PEOPLE = ("GPE", "ORG")
 PLACE_POPULATION_SCALE = 5_000
 
 
@@ -139,7 +142,12 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     `model.kb.casing.CasingLexicon`): "Spotify" is a name, "Marketing" or "Environment" at
     the head of a phrase is a capitalised common noun with a page of its own. A redirect is
     no such evidence (AIDA validation 87.10 → 86.74 with redirects too)."""
-    if len(found) != 1 or found[0].match != "title":
+    if len(found) != 1:
+        return False
+    if variant[0] and found[0].match == "redirect":  # "Goldman Sachs Group Inc" → Goldman_Sachs
+        name = without_company_forms(" ".join(tokens))
+        return name is not None and spells(without_disambiguator(found[0].title), name)
+    if found[0].match != "title":
         return False
     if variant[0]:  # another spelling found it ("Pennzoil Co" → Pennzoil): the title's words decide
         tokens = without_disambiguator(found[0].title).split("_")
@@ -214,7 +222,16 @@ class LayeredCandidates:
 
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
         known = self.dictionary(tokens, ner_type)
-        return known if len(known) else self.open_candidates(tokens, ner_type)
+        if len(known) and not self._no_person(known, ner_type):
+            return known
+        found = self.open_candidates(tokens, ner_type)
+        return found if len(found) or not len(known) else known
+
+    def _no_person(self, known: CandidateSet, ner_type: str | None) -> bool:
+        """Whether the mention is a person and every candidate, by PPRforNED's type, a place
+        or an organisation ("Obama": only `Obama,_Fukui`, which the dictionary knows by its title)."""
+        entities = self.dictionary.kb.entities
+        return ner_type == PERSON_TYPE and all(entities[t].predicted_type in NOT_PEOPLE for t in known.titles)
 
     def for_document(self, index: int) -> "LayeredCandidates":
         return LayeredCandidates(self.dictionary.for_document(index), self.open_candidates)

@@ -60,8 +60,22 @@ class CoherenceReranker:
             others = (expected.sum(0)[None, :] - expected) / (len(base) - 1)
             updated = []
             for i, (p, v) in enumerate(zip(base, vectors)):
-                logits = np.log(np.maximum(p, 1e-12)) + weight * (v @ others[i])
+                logits = np.log(np.maximum(p, 1e-12)) + weight * imputed_coherence(v @ others[i], v, p)
                 z = np.exp(logits - logits.max())
                 updated.append(z / z.sum())
             probs = updated
         return probs
+
+
+def imputed_coherence(coherence: np.ndarray, vectors: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """`coherence` of one mention's candidates, where a candidate without a graph vector (an
+    entity of the open knowledge base) takes the local-probability-weighted mean of those
+    with one: what the graph cannot tell neither gains nor loses against its neighbours,
+    where a zero would rank any candidate the graph places near the document above it
+    ("Obama" near "Netanyahu": the table's `Obama,_Fukui` over `Barack_Obama`)."""
+    known = np.linalg.norm(vectors, axis=1) > 0
+    if known.all() or not known.any():
+        return coherence
+    weights = local[known]
+    mean = float(weights @ coherence[known] / weights.sum()) if weights.sum() > 0 else float(coherence[known].mean())
+    return np.where(known, coherence, mean)

@@ -81,6 +81,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
         probabilities = [favour_named_disambiguators(d, probs, text, seen) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_the_place_itself(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_company_pages(d, probs) for d, probs in zip(linked, probabilities)]
+    probabilities = [favour_people(d, probs) for d, probs in zip(linked, probabilities)]
     for d, probs in zip(linked, probabilities):
         d.candidates = [(t, float(p)) for (t, _), p in zip(d.candidates, probs)]
         best = int(np.argmax(probs))
@@ -174,6 +175,23 @@ def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarr
         return probabilities
     return _favoured(probabilities, [is_company_page(title, d.surface) for title, _ in d.candidates],
                      COMPANY_PAGE_FACTOR)
+
+
+# How much more a person's candidates that are no place become (`favour_people`).
+PERSON_FACTOR = 100.0
+
+
+def favour_people(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
+    """For a person left to the open knowledge base, the candidates that are no namesake
+    place of the name (`Obama,_Fukui`, `Paul,_Cornwall`: a comma and a capitalised place
+    after it) × `PERSON_FACTOR`, renormalised: "Obama" → `Barack_Obama`."""
+    if d.ner_type != "PER" or not d.from_open_kb:
+        return probabilities
+    return _favoured(probabilities, [not _comma_place(title) for title, _ in d.candidates], PERSON_FACTOR)
+
+
+def _comma_place(title: str) -> bool:
+    return not has_parenthetical(title) and place_disambiguator(title) is not None
 
 
 def _spelled(d: LinkDecision) -> list[bool]:

@@ -154,3 +154,27 @@ def test_a_unique_name_is_several_words_or_one_word_running_text_does_not_write_
     assert not is_unique_name(["Spotify"], [Found("Spotify", "redirect", 0)], [False], common)
     assert not is_unique_name(["Austin"], [Found("Austin", "title", 0), Found("Austin,_Texas", "name", 0)],
                               [False, False], common)
+
+
+def test_a_person_whose_dictionary_candidates_are_all_places_or_organisations_asks_the_open_kb():
+    from model.data.records import Candidate
+    from model.data.knowledge_base import KnowledgeBase, alias_key
+
+    entities = {"Cook,_Place": Candidate("Cook,_Place", 1, 10, 1, "GPE"), "Paris": Candidate("Paris", 2, 10, 1, "UNK"),
+                "Zed,_Place": Candidate("Zed,_Place", 3, 10, 1, "GPE")}
+    kb = KnowledgeBase(entities, {alias_key("Cook"): [("Cook,_Place", 1.0)], alias_key("Paris"): [("Paris", 1.0)],
+                                  alias_key("Zed"): [("Zed,_Place", 1.0)]})
+    layered = LayeredCandidates(CandidateLookup(kb, {t: i for i, t in enumerate(entities)}, 30), open_source())
+    assert layered(["Cook"], "PER").titles == ["Cook", "Tim_Cook", "Cook_(surname)"]  # the open KB's people
+    assert layered(["Cook"], "LOC").titles == ["Cook,_Place"]  # a place may be the place
+    assert layered(["Paris"], "PER").titles == ["Paris"]  # an untyped entity may be a person
+    assert layered(["Zed"], "PER").titles == ["Zed,_Place"]  # the open KB knows none: the dictionary's stay
+
+
+def test_a_company_named_with_its_legal_forms_is_a_unique_name_through_the_redirect_of_its_name():
+    from model.candidates import is_unique_name
+
+    redirect = [Found("Goldman_Sachs", "redirect", 8)]
+    assert is_unique_name("Goldman Sachs Group Inc".split(), redirect, [True], frozenset())
+    assert not is_unique_name("Goldman Sachs Group Inc".split(), redirect, [False], frozenset())  # no variant
+    assert not is_unique_name("Toyota Motor Corp".split(), [Found("Toyota", "redirect", 3)], [True], frozenset())

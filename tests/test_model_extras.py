@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 import torch
 
@@ -51,8 +52,8 @@ def test_nil_classifier_input_grows_with_candidate_evidence():
     assert with_evidence.nil_hidden.in_features == without.nil_hidden.in_features + 3
 
 
-def _decision(start, entity_probs, nil):
-    return LinkDecision(start, start + 1, "LOC", 1.0, entity=None, el_score=max(p for _, p in entity_probs),
+def _decision(start, entity_probs, nil, ner_type="LOC"):
+    return LinkDecision(start, start + 1, ner_type, 1.0, entity=None, el_score=max(p for _, p in entity_probs),
                         nil_score=nil, candidates=entity_probs)
 
 
@@ -125,6 +126,28 @@ def test_coherence_keeps_nil_decisions_and_leaves_a_lone_mention_alone():
     lone = _hockey_document()[:1]
     decide_links(lone, LinkingConfig(coherence_weight=8.0), reranker)
     assert lone[0].entity == "Chicago_White_Sox" and lone[0].candidates[0][1] == 0.6
+
+
+def test_an_entity_outside_the_link_graph_keeps_its_local_rank_against_one_in_it():
+    # "Chicago" (in the graph, near the document) against an open entity (no graph vector):
+    # coherence must not rank the graph's entity first for being the only one it can place.
+    reranker = CoherenceReranker.from_entity_vectors(GRAPH, TEAMS)
+    decisions = _hockey_document()
+    decisions[0] = _decision(0, [("Chicago", 0.3), ("Chicago_(open)", 0.7)], nil=0.1)
+    decide_links(decisions, LinkingConfig(coherence_weight=8.0), reranker)
+    assert decisions[0].entity == "Chicago_(open)"
+    assert dict(decisions[0].candidates)["Chicago_(open)"] == pytest.approx(0.7)  # it takes the mean of the rest
+
+
+def test_a_person_left_to_the_open_knowledge_base_is_no_namesake_place():
+    obama = _decision(0, [("Obama,_Fukui", 0.8), ("Barack_Obama", 0.2)], nil=0.0, ner_type="PER")
+    obama.from_open_kb = True
+    decide_links([obama], LinkingConfig(coherence_weight=0.0))
+    assert obama.entity == "Barack_Obama"
+    town = _decision(0, [("Obama,_Fukui", 0.8), ("Barack_Obama", 0.2)], nil=0.0, ner_type="LOC")
+    town.from_open_kb = True
+    decide_links([town], LinkingConfig(coherence_weight=0.0))
+    assert town.entity == "Obama,_Fukui"
 
 
 def test_calibration_picks_a_coherence_weight_only_when_it_helps_on_validation():

@@ -147,6 +147,19 @@ def test_surface_variants_of_news_mentions() -> None:
     assert corp[0] == "Apple Computer" and "Apple Computer, Inc." in corp
     assert surface_variants("GERMANY") == []  # keys are case-folded: nothing to add
     assert all(open_key(v) != open_key("Tesla, Inc.") for v in surface_variants("Tesla, Inc."))
+    assert surface_variants("Goldman Sachs Group Inc")[-1] == "Goldman Sachs"  # every legal form off, last
+    jpm = surface_variants("JPMorgan Chase & Co", "ORG")
+    assert "JPMorgan Chase" in jpm and "JPMorgan Chase & Company" in jpm and not any(v.endswith("&") for v in jpm)
+
+
+def test_a_company_name_without_its_legal_forms() -> None:
+    from model.kb.keys import without_company_forms
+
+    assert without_company_forms("Goldman Sachs Group Inc") == "Goldman Sachs"
+    assert without_company_forms("JPMorgan Chase & Co.") == "JPMorgan Chase"
+    assert without_company_forms("Rio Tinto, PLC") == "Rio Tinto"
+    assert without_company_forms("Apple") is None and without_company_forms("Group") is None
+    assert without_company_forms("Marks and Spencer") is None
 
 
 # --- casing --------------------------------------------------------------------------------------

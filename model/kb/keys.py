@@ -259,7 +259,29 @@ def _company_variants(text: str) -> list[str]:
         return []
     base = match["base"]
     spellings = COMPANY_SUFFIXES[match["suffix"].lower()]
-    return [base] + [f"{base}, {s}" for s in spellings] + [f"{base} {s}" for s in spellings]
+    name = without_company_forms(text)
+    shorter = [name] if name and name != base else []
+    if base.split()[-1].lower() in ("&", "and"):  # "& Co": only "& Company", "& Co." are spellings of it
+        return [f"{base} {s}" for s in spellings] + shorter
+    return [base] + [f"{base}, {s}" for s in spellings] + [f"{base} {s}" for s in spellings] + shorter
+
+
+# Words after a company's name that are its legal form or kind, not its name: the suffixes,
+# the "& Co" of partnerships, "Group" and "Holdings" ("Goldman Sachs Group Inc").
+_COMPANY_TAIL = frozenset(COMPANY_SUFFIXES) | {"group", "holdings", "&", "and"}
+
+
+def without_company_forms(surface: str) -> str | None:
+    """The company's name without the legal forms after it, when it has any and a name is
+    left: "Goldman Sachs Group Inc" → "Goldman Sachs", "JPMorgan Chase & Co" → "JPMorgan
+    Chase", "Rio Tinto PLC" → "Rio Tinto"; None for "Apple" or "Group"."""
+    words = surface.replace(",", " ").split()
+    end = len(words)
+    while end > 1 and words[end - 1].rstrip(".").lower() in _COMPANY_TAIL:
+        end -= 1
+    if end == len(words) or words[end - 1].lower() in ("&", "and"):
+        return None
+    return " ".join(words[:end])
 
 
 def _abbreviation_variants(text: str) -> list[str]:

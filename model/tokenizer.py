@@ -38,6 +38,8 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 # Kept whole mid-sentence but split ("Corp" ".") when a new sentence follows: 33 of 35
 # joined cases precede a lowercase word or comma, 17 of 22 split ones a capital.
 SENTENCE_SENSITIVE_ABBREVIATIONS: frozenset[str] = frozenset({"corp", "inc"})
+# Top-level domains that end a company's or site's name written as a domain ("Amazon.com").
+DOMAIN_ENDINGS = "com|org|net|io|co\\.uk|de|fr"
 CLITICS = r"(?:'[sS]|'[rR][eE]|'[vV][eE]|'[lL][lL]|'[dD]|'[mM])"
 # Joined-character rules inside one word: letters/digits joined by single hyphens,
 # ampersands or slashes (``Saint-Etienne``, ``AT&T``, ``1/2``), apostrophes that are not
@@ -52,6 +54,7 @@ _TOKEN_RE = re.compile(
     "|".join(
         [
             r"(?P<url>(?:https?://|www\.)[^\s\"()<>]*[^\s\"()<>.,;:!?'])",
+            rf"(?P<domain>(?:{_WORD}\.)+(?:{DOMAIN_ENDINGS})(?![^\W_]))",  # Amazon.com, Booking.com, eBay.de
             r"(?P<initials>(?:[^\W\d_]\.){2,})",  # U.S. a.m. F.C.
             rf"(?P<clitic>{CLITICS}(?![^\W_]))",
             r"(?P<signed>[+](?:\d+(?:[.,-]\d+)*))",  # +44, +0.05

@@ -25,6 +25,9 @@ def assert_offsets_exact(text: str) -> None:
         ("Saint-Etienne won 2-1 on 1996-08-22 in the U.S.", ["Saint-Etienne", "won", "2-1", "on", "1996-08-22", "in", "the", "U.S."]),
         ('He said "yes" -- O\'Neill agreed...', ["He", "said", '"', "yes", '"', "--", "O'Neill", "agreed", "..."]),
         ("Mr. Smith of Acme Corp. said it.", ["Mr.", "Smith", "of", "Acme", "Corp.", "said", "it", "."]),
+        # A name written as a domain is one token; a sentence that ends before a capital is not one.
+        ("Amazon.com Inc and eBay.de rose.", ["Amazon.com", "Inc", "and", "eBay.de", "rose", "."]),
+        ("It ended.De Gaulle came.", ["It", "ended", ".", "De", "Gaulle", "came", "."]),
     ],
 )
 def test_conll_style_tokens(text: str, expected: list[str]) -> None:

@@ -150,6 +150,19 @@ def test_a_person_left_to_the_open_knowledge_base_is_no_namesake_place():
     assert town.entity == "Obama,_Fukui"
 
 
+def test_a_common_noun_is_the_page_it_spells_and_links_when_the_caller_gave_it():
+    def oak(given: bool, words: tuple[str, ...] = ("oak",)) -> LinkDecision:
+        d = _decision(0, [("Oak,_West_Virginia", 0.9), ("Oak", 0.1)], nil=0.99)
+        d.words, d.given_span = words, given
+        return d
+
+    found, given, name = oak(False), oak(True), oak(True, ("Oak",))
+    decide_links([found, given, name], LinkingConfig(coherence_weight=0.0, nil_threshold=0.95))
+    assert found.entity is None and max(found.candidates, key=lambda c: c[1])[0] == "Oak"  # found: P(NIL) decides
+    assert given.entity == "Oak"  # the caller asked for the page "oak" spells
+    assert name.entity is None and max(name.candidates, key=lambda c: c[1])[0] == "Oak,_West_Virginia"  # a name
+
+
 def test_calibration_picks_a_coherence_weight_only_when_it_helps_on_validation():
     doc = Document(1, "validation", [["Chicago", "Detroit", "Boston"]], mentions=[
         LinkedMention(0, 1, "Chicago", "Chicago_Blackhawks"), LinkedMention(1, 2, "Detroit", "Detroit_Red_Wings"),

@@ -141,12 +141,16 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     one capitalised word that running text does not write in lowercase (`common_words`,
     `model.kb.casing.CasingLexicon`): "Spotify" is a name, "Marketing" or "Environment" at
     the head of a phrase is a capitalised common noun with a page of its own. A redirect is
-    no such evidence (AIDA validation 87.10 → 86.74 with redirects too)."""
+    no such evidence (AIDA validation 87.10 → 86.74 with redirects too), except for a
+    company named with its legal forms whose name is the title's ("Caterpillar Inc" →
+    `Caterpillar_Inc.`, "Goldman Sachs Group Inc" → `Goldman_Sachs`; not "Barnett Banks
+    Inc." → `NationsBank`, which bought it)."""
     if len(found) != 1:
         return False
-    if variant[0] and found[0].match == "redirect":  # "Goldman Sachs Group Inc" → Goldman_Sachs
-        name = without_company_forms(" ".join(tokens))
-        return name is not None and spells(without_disambiguator(found[0].title), name)
+    company = without_company_forms(" ".join(tokens))
+    if company is not None and found[0].match == "redirect":  # "Goldman Sachs Group Inc" → Goldman_Sachs
+        title = found[0].title.replace("_", " ")
+        return spells(without_company_forms(title) or title, company)
     if found[0].match != "title":
         return False
     if variant[0]:  # another spelling found it ("Pennzoil Co" → Pennzoil): the title's words decide

@@ -176,5 +176,7 @@ def test_a_company_named_with_its_legal_forms_is_a_unique_name_through_the_redir
 
     redirect = [Found("Goldman_Sachs", "redirect", 8)]
     assert is_unique_name("Goldman Sachs Group Inc".split(), redirect, [True], frozenset())
-    assert not is_unique_name("Goldman Sachs Group Inc".split(), redirect, [False], frozenset())  # no variant
+    assert is_unique_name("Caterpillar Inc".split(), [Found("Caterpillar_Inc.", "redirect", 11)], [False], frozenset())
+    assert not is_unique_name("Barnett Banks Inc.".split(), [Found("NationsBank", "redirect", 2)], [False], frozenset())
+    assert not is_unique_name(["Goldman"], redirect, [False], frozenset())  # no legal form: a redirect is no evidence
     assert not is_unique_name("Toyota Motor Corp".split(), [Found("Toyota", "redirect", 3)], [True], frozenset())

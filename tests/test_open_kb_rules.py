@@ -14,7 +14,7 @@ from model.kb.build import build_index
 from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
 from model.kb.keys import acronym, acronym_title_case, is_acronym_surface, surface_variants, without_honorific
-from model.kb.lookup import OpenKnowledgeBase, spelled_like
+from model.kb.lookup import OpenKnowledgeBase, sentence_case, spelled_like
 from model.kb.places import City
 from tests.test_candidates import Found
 
@@ -40,6 +40,7 @@ TITLES = {
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
     "n2/w/rev_we.py": {"wdc_corp": "western_digital"},
+    "n2/f/rev_fl.py": {"floor_layout": "floor_plan"},
     "n2/c/rev_ch.py": {"chevron_corp.": "chevron_corporation"},
     "n2/e/rev_el.py": {"liz_warren": "elizabeth_warren"},
     "n2/s/rev_se.py": {"sec_page": "sec", "securities_commission": "securities_exchange_commission"},
@@ -101,6 +102,10 @@ def test_restored_titles_keep_an_acronym_and_put_common_nouns_in_sentence_case(k
     assert kb.candidates("UNICEF")[0].title == "UNICEF"
     assert kb.candidates("KOLKATA")[0].title == "Kolkata"
     assert kb.candidates("floor plan")[0].title == "Floor_plan"
+    assert kb.candidates("floor layout")[0].title == "Floor_plan"  # through a redirect too
+    assert sentence_case("Computer_Software") == "Computer_software"
+    assert sentence_case("HTML_Standard_(Web)") == "HTML_standard_(Web)"  # acronyms and the disambiguator kept
+    assert sentence_case("Ronald_McDonald") == "Ronald_McDonald"
     assert kb.candidates("Floor Plan")[0].title == "Floor_Plan"  # the mention's own spelling
     assert spelled_like("Tim_cook", "TIM COOK") == "Tim_cook"  # a headline says nothing about casing
 

@@ -117,7 +117,8 @@ class OpenKnowledgeBase:
 
         A title whose casing was restored takes the mention's own spelling where the
         mention spells its name (``Tim Cook`` → ``Tim_Cook``), unless the mention is
-        ALL-CAPS (a headline) or all lowercase.
+        ALL-CAPS (a headline); reached otherwise from a mention in lowercase, a common noun,
+        it is put in sentence case (`sentence_case`).
         """
         key = open_key(surface)
         if not key or limit <= 0:
@@ -138,6 +139,8 @@ class OpenKnowledgeBase:
                 title = acronym_title_case(title)
             elif restored and MATCH_KINDS[match] in (MATCH_TITLE, MATCH_NAME):
                 title = spelled_like(title, surface)
+            elif restored and surface.islower():
+                title = sentence_case(title)
             found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
                                        bool(flags & FLAG_DISAMBIGUATOR), restored, population))
         return found
@@ -153,6 +156,17 @@ class OpenKnowledgeBase:
 
     def alias_count(self) -> int:
         return int(self.meta["aliases"])
+
+
+def sentence_case(title: str) -> str:
+    """`title` in sentence case, the way Wikipedia titles a common noun that a lowercase mention
+    reaches through a redirect ("software" → ``Computer_Software`` → ``Computer_software``):
+    every word after the first in lowercase but acronyms and words with inner capitals
+    (``HTML``, ``McDonald``), and the disambiguator kept."""
+    name = without_disambiguator(title)
+    first, *rest = name.split("_")
+    words = [first] + [w if w.isupper() or any(c.isupper() for c in w[1:]) else w.lower() for w in rest]
+    return "_".join(words) + title[len(name):]
 
 
 def spelled_like(title: str, surface: str) -> str:

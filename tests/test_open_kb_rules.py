@@ -28,6 +28,7 @@ TITLES = {
     "n2/c/trie_ch.py": {"e": ["chevron_corporation"]},
     "n2/w/trie_we.py": {"s": ["western_digital"]},
     "n2/f/trie_fl.py": {"o": ["floor_plan"]},
+    "n2/s/trie_sh.py": {"i": ["ship's_bell"]},
     "n2/e/trie_el.py": {"i": ["elizabeth_warren"]},
     "n3/c/trie_ce.py": {"n": ["central_intelligence_agency", "central_india_airways"]},
     "n1/s/trie_se.py": {"c": ["sec"]},  # a real page that a redirect points to
@@ -103,6 +104,7 @@ def test_restored_titles_keep_an_acronym_and_put_common_nouns_in_sentence_case(k
     assert kb.candidates("KOLKATA")[0].title == "Kolkata"
     assert kb.candidates("floor plan")[0].title == "Floor_plan"
     assert kb.candidates("floor layout")[0].title == "Floor_plan"  # through a redirect too
+    assert kb.candidates("ship 's bell")[0].title == "Ship's_bell"  # CoNLL's tokens: no spelling to copy
     assert sentence_case("Computer_Software") == "Computer_software"
     assert sentence_case("HTML_Standard_(Web)") == "HTML_standard_(Web)"  # acronyms and the disambiguator kept
     assert sentence_case("Ronald_McDonald") == "Ronald_McDonald"

@@ -135,12 +135,8 @@ class OpenKnowledgeBase:
         found = []
         for title, match, redirects, in_links, rank, flags, population in rows:
             restored = not flags & FLAG_PPRFORNED
-            if restored and MATCH_KINDS[match] == MATCH_ACRONYM:
-                title = acronym_title_case(title)
-            elif restored and MATCH_KINDS[match] in (MATCH_TITLE, MATCH_NAME):
-                title = spelled_like(title, surface)
-            elif restored and surface.islower():
-                title = sentence_case(title)
+            if restored:
+                title = cased_title(title, MATCH_KINDS[match], surface)
             found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
                                        bool(flags & FLAG_DISAMBIGUATOR), restored, population))
         return found
@@ -156,6 +152,20 @@ class OpenKnowledgeBase:
 
     def alias_count(self) -> int:
         return int(self.meta["aliases"])
+
+
+def cased_title(title: str, match: str, surface: str) -> str:
+    """A restored `title` as `surface` (reaching it by `match`) says it is spelled: an acronym's
+    expansion with its abbreviated words capitalised, the mention's own spelling where it spells
+    the title's name (`spelled_like`), else sentence case for a mention in lowercase, a common
+    noun ("ship 's bell", or through a redirect: `sentence_case`)."""
+    if match == MATCH_ACRONYM:
+        return acronym_title_case(title)
+    if match in (MATCH_TITLE, MATCH_NAME):
+        spelled = spelled_like(title, surface)
+        if spelled != title:
+            return spelled
+    return sentence_case(title) if surface.islower() else title
 
 
 def sentence_case(title: str) -> str:

@@ -243,8 +243,8 @@ def is_lone_name(d: LinkDecision) -> bool:
     Duran,_Ecuador): the open knowledge base knows a lone surname as a surname page, a place
     or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama) or a
     person's page (Madonna_(entertainer)) links."""
-    if not (d.from_open_kb and d.ner_type == "PER" and len(d.words) == 1 and d.entity):
-        return False
+    if not (d.from_open_kb and d.ner_type == "PER" and len(d.words) == 1 and d.entity) or d.surface.islower():
+        return False  # a word in lowercase is no name: a common noun the NER typed as a person
     return not has_parenthetical(d.entity) and "_" not in without_disambiguator(d.entity)
 
 

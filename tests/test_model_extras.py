@@ -423,6 +423,9 @@ def test_a_lone_surname_left_to_the_open_knowledge_base_stays_nil_unless_it_name
                                                                            "Fleming"]
     decide_links([full, again], LinkingConfig(nil_threshold=0.5))
     assert again.entity == "Ian_Fleming"  # the document names him in full
+    common = mention(["engineer"], "PER", [("Engineer", 1.0)])  # the NER's person, in lowercase: no name
+    decide_links([common], LinkingConfig(nil_threshold=0.5))
+    assert common.entity == "Engineer"
 
 
 def test_the_open_world_threshold_is_the_best_mean_over_the_dev_rows():

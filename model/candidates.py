@@ -27,7 +27,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import company_pages, spells, surface_variants, without_company_forms, without_disambiguator
+from model.kb.keys import company_pages, singulars, spells, surface_variants, without_company_forms, without_disambiguator
 from model.kb.lookup import is_established
 from model.settings import kb_mode
 
@@ -199,6 +199,7 @@ class OpenCandidates:
                 self._add_spellings(found, variant, company_pages(surface), titles_only=True)
         else:
             self._add_spellings(found, variant, surface_variants(surface, ner_type), titles_only=False)
+        self._add_spellings(found, variant, singulars(surface), titles_only=True)  # "walls": Wall beside Walls
         return found, variant
 
     def _add_spellings(self, found: list, variant: list[bool], spellings: list[str], titles_only: bool) -> None:

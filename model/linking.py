@@ -18,7 +18,7 @@ import numpy as np
 from model.candidates import PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
 from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page,
-                           place_disambiguator, spells, without_disambiguator)
+                           place_disambiguator, singulars, spells, without_disambiguator)
 
 
 @dataclass
@@ -187,19 +187,25 @@ COMMON_NOUN_FACTOR = 1e6
 
 
 def favour_common_nouns(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
-    """For a mention in lowercase (a common noun: "rugby league", "oak"), the candidate whose
-    title it spells × `COMMON_NOUN_FACTOR`, renormalised: the thing itself, not a namesake
-    place (`Oak,_West_Virginia`) or a broader page (`Rugby_football`)."""
+    """For a mention in lowercase (a common noun: "rugby league", "oak"), the candidates whose
+    title it spells, in the singular too ("walls" → `Wall`), × `COMMON_NOUN_FACTOR`,
+    renormalised: the thing itself, not a namesake place (`Oak,_West_Virginia`) or a broader
+    page (`Rugby_football`)."""
     if not d.surface.islower():
         return probabilities
-    return _favoured(probabilities, _spelled(d), COMMON_NOUN_FACTOR)
+    return _favoured(probabilities, _spelled_common_noun(d), COMMON_NOUN_FACTOR)
 
 
 def _asked_common_noun(d: LinkDecision) -> bool:
     """A span the caller gave (D2KB) in lowercase that spells one of its candidates' titles
     ("cancer" → `Cancer`): the caller asks for that page, which AIDA's NIL classifier, trained
     on names, refuses."""
-    return d.given_span and d.surface.islower() and any(_spelled(d))
+    return d.given_span and d.surface.islower() and any(_spelled_common_noun(d))
+
+
+def _spelled_common_noun(d: LinkDecision) -> list[bool]:
+    """`_spelled` for a common noun, whose plural spells its singular's page ("walls" → `Wall`)."""
+    return _spelled(d, [d.surface] + singulars(d.surface))
 
 
 # How much more a person's candidates that are no place become (`favour_people`). It changes
@@ -222,10 +228,10 @@ def _comma_place(title: str) -> bool:
     return not has_parenthetical(title) and place_disambiguator(title) is not None
 
 
-def _spelled(d: LinkDecision) -> list[bool]:
-    """For each of `d`'s candidates, whether the mention spells its title ("Lancashire" →
-    `Lancashire`)."""
-    return [spells(title, d.surface) for title, _ in d.candidates]
+def _spelled(d: LinkDecision, forms: list[str] | None = None) -> list[bool]:
+    """For each of `d`'s candidates, whether the mention (or one of `forms` of it) spells its
+    title ("Lancashire" → `Lancashire`)."""
+    return [any(spells(title, form) for form in forms or [d.surface]) for title, _ in d.candidates]
 
 
 def _favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:

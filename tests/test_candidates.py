@@ -180,3 +180,10 @@ def test_a_company_named_with_its_legal_forms_is_a_unique_name_through_the_redir
     assert not is_unique_name("Barnett Banks Inc.".split(), [Found("NationsBank", "redirect", 2)], [False], frozenset())
     assert not is_unique_name(["Goldman"], redirect, [False], frozenset())  # no legal form: a redirect is no evidence
     assert not is_unique_name("Toyota Motor Corp".split(), [Found("Toyota", "redirect", 3)], [True], frozenset())
+
+
+def test_a_common_noun_in_the_plural_also_finds_its_singular_page():
+    kb = FakeOpenKb({"walls": [Found("Walls", "title", 0)], "wall": [Found("Wall", "title", 5)]})
+    source = OpenCandidates(kb, {}, OpenEntityVectors(GLOVE, ["UNK"]), limit=30)
+    assert source(["walls"]).titles == ["Walls", "Wall"]
+    assert source(["Walls"]).titles == ["Walls"]  # a name: no singular is tried

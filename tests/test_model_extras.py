@@ -161,6 +161,10 @@ def test_a_common_noun_is_the_page_it_spells_and_links_when_the_caller_gave_it()
     assert found.entity is None and max(found.candidates, key=lambda c: c[1])[0] == "Oak"  # found: P(NIL) decides
     assert given.entity == "Oak"  # the caller asked for the page "oak" spells
     assert name.entity is None and max(name.candidates, key=lambda c: c[1])[0] == "Oak,_West_Virginia"  # a name
+    walls = _decision(0, [("Walls,_Shetland", 0.9), ("Wall", 0.1)], nil=0.99)
+    walls.words, walls.given_span = ("walls",), True
+    decide_links([walls], LinkingConfig(coherence_weight=0.0, nil_threshold=0.95))
+    assert walls.entity == "Wall"  # a plural spells its singular's page
 
 
 def test_calibration_picks_a_coherence_weight_only_when_it_helps_on_validation():

@@ -152,6 +152,15 @@ def test_surface_variants_of_news_mentions() -> None:
     assert "JPMorgan Chase" in jpm and "JPMorgan Chase & Company" in jpm and not any(v.endswith("&") for v in jpm)
 
 
+def test_the_singular_of_a_common_noun_in_the_plural() -> None:
+    from model.kb.keys import singulars
+
+    assert singulars("walls") == ["wall"] and singulars("cities") == ["city"] and singulars("churches") == ["church"]
+    assert singulars("dizzy spells") == ["dizzy spell"] and singulars("houses") == ["house"]
+    assert singulars("news") == [] and singulars("glass") == [] and singulars("status") == []
+    assert singulars("Walls") == []  # a name
+
+
 def test_a_company_name_without_its_legal_forms() -> None:
     from model.kb.keys import without_company_forms
 

@@ -184,6 +184,22 @@ def is_company_page(title: str, surface: str) -> bool:
     return not surface.islower() and any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS))
 
 
+def singulars(surface: str) -> list[str]:
+    """The singular of a common noun in the plural, its last word changed ("walls" → "wall",
+    "cities" → "city", "churches" → "church"); none for a surface not in lowercase, or whose
+    last word is short or no regular plural ("news", "glass", "status")."""
+    head, _, last = surface.rpartition(" ")
+    if not surface.islower() or len(last) < 5 or not last.endswith("s") or last.endswith(("ss", "us", "is")):
+        return []
+    if last.endswith("ies"):
+        form = last[:-3] + "y"
+    elif last.endswith(("sses", "shes", "ches", "xes", "zes")):
+        form = last[:-2]
+    else:
+        form = last[:-1]
+    return [f"{head} {form}" if head else form]
+
+
 def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     """Other spellings of a news mention worth looking up, most conservative first.
 

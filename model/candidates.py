@@ -191,7 +191,9 @@ class OpenCandidates:
         "Sen. Warren" → "Warren", "Marks and Spencer" → "Marks & Spencer") not found already,
         up to `limit`; else, for an organisation, the titles of its company pages
         (`model.kb.keys.company_pages`: "Chevron" → Chevron_Corporation beside the page
-        Chevron); and which of them came from a variant."""
+        Chevron); then, for a common noun in the plural, its singular's page
+        (`model.kb.keys.singulars`: "walls" → Wall beside the town Walls); and which of them
+        came from a variant."""
         found = self.open_kb.candidates(surface, limit=self.limit)
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):

@@ -229,8 +229,8 @@ def _comma_place(title: str) -> bool:
 
 
 def _spelled(d: LinkDecision, forms: list[str] | None = None) -> list[bool]:
-    """For each of `d`'s candidates, whether the mention (or one of `forms` of it) spells its
-    title ("Lancashire" → `Lancashire`)."""
+    """For each of `d`'s candidates, whether the mention (or any of `forms`, given instead)
+    spells its title ("Lancashire" → `Lancashire`)."""
     return [any(spells(title, form) for form in forms or [d.surface]) for title, _ in d.candidates]
 
 
@@ -249,7 +249,7 @@ def is_lone_name(d: LinkDecision) -> bool:
     Duran,_Ecuador): the open knowledge base knows a lone surname as a surname page, a place
     or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama) or a
     person's page (Madonna_(entertainer)) links."""
-    if not (d.from_open_kb and d.ner_type == "PER" and len(d.words) == 1 and d.entity) or d.surface.islower():
+    if not (d.from_open_kb and d.ner_type == PERSON_TYPE and len(d.words) == 1 and d.entity) or d.surface.islower():
         return False  # a word in lowercase is no name: a common noun the NER typed as a person
     return not has_parenthetical(d.entity) and "_" not in without_disambiguator(d.entity)
 

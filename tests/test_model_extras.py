@@ -167,6 +167,20 @@ def test_a_common_noun_is_the_page_it_spells_and_links_when_the_caller_gave_it()
     assert walls.entity == "Wall"  # a plural spells its singular's page
 
 
+def test_a_company_named_with_its_legal_form_links_to_its_company_page_whatever_p_nil_says():
+    def company(words):
+        d = _decision(0, [("Tesla", 0.6), ("Tesla,_Inc.", 0.3), ("Tesla,_West_Virginia", 0.1)], nil=0.66,
+                      ner_type="ORG")
+        d.words, d.from_open_kb = tuple(words), True
+        return d
+
+    named, bare = company(["Tesla", "Inc"]), company(["Tesla"])
+    for document in ([named], [bare]):  # apart: in one document "Tesla" would take the longer name's entity
+        decide_links(document, LinkingConfig(coherence_weight=0.0, open_nil_threshold=0.05))
+    assert named.entity == "Tesla,_Inc."  # its company page, though P(NIL) is above the open threshold
+    assert bare.entity is None  # without a legal form: P(NIL) decides
+
+
 def test_calibration_picks_a_coherence_weight_only_when_it_helps_on_validation():
     doc = Document(1, "validation", [["Chicago", "Detroit", "Boston"]], mentions=[
         LinkedMention(0, 1, "Chicago", "Chicago_Blackhawks"), LinkedMention(1, 2, "Detroit", "Detroit_Red_Wings"),

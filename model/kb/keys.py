@@ -106,6 +106,20 @@ def spells(title: str, surface: str) -> bool:
     return title.replace("_", " ").casefold() == surface.casefold()
 
 
+def same_name(title: str, name: str) -> bool:
+    """Whether `name` writes `title`'s name but for case, accents, spaces, hyphens, dots and a
+    leading "The": "Exxon Mobil" is ``ExxonMobil``, "Wal-Mart" ``Walmart``, "Coca-Cola"
+    ``The_Coca-Cola``. A company's own spelling of its name varies so; other names' do not."""
+    return _name_key(title) == _name_key(name)
+
+
+def _name_key(name: str) -> str:
+    words = name.replace("_", " ").split()
+    if len(words) > 1 and words[0].casefold() == "the":
+        words = words[1:]
+    return re.sub(r"[-.]", "", open_key(" ".join(words)))
+
+
 def has_parenthetical(title: str) -> bool:
     """Whether the title ends in a parenthetical disambiguator: a page of one thing among
     namesakes (``Madonna_(entertainer)``), unlike a comma one (``Paris,_Texas``)."""

@@ -190,13 +190,15 @@ class Annotator:
 
     def _extend_to_titles(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
         """Found mentions that a page's title continues past their end ("State University of
-        New York" + "at Cortland", "Human Rights" + "in China"): decoded again as the longest
-        such title (`title_extensions`)."""
+        New York" + "at Cortland", "Human Rights" + "in China"), or, when they name nothing,
+        begins before them ("Recep" + "Tayyip Erdogan"): decoded again as the longest such
+        title (`title_extensions`)."""
         redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
             spans = [(d.start, d.end) for d in decisions]
-            extended = title_extensions(words, spans, lambda a, b: self._names_entity(words, a, b, exact=True))
+            nameless = frozenset((d.start, d.end) for d in decisions if not d.candidates)
+            extended = title_extensions(words, spans, lambda a, b: self._names_entity(words, a, b, exact=True), nameless)
             if extended != spans:
                 redo[index] = extended
         return redo

@@ -122,11 +122,18 @@ TITLE_CONNECTORS = frozenset({"of", "at", "and", "for", "the", "in", "on", "upon
 MAX_EXTENSION = 6  # tokens a mention may grow by
 
 
-def title_extensions(words: Sequence[str], spans: Sequence[Span], is_title: Callable[[int, int], bool]) -> list[Span]:
+MAX_START_EXTENSION = 2  # capitalised words a mention that names nothing may grow by at its start
+
+
+def title_extensions(words: Sequence[str], spans: Sequence[Span], is_title: Callable[[int, int], bool],
+                     nameless: frozenset[Span] = frozenset()) -> list[Span]:
     """`spans` (in order, not overlapping), each grown to the longest token range up to
     `MAX_EXTENSION` tokens past its end that `is_title(start, end)` says a page's title
     spells; the added words are capitalised words and `TITLE_CONNECTORS`, and it ends on a
-    capitalised word. Mentions it covers whole are absorbed; it never ends inside one.
+    capitalised word. Mentions it covers whole are absorbed; it never ends inside one. A span
+    of `nameless` (a mention with no candidate at all) may also grow at its start by up to
+    `MAX_START_EXTENSION` capitalised words outside other mentions, when the whole then
+    spells a title ("Tayyip Erdogan", found without "Recep", names nothing).
 
     CoNLL's annotators cut "State University of New York at Cortland" as an organisation and
     a place, and the model learned to; Wikipedia, and gold standards that link titles, name
@@ -147,6 +154,12 @@ def title_extensions(words: Sequence[str], spans: Sequence[Span], is_title: Call
                 if stop not in inside and not in_capitals(words[start:stop]) and is_title(start, stop):
                     best = (start, stop)
                     break
+            if best == (start, end) and (start, end) in nameless:
+                earliest = max(result[-1][1] if result else 0, start - MAX_START_EXTENSION)
+                for first in range(earliest, start):  # longest first
+                    if all(w[:1].isupper() for w in words[first:start]) and is_title(first, end):
+                        best = (first, end)
+                        break
         result.append(best)
     return result
 

@@ -587,3 +587,13 @@ def test_a_mention_grows_to_the_title_that_continues_past_its_end():
     # a lowercase word that joins no title stops it: "Germany beat France" is no title's continuation
     beat = "Germany beat France".split()
     assert title_extensions(beat, [(0, 1), (2, 3)], lambda a, b: True) == [(0, 1), (2, 3)]
+    # a mention that names nothing may also grow at its start, by capitalised words outside other mentions
+    erdogan = "Turkish President Recep Tayyip Erdogan spoke .".split()
+    spans_of = {"Recep Tayyip Erdogan", "President Recep Tayyip Erdogan"}
+
+    def spelled(a, b):
+        return " ".join(erdogan[a:b]) in spans_of
+
+    assert title_extensions(erdogan, [(0, 1), (3, 5)], spelled) == [(0, 1), (3, 5)]  # it has candidates
+    assert title_extensions(erdogan, [(0, 1), (3, 5)], spelled, frozenset({(3, 5)})) == [(0, 1), (1, 5)]
+    assert title_extensions(erdogan, [(0, 2), (3, 5)], spelled, frozenset({(3, 5)})) == [(0, 2), (2, 5)]

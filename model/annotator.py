@@ -209,7 +209,7 @@ class Annotator:
         titles = self.model.candidates(words[start:end]).titles
         if not exact:
             return bool(titles)
-        surface = " ".join(words[start:end]).replace(" , ", ", ")
+        surface = " ".join(words[start:end]).replace(" , ", ", ").replace(" 's ", "'s ")  # as titles write them
         return any(spells(title, surface) for title in titles)
 
     def decode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> DecodedText:

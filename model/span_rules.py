@@ -117,8 +117,8 @@ def symbol_trimmed(words: Sequence[str]) -> tuple[int, int] | None:
 
 
 # Lowercase words a title may hold between its capitalised words ("University of Illinois at
-# Chicago", "Human Rights in China", "Marks & Spencer").
-TITLE_CONNECTORS = frozenset({"of", "at", "and", "for", "the", "in", "on", "upon", "de", "du", "la", "&", "-"})
+# Chicago", "Human Rights in China", "Marks & Spencer", "St. Peter 's Square").
+TITLE_CONNECTORS = frozenset({"of", "at", "and", "for", "the", "in", "on", "upon", "de", "du", "la", "&", "-", "'s"})
 MAX_EXTENSION = 6  # tokens a mention may grow by
 
 

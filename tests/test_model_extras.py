@@ -587,6 +587,10 @@ def test_a_mention_grows_to_the_title_that_continues_past_its_end():
     # a lowercase word that joins no title stops it: "Germany beat France" is no title's continuation
     beat = "Germany beat France".split()
     assert title_extensions(beat, [(0, 1), (2, 3)], lambda a, b: True) == [(0, 1), (2, 3)]
+    # a possessive inside a title joins its words ("St. Peter" + "'s Square")
+    square = "Mass in St. Peter 's Square at the Vatican".split()
+    assert title_extensions(square, [(2, 4), (5, 6), (8, 9)],
+                            lambda a, b: " ".join(square[a:b]) == "St. Peter 's Square") == [(2, 6), (8, 9)]
     # a mention that names nothing may also grow at its start, by capitalised words outside other mentions
     erdogan = "Turkish President Recep Tayyip Erdogan spoke .".split()
     spans_of = {"Recep Tayyip Erdogan", "President Recep Tayyip Erdogan"}

@@ -27,7 +27,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import company_pages, same_name, singulars, spells, surface_variants, without_company_forms, without_disambiguator
+from model.kb.keys import company_pages, is_acronym_surface, same_name, singulars, spells, surface_variants, without_company_forms, without_disambiguator
 from model.kb.lookup import is_established
 from model.settings import kb_mode
 
@@ -160,6 +160,8 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     if len(tokens) >= 2:
         return True
     word = tokens[0]
+    if is_acronym_surface(word):  # "RCA", "KPMG": a page something points to, not a listed redirect ("CIA")
+        return is_established(found[0].redirects, found[0].in_pprforned)
     return word[:1].isupper() and not word.isupper() and word_key(word) not in common_words
 
 

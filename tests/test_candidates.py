@@ -147,6 +147,9 @@ def test_a_unique_name_is_several_words_or_one_word_running_text_does_not_write_
     assert not is_unique_name(["Marketing"], [Found("Marketing", "title", 0)], [False], common)
     assert not is_unique_name(["spotify"], title, [False], common)  # lowercase: no name
     assert not is_unique_name(["SPOTIFY"], title, [False], common)  # a headline says nothing
+    # an acronym is a name when its one title is a page something points to, not a listed redirect
+    assert is_unique_name(["RCA"], [Found("RCA", "title", 5)], [False], common)
+    assert not is_unique_name(["CIA"], [Found("CIA", "title", 0)], [False], common)
     assert is_unique_name(["Rico", "Lebrun"], [Found("Rico_Lebrun", "title", 0)], [False], common)
     # found through another spelling: the title's words decide
     assert is_unique_name(["Pennzoil", "Co"], [Found("Pennzoil", "title", 0)], [True], common)

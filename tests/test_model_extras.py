@@ -183,6 +183,14 @@ def test_a_company_named_with_its_legal_form_links_to_its_company_page_whatever_
         decide_links(document, LinkingConfig(coherence_weight=0.0, open_nil_threshold=0.05))
     assert named.entity == "Tesla,_Inc."  # its company page, though P(NIL) is above the open threshold
     assert bare.entity is None  # without a legal form: P(NIL) decides
+    # the dictionary's candidates: the company's page by its bare name too ("Texaco Inc" → Texaco)
+    texaco = _decision(0, [("Texaco", 1.0)], nil=0.97, ner_type="ORG")
+    texaco.words = ("Texaco", "Inc")
+    open_kb = _decision(0, [("Texaco", 1.0)], nil=0.97, ner_type="ORG")
+    open_kb.words, open_kb.from_open_kb = ("Texaco", "Inc"), True
+    for document in ([texaco], [open_kb]):
+        decide_links(document, LinkingConfig(coherence_weight=0.0, open_nil_threshold=0.05))
+    assert texaco.entity == "Texaco" and open_kb.entity is None
 
 
 def test_calibration_picks_a_coherence_weight_only_when_it_helps_on_validation():

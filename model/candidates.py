@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -27,7 +27,8 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import company_pages, is_acronym_surface, same_name, singulars, spells, surface_variants, without_company_forms, without_disambiguator
+from model.kb.keys import (company_pages, is_acronym_surface, same_name, singulars, spells, surface_variants, title_key,
+                           without_company_forms, without_disambiguator)
 from model.kb.lookup import is_established
 from model.settings import kb_mode
 
@@ -211,15 +212,22 @@ class OpenCandidates:
     def _add_spellings(self, found: list, variant: list[bool], spellings: list[str], titles_only: bool) -> None:
         """Append to `found` (and True to `variant`) the candidates of each of `spellings` not
         found already, up to `limit`; with `titles_only`, only the title each spells exactly."""
-        titles = {c.title for c in found}
+        # One entity, however each spelling cased its title: a spelling of its very title
+        # ("Digital Equipment Corporation") cases it best, a redirect's only by the casing lexicon.
+        where = {title_key(c.title): i for i, c in enumerate(found)}
         for spelling in spellings:
             if len(found) >= self.limit:
                 break
             for candidate in self.open_kb.candidates(spelling, limit=1 if titles_only else self.limit - len(found)):
-                if (not titles_only or candidate.match == "title") and candidate.title not in titles:
-                    titles.add(candidate.title)
+                if titles_only and candidate.match != "title":
+                    continue
+                key = title_key(candidate.title)
+                if key not in where:
+                    where[key] = len(found)
                     found.append(candidate)
                     variant.append(True)
+                elif candidate.match == "title" and found[where[key]].match != "title":
+                    found[where[key]] = replace(found[where[key]], title=candidate.title)
 
     def for_document(self, index: int) -> "OpenCandidates":
         return self

@@ -194,3 +194,11 @@ def test_a_common_noun_in_the_plural_also_finds_its_singular_page():
     source = OpenCandidates(kb, {}, OpenEntityVectors(GLOVE, ["UNK"]), limit=30)
     assert source(["walls"]).titles == ["Walls", "Wall"]
     assert source(["Walls"]).titles == ["Walls"]  # a name: no singular is tried
+
+
+def test_other_spellings_reaching_one_entity_give_one_candidate_cased_by_its_own_title():
+    kb = FakeOpenKb({"digital equipment": [Found("Digital_equipment_Corporation", "redirect", 3)],
+                     "digital equipment corporation": [Found("Digital_Equipment_Corporation", "title", 3)]})
+    source = OpenCandidates(kb, {}, OpenEntityVectors(GLOVE, ["UNK"]), limit=30)
+    # the redirect's title is cased by the casing lexicon alone; the title's own spelling wins
+    assert source("Digital Equipment Corp".split(), "ORG").titles == ["Digital_Equipment_Corporation"]

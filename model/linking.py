@@ -189,6 +189,7 @@ def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarr
 # the spelled pages alone stay.
 COMMON_NOUN_FACTOR = math.inf
 
+
 def favour_common_nouns(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
     """For a mention in lowercase (a common noun: "rugby league", "oak"), the candidates whose
     title it spells, in the singular too ("walls" → `Wall`), × `COMMON_NOUN_FACTOR`,

@@ -120,8 +120,6 @@ def symbol_trimmed(words: Sequence[str]) -> tuple[int, int] | None:
 # Chicago", "Human Rights in China", "Marks & Spencer", "St. Peter 's Square").
 TITLE_CONNECTORS = frozenset({"of", "at", "and", "for", "the", "in", "on", "upon", "de", "du", "la", "&", "-", "'s"})
 MAX_EXTENSION = 6  # tokens a mention may grow by
-
-
 MAX_START_EXTENSION = 2  # capitalised words a mention that names nothing may grow by at its start
 
 

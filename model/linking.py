@@ -40,6 +40,7 @@ class LinkDecision:
     # Its one candidate is the title the whole multi-word surface spells ("Rico Lebrun" → Rico_Lebrun):
     # linked whatever P(NIL) says, which learned on AIDA that a surface the dictionary lacks is NIL.
     unique_name: bool = False
+    one_name_title: str | None = None  # a one-word title redirects name: a person known by one name
     given_span: bool = False  # the caller gave the span (D2KB) rather than the model finding it
     # A place right after a name and its comma ("Preston , Lancashire"): the region that places
     # the name (`mark_place_qualifiers`), so the place's own page is meant.
@@ -273,10 +274,13 @@ def is_lone_name(d: LinkDecision) -> bool:
     """A one-word PER mention left to the open knowledge base, linked to a one-word title, that
     no fuller name of the document explains ("Fleming" → the surname page Fleming, "Duran" →
     Duran,_Ecuador): the open knowledge base knows a lone surname as a surname page, a place
-    or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama) or a
-    person's page (Madonna_(entertainer)) links."""
+    or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama), a
+    person's page (Madonna_(entertainer)) or the one page of a name that redirects name
+    (`model.candidates.one_name_title`: "Rihanna", "Jay-Z") links."""
     if not (d.from_open_kb and d.ner_type == PERSON_TYPE and len(d.words) == 1 and d.entity) or d.surface.islower():
         return False  # a word in lowercase is no name: a common noun the NER typed as a person
+    if d.entity == d.one_name_title:
+        return False  # redirects name it: a person known by one name ("Rihanna", "Jay-Z")
     return not has_parenthetical(d.entity) and "_" not in without_disambiguator(d.entity)
 
 

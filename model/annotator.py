@@ -21,8 +21,9 @@ from model.annotation import Mention, Token
 from model.features import SentenceExample
 from model.joint_model import TrainedSystem
 from model.kb.keys import spells
-from model.kb.places import country_keys, state_keys
+from model.kb.places import ap_state, country_keys, state_keys
 from model.config import LinkingConfig
+from model.candidates import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
 from model.span_rules import conjunction_parts, connector_parts, qualified_place_pairs, symbol_trimmed, title_extensions
@@ -264,8 +265,12 @@ class Annotator:
                     yield begin + offset, decision
 
     def _mention(self, text: str, tokens: list[Token], d: LinkDecision) -> Mention:
-        """The decision as a Mention: code-point offsets, its `candidates_shown` most probable candidates."""
+        """The decision as a Mention: code-point offsets (a US state's abbreviation with its dot,
+        which the tokens leave apart), its `candidates_shown` most probable candidates."""
         start, end = tokens[d.start].start, tokens[d.end - 1].end
+        after_comma = d.end >= 2 and tokens[d.end - 2].text == ","
+        if d.ner_type == PLACE_TYPE and text[end:end + 1] == "." and ap_state(tokens[d.end - 1].text, after_comma):  # "Ore" + "." as CoNLL splits it: "Ore."
+            end += 1
         shown = sorted(d.candidates, key=lambda c: -c[1])[:self.candidates_shown]  # the chosen one among them
         return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
                        el_score=d.el_score, nil_score=d.nil_score, candidates=shown)

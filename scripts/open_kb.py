@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 from model.kb.build import build_index, input_signature, pprforned_entities
-from model.kb.casing import (HELD_OUT_BUCKETS, CasingLexicon, build_lexicon, is_held_out, measure_casing,
-                             read_text_word_forms)
+from model.kb.casing import build_lexicon, measure_casing, read_text_word_forms, CasingLexicon, HELD_OUT_BUCKETS
 from model.kb.dbpedia import installed_source
-from model.kb.keys import ascii_fold, has_disambiguator, surface_variants, title_key
-from model.kb.lookup import CASING_LEXICON, OpenKnowledgeBase, default_index_path, spelled_like
+from model.kb.keys import surface_variants
+from model.kb.lookup import CASING_LEXICON, OpenKnowledgeBase, default_index_path
 from model.kb.progress import BuildProgress, progress_path
 from model.settings import data_dir, model_path
 from scripts.options import add_checkpoint, add_data_dir
@@ -110,31 +109,12 @@ def command_latency(args: argparse.Namespace) -> None:
 
 def command_casing_accuracy(args: argparse.Namespace) -> None:
     titles = list(pprforned_entities(model_path(args.checkpoint)))
-    text_forms = read_text_word_forms(conll_train(args.data_dir))
-    result = measure_casing(titles, text_forms, sample=args.errors)
+    result = measure_casing(titles, read_text_word_forms(conll_train(args.data_dir)), sample=args.errors)
     print(f"held-out PPRforNED titles (1 in {HELD_OUT_BUCKETS} by SHA-1 of the key): {result.total}")
     print(f"exact-title accuracy {100 * result.accuracy:.2f}% ({result.correct}/{result.total}); "
           f"lexicon built without them: {result.lexicon_words} words")
     for expected, restored in result.errors:
         print(f"  expected {expected}  restored {restored}")
-    alone, merged, total = mention_spelling_accuracy(titles, text_forms)
-    print(f"held-out titles without disambiguator read from an ASCII mention in their own case (as English news "
-          f"writes them): exact {100 * alone / total:.2f}% with the mention's spelling alone, {100 * merged / total:.2f}% "
-          f"with the lexicon's accents where the mention has none ({total} titles; model.kb.lookup.spelled_like)")
-
-
-def mention_spelling_accuracy(titles: list[str], text_forms) -> tuple[int, int, int]:
-    """(exact with the mention's spelling alone, exact with the lexicon's accents added, titles):
-    each held-out title without disambiguator, read from its ASCII form (an English news
-    mention: accents dropped, case kept), spelled from a lexicon built without it."""
-    lexicon = build_lexicon([t for t in titles if not is_held_out(t)], text_forms)
-    held_out = [t for t in titles if is_held_out(t) and not has_disambiguator(t)]
-    alone = merged = 0
-    for title in held_out:
-        mention = ascii_fold(title)
-        alone += mention == title
-        merged += spelled_like(lexicon.restore(title_key(title)), mention.replace("_", " ")) == title
-    return alone, merged, len(held_out)
 
 
 def command_lexicon(args: argparse.Namespace) -> None:

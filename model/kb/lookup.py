@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.kb.keys import (ACRONYM_LENGTHS, acronym_title_case, ascii_fold, is_acronym_surface, open_key, title_key,
+from model.kb.keys import (ACRONYM_LENGTHS, acronym_title_case, is_acronym_surface, open_key, title_key,
                            without_disambiguator)
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
@@ -201,24 +201,4 @@ def spelled_like(title: str, surface: str) -> str:
     name = without_disambiguator(title)
     if title_key(name) != title_key(spelled):
         return title
-    spelled = with_restored_accents(spelled, name)
     return spelled[:1].upper() + spelled[1:] + title[len(name):]
-
-
-def with_restored_accents(spelled: str, restored: str) -> str:
-    """The mention's spelling of a title (`spelled`, words joined by "_") with the accents the
-    casing lexicon restored (`restored`) on the words the mention wrote without any: English
-    news drops them ("Jose Mourinho" → ``José_Mourinho``, "1996-97" → ``1996–97``); a
-    mention that writes accents keeps its own. On held-out PPRforNED titles read from their
-    ASCII spelling, 96.35% come out exact so, against 95.05% from the mention's spelling alone
-    (`python -m scripts.open_kb casing-accuracy`)."""
-    words, restored_words = spelled.split("_"), restored.split("_")
-    if len(words) != len(restored_words):
-        return spelled
-    return "_".join(_accented_like(word, restored_word) for word, restored_word in zip(words, restored_words))
-
-
-def _accented_like(word: str, restored: str) -> str:
-    if not word.isascii() or restored.isascii() or len(word) != len(restored) or ascii_fold(restored).casefold() != word.casefold():
-        return word
-    return "".join(r.upper() if w.isupper() else r.lower() for r, w in zip(restored, word))

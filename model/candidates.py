@@ -66,6 +66,10 @@ class CandidateSet:
     unique_name: bool = False  # one candidate, whose title the whole surface spells (`is_unique_name`; model.linking)
     # The one-word title the surface spells when redirects name it (`ONE_NAME_REDIRECTS`): a person known by one name.
     one_name_title: str | None = None
+    # Among the dictionary's candidates, the page the surface spells that the open knowledge base
+    # knows as established ("Turkey", "Interpol"; `LayeredCandidates`): AIDA's annotators left such
+    # names NIL where their knowledge base lacked them, which the NIL classifier learned.
+    spelled_page: str | None = None
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -217,6 +221,17 @@ class OpenCandidates:
                 result.vectors[i] = self.vectors(candidate.title)
         return result
 
+    def spelled_page(self, surface: str, titles: list[str]) -> str | None:
+        """The one of `titles` whose page `surface` spells (its exact title, case, accents and
+        spaces aside: "Moody 's Investors Service"), when the open knowledge base knows that
+        page as established (`is_established`: a redirect names it or PPRforNED
+        lists it), else None."""
+        page = next((c for c in self.open_kb.candidates(surface, limit=1) if c.match == "title"), None)
+        if page is None or not is_established(page.redirects, page.in_pprforned):
+            return None
+        key = title_key(page.title)
+        return next((t for t in titles if title_key(t) == key), None)
+
     def state_page(self, state: str) -> list:
         """The US state's own page: ``Washington_(state)``, ``Georgia_(U.S._state)``, ``Oregon``
         (the first of these spellings that is a title), as a one-candidate list; empty if none is."""
@@ -284,6 +299,7 @@ class LayeredCandidates:
             return self.open_candidates(tokens, ner_type)
         known = self.dictionary(tokens, ner_type)
         if len(known) and not self._no_person(known, ner_type):
+            known.spelled_page = self.open_candidates.spelled_page(" ".join(tokens), known.titles)
             return known
         found = self.open_candidates(tokens, ner_type)
         return found if len(found) or not len(known) else known

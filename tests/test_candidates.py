@@ -79,6 +79,10 @@ def test_layered_candidates_use_the_dictionary_first_and_the_open_kb_for_the_res
     merkel = layered(["Angela", "Merkel"])
     assert merkel.titles == ["Angela_Merkel"] and merkel.rows == [-1] and merkel.priors == [1.0]
     assert len(layered(["Nowhere"])) == 0
+    # a dictionary's candidate whose established page the surface spells: "Paris" (300 redirects)
+    assert layered(["Paris"]).spelled_page == "Paris" and layered(["PARIS"]).spelled_page == "Paris"
+    assert layered(["Paris", "Hilton"]).spelled_page is None  # the open KB does not know it as a page
+    assert merkel.spelled_page is None  # the open KB's own candidates: unique names decide there
 
 
 @torch.no_grad()

@@ -7,8 +7,10 @@
   a vector of the same layout built from what is known of it (`OpenEntityVectors`), and a
   prior from the gold-free popularity proxy (how the surface names it, redirect count).
 - `LayeredCandidates`: the dictionary first (it carries priors learned from AIDA
-  training), the open knowledge base for surfaces the dictionary does not know and for a
-  place written as a US state's news-agency abbreviation ("Ore.", `model.kb.places.ap_state`).
+  training; for an abbreviation AIDA's training never linked, the other way of writing it
+  that it did: "UK" → "U.K."), the open knowledge base for surfaces the dictionary does not
+  know and for a place written as a US state's news-agency abbreviation ("Ore.",
+  `model.kb.places.ap_state`).
 
 `model.settings.KB_MODES` names what a caller may ask for: ``aida`` (the dictionary alone, as the paper),
 ``open`` (layered; the default for serving) and ``open-only`` (the open knowledge base
@@ -28,7 +30,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (company_pages, is_acronym_surface, same_name, singulars, spells, surface_variants, title_key,
+from model.kb.keys import (abbreviates, abbreviation_variants, company_pages, is_acronym_surface, same_name, singulars, spells, surface_variants, title_key,
                            without_company_forms, without_disambiguator)
 from model.kb.lookup import is_established
 from model.kb.places import ap_state, with_state_spelled_out
@@ -52,6 +54,10 @@ ORGANISATION_TYPE = "ORG"
 # PPRforNED's entity types (`predicted_type`) that are no person (most entities are UNK: unknown).
 NOT_PEOPLE = ("GPE", "ORG")
 PLACE_POPULATION_SCALE = 5_000
+# A dictionary prior this high says AIDA's training linked the surface (p(e|m) smooths one
+# pseudo-count of popularity into the gold counts, `model.data.knowledge_base`); a surface it
+# never linked has popularity shares only, flat for an abbreviation ("UK": 0.125 at most).
+TRAINED_PRIOR = 0.5
 
 
 @dataclass
@@ -66,10 +72,11 @@ class CandidateSet:
     unique_name: bool = False  # one candidate, whose title the whole surface spells (`is_unique_name`; model.linking)
     # The one-word title the surface spells when redirects name it (`ONE_NAME_REDIRECTS`): a person known by one name.
     one_name_title: str | None = None
-    # Among the dictionary's candidates, the page the surface spells that the open knowledge base
-    # knows as established ("Turkey", "Interpol"; `LayeredCandidates`): AIDA's annotators left such
-    # names NIL where their knowledge base lacked them, which the NIL classifier learned.
-    spelled_page: str | None = None
+    # Among the dictionary's candidates, the page the surface names for sure (`LayeredCandidates`):
+    # the established page it spells ("Turkey", "Interpol"), or the entity AIDA's training linked
+    # its abbreviation written the other way to ("UK" → "U.K." → United_Kingdom). AIDA's annotators
+    # left such names NIL where their knowledge base lacked them, which the NIL classifier learned.
+    named_page: str | None = None
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -297,12 +304,37 @@ class LayeredCandidates:
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
         if ner_type == PLACE_TYPE and ap_state(" ".join(tokens)):  # "Ore", "Fla.": the dictionary knows them as other things
             return self.open_candidates(tokens, ner_type)
+        surface = " ".join(tokens)
         known = self.dictionary(tokens, ner_type)
+        trained = self._trained_abbreviation(known, surface, ner_type)
+        if trained is not None:
+            trained.named_page = trained.titles[0]
+            return trained
         if len(known) and not self._no_person(known, ner_type):
-            known.spelled_page = self.open_candidates.spelled_page(" ".join(tokens), known.titles)
+            known.named_page = self.open_candidates.spelled_page(surface, known.titles)
             return known
         found = self.open_candidates(tokens, ner_type)
         return found if len(found) or not len(known) else known
+
+    def _trained_abbreviation(self, known: CandidateSet, surface: str, ner_type: str | None) -> CandidateSet | None:
+        """When AIDA's training never linked the surface (no prior of `known` reaches
+        `TRAINED_PRIOR`: "US", "UK", "EU", which its annotators left NIL, have flat priors led
+        by `.us`, `UK_Singles_Chart`, `Europe`) but linked its abbreviation written the other
+        way ("U.S." → `United_States` at 0.997), the other way's candidates; else, for a surface
+        written as an acronym, the candidate whose initials it is (`model.kb.keys.abbreviates`:
+        "EU" → `European_Union`, "SEC" → `U.S._Securities_and_Exchange_Commission`) alone;
+        else None."""
+        if max(known.priors, default=0.0) >= TRAINED_PRIOR:
+            return None
+        for variant in abbreviation_variants(surface):
+            other = self.dictionary(variant.split(), ner_type)
+            if max(other.priors, default=0.0) >= TRAINED_PRIOR:
+                return other
+        if is_acronym_surface(surface):  # "EU": among `.eu`, Europe, ..., the one it abbreviates
+            expansion = next((i for i, title in enumerate(known.titles) if abbreviates(surface, title)), None)
+            if expansion is not None:
+                return CandidateSet([known.titles[expansion]], [known.rows[expansion]], [1.0])
+        return None
 
     def _no_person(self, known: CandidateSet, ner_type: str | None) -> bool:
         """Whether the mention is a person and every candidate, by PPRforNED's type, a place

@@ -181,7 +181,7 @@ def _score_candidates(model: TransitionModel, examples: list[SentenceExample], e
     found = [(r, candidates(list(r.decision.words), r.decision.ner_type)) for r in reduced]
     for r, c in found:  # also when it found none (`model.linking.document_coreference`)
         r.decision.from_open_kb, r.decision.unique_name = c.from_open_kb, c.unique_name
-        r.decision.one_name_title, r.decision.spelled_page = c.one_name_title, c.spelled_page
+        r.decision.one_name_title, r.decision.named_page = c.one_name_title, c.named_page
     found = [(r, c, MentionTarget(r.decision.start, r.decision.end, c.rows, c.priors, vectors=c.vectors))
              for r, c in found if len(c)]
     if not found:

@@ -42,7 +42,7 @@ class LinkDecision:
     # linked whatever P(NIL) says, which learned on AIDA that a surface the dictionary lacks is NIL.
     unique_name: bool = False
     one_name_title: str | None = None  # a one-word title redirects name: a person known by one name
-    spelled_page: str | None = None  # the dictionary's candidate whose established page the surface spells
+    named_page: str | None = None  # the dictionary's candidate the surface names for sure (`CandidateSet.named_page`)
     given_span: bool = False  # the caller gave the span (D2KB) rather than the model finding it
     # A place right after a name and its comma ("Preston , Lancashire"): the region that places
     # the name (`mark_place_qualifiers`), so the place's own page is meant.
@@ -100,7 +100,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
         d.el_score = float(probs[best])
         threshold = nil_threshold(d, linking)
         sure = (d.unique_name or _asked_common_noun(d) or _named_company(d, d.candidates[best][0])
-                or d.candidates[best][0] == d.spelled_page)
+                or d.candidates[best][0] == d.named_page)
         nil = d.nil_score is not None and d.nil_score > threshold and not sure
         d.entity = None if nil else d.candidates[best][0]
     resolved = document_coreference(decisions)

@@ -80,9 +80,43 @@ def test_layered_candidates_use_the_dictionary_first_and_the_open_kb_for_the_res
     assert merkel.titles == ["Angela_Merkel"] and merkel.rows == [-1] and merkel.priors == [1.0]
     assert len(layered(["Nowhere"])) == 0
     # a dictionary's candidate whose established page the surface spells: "Paris" (300 redirects)
-    assert layered(["Paris"]).spelled_page == "Paris" and layered(["PARIS"]).spelled_page == "Paris"
-    assert layered(["Paris", "Hilton"]).spelled_page is None  # the open KB does not know it as a page
-    assert merkel.spelled_page is None  # the open KB's own candidates: unique names decide there
+    assert layered(["Paris"]).named_page == "Paris" and layered(["PARIS"]).named_page == "Paris"
+    assert layered(["Paris", "Hilton"]).named_page is None  # the open KB does not know it as a page
+    assert merkel.named_page is None  # the open KB's own candidates: unique names decide there
+
+
+def test_an_abbreviation_aida_never_linked_takes_the_candidates_of_its_other_spelling():
+    from model.data.knowledge_base import KnowledgeBase, alias_key
+    from model.data.records import Candidate
+
+    titles = [".uk", "UK_Singles_Chart", "United_Kingdom", "Paris"]
+    kb = KnowledgeBase({t: Candidate(t, i + 1, 10, 1, "UNK") for i, t in enumerate(titles)}, {
+        alias_key("UK"): [("UK_Singles_Chart", 0.125), (".uk", 0.1), ("United_Kingdom", 0.05)],  # flat: never linked
+        alias_key("U.K."): [("United_Kingdom", 0.712), ("UK_Singles_Chart", 0.04)],
+        alias_key("Paris"): [("Paris", 0.3)],
+    })
+    layered = LayeredCandidates(CandidateLookup(kb, {t: i for i, t in enumerate(titles)}, 30), open_source())
+    uk = layered(["UK"])
+    assert uk.titles == ["United_Kingdom", "UK_Singles_Chart"] and uk.named_page == "United_Kingdom"
+    assert layered(["U.K."]).titles == ["United_Kingdom", "UK_Singles_Chart"]  # its own: trained
+    assert layered(["Paris"]).titles == ["Paris"]  # no other spelling: its own flat priors
+
+
+def test_an_acronym_aida_never_linked_names_the_candidate_it_abbreviates():
+    from model.data.knowledge_base import KnowledgeBase, alias_key
+    from model.data.records import Candidate
+
+    titles = [".eu", "Europe", "European_Union", "U.S._Securities_and_Exchange_Commission", "Second"]
+    kb = KnowledgeBase({t: Candidate(t, i + 1, 10, 1, "UNK") for i, t in enumerate(titles)}, {
+        alias_key("EU"): [(".eu", 0.1), ("Europe", 0.09), ("European_Union", 0.07)],
+        alias_key("SEC"): [("Second", 0.08), ("U.S._Securities_and_Exchange_Commission", 0.06)],
+        alias_key("Europe"): [("Europe", 0.2), ("European_Union", 0.1)],
+    })
+    layered = LayeredCandidates(CandidateLookup(kb, {t: i for i, t in enumerate(titles)}, 30), open_source())
+    eu, sec = layered(["EU"]), layered(["SEC"])
+    assert (eu.titles, eu.named_page) == (["European_Union"], "European_Union")
+    assert sec.titles == ["U.S._Securities_and_Exchange_Commission"]  # its initials after the country's
+    assert layered(["Europe"]).titles == ["Europe", "European_Union"]  # a name, not an acronym
 
 
 @torch.no_grad()

@@ -468,9 +468,9 @@ def test_a_dictionary_name_that_spells_an_established_page_links_whatever_p_nil_
     """AIDA's annotators left "Turkey" NIL in all 30 of its training mentions (their knowledge
     base lacked it), and the NIL classifier learned that; the open world knows the page."""
     turkey = _decision(0, [("Turkey", 0.998), ("Turkey_(bird)", 0.002)], nil=0.99)
-    turkey.spelled_page = "Turkey"
+    turkey.named_page = "Turkey"
     bird = _decision(1, [("Turkey", 0.3), ("Turkey_(bird)", 0.7)], nil=0.99)
-    bird.spelled_page = "Turkey"  # the model ranks another candidate first: P(NIL) decides
+    bird.named_page = "Turkey"  # the model ranks another candidate first: P(NIL) decides
     plain = _decision(2, [("Turkey", 0.998), ("Turkey_(bird)", 0.002)], nil=0.99)  # with the dictionary alone
     decide_links([turkey, bird, plain], LinkingConfig(nil_threshold=0.5))
     assert [d.entity for d in (turkey, bird, plain)] == ["Turkey", None, None]

@@ -13,7 +13,7 @@ from model.embeddings.glove import GloveVectors
 from model.kb.build import build_index
 from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
-from model.kb.keys import (acronym, acronym_title_case, is_acronym_surface, surface_variants, with_umlauts,
+from model.kb.keys import (abbreviates, acronym, acronym_title_case, is_acronym_surface, surface_variants, with_umlauts,
                            without_honorific)
 from model.kb.lookup import OpenKnowledgeBase, sentence_case, spelled_like
 from model.kb.places import City
@@ -87,6 +87,9 @@ def test_acronyms_of_titles_and_of_surfaces() -> None:
     assert all(is_acronym_surface(s) for s in ("CIA", "G20", "S&P", "U.S."))
     assert not any(is_acronym_surface(s) for s in ("Cia", "GERMANY", "JAPAN", "UNESCO", "A", "cia", ""))
     assert is_acronym_surface("UNESCO", longest=6)  # beside "United Nations Educational, ..." (model.linking)
+    assert abbreviates("EU", "European_Union") and abbreviates("E.U.", "European_Union")
+    assert abbreviates("SEC", "U.S._Securities_and_Exchange_Commission")  # after the country's abbreviation
+    assert not abbreviates("EU", "Europe") and not abbreviates("SEC", "Second_Battle_of_Ypres")
 
 
 def test_an_acronym_reaches_the_popular_titles_it_abbreviates_and_only_when_written_as_one(kb) -> None:

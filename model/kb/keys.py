@@ -153,6 +153,15 @@ def acronym(title: str) -> str | None:
     return ascii_fold(initials).upper()
 
 
+def abbreviates(surface: str, title: str) -> bool:
+    """Whether `surface`, written as an acronym, is `title`'s initials (`acronym`), also without
+    a country abbreviation the title opens with: "EU" → ``European_Union``, "SEC" →
+    ``U.S._Securities_and_Exchange_Commission``."""
+    letters = surface.replace(".", "").upper()
+    first, _, rest = title.partition("_")
+    return letters in (acronym(title), acronym(rest) if first.replace(".", "").lower() in NAME_ABBREVIATIONS else None)
+
+
 def is_acronym_surface(surface: str, longest: int = SURE_ACRONYM_LETTERS) -> bool:
     """Whether a mention is written as an acronym (``CIA``, ``G20``, ``S&P``, ``U.S.``): a form
     that may name a multi-word entity by its initials. Capitals alone count up to `longest`
@@ -264,7 +273,7 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     for base in bases:
         company = _company_variants(base)
         found.extend(company)
-        found.extend(_abbreviation_variants(base))
+        found.extend(abbreviation_variants(base))
         if ner_type == "ORG" and not company:
             found.extend(company_pages(base))
     return _distinct_by_key(found, exclude=open_key(text))
@@ -342,7 +351,8 @@ def without_company_forms(surface: str) -> str | None:
     return " ".join(words[:end])
 
 
-def _abbreviation_variants(text: str) -> list[str]:
+def abbreviation_variants(text: str) -> list[str]:
+    """An abbreviation written the other way: ``U.S.`` → ``US``, ``UK`` → ``U.K.``; else none."""
     if _DOTTED_ABBREVIATION.match(text):
         return [text.replace(".", "")]
     if _SHORT_CAPITALS.match(text):

@@ -269,8 +269,8 @@ class Annotator:
         which the tokens leave apart), its `candidates_shown` most probable candidates."""
         start, end = tokens[d.start].start, tokens[d.end - 1].end
         after_comma = d.end >= 2 and tokens[d.end - 2].text == ","
-        if d.ner_type == PLACE_TYPE and text[end:end + 1] == "." and ap_state(tokens[d.end - 1].text, after_comma):  # "Ore" + "." as CoNLL splits it: "Ore."
-            end += 1
+        if d.ner_type == PLACE_TYPE and text[end:end + 1] == "." and ap_state(tokens[d.end - 1].text, after_comma):
+            end += 1  # "Ore" + "." as CoNLL's tokens split it: the place is "Ore."
         shown = sorted(d.candidates, key=lambda c: -c[1])[:self.candidates_shown]  # the chosen one among them
         return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
                        el_score=d.el_score, nil_score=d.nil_score, candidates=shown)

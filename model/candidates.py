@@ -30,8 +30,8 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (abbreviates, abbreviation_variants, company_pages, is_acronym_surface, same_name, singulars, spells, surface_variants, title_key,
-                           without_company_forms, without_disambiguator)
+from model.kb.keys import (abbreviates, abbreviation_variants, company_pages, is_acronym_surface, same_name, singulars,
+                           spells, surface_variants, title_key, without_company_forms, without_disambiguator)
 from model.kb.lookup import is_established
 from model.kb.places import ap_state, with_state_spelled_out
 from model.settings import kb_mode
@@ -252,8 +252,9 @@ class OpenCandidates:
         """The open knowledge base's candidates of `surface` and, when none of them is a page
         that anything points to (`model.kb.lookup.is_established`), those of its other
         spellings (a US state's abbreviation spelled out, `model.kb.places.with_state_spelled_out`:
-        "Columbia, Mo." → "Columbia, Missouri"; `model.kb.keys.surface_variants`: "Western Digital Corp" → "Western Digital",
-        "Sen. Warren" → "Warren", "Marks and Spencer" → "Marks & Spencer") not found already,
+        "Columbia, Mo." → "Columbia, Missouri"; `model.kb.keys.surface_variants`: "Western
+        Digital Corp" → "Western Digital", "Sen. Warren" → "Warren", "Marks and Spencer" →
+        "Marks & Spencer") not found already,
         up to `limit`; else, for an organisation, the titles of its company pages
         (`model.kb.keys.company_pages`: "Chevron" → Chevron_Corporation beside the page
         Chevron); then, for a common noun in the plural, its singular's page
@@ -302,9 +303,9 @@ class LayeredCandidates:
         self.dictionary, self.open_candidates = dictionary, open_candidates
 
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
-        if ner_type == PLACE_TYPE and ap_state(" ".join(tokens)):  # "Ore", "Fla.": the dictionary knows them as other things
-            return self.open_candidates(tokens, ner_type)
         surface = " ".join(tokens)
+        if ner_type == PLACE_TYPE and ap_state(surface):  # "Ore", "Fla.": the dictionary knows them as other things
+            return self.open_candidates(tokens, ner_type)
         known = self.dictionary(tokens, ner_type)
         trained = self._trained_abbreviation(known, surface, ner_type)
         if trained is not None:

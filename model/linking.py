@@ -68,6 +68,10 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     (`favour_the_place_itself`), an organisation's company page (`favour_company_pages`), the
     page a lowercase mention spells (`favour_common_nouns`) and a person's candidates that are
     no place (`favour_people`);
+    the best candidate links unless P(NIL) is above the threshold (`nil_threshold`), or whatever
+    P(NIL) says when it is a unique name, a common noun the caller asked for, a company named with
+    its legal forms or the page the surface names for sure (`named_page`: AIDA's annotators left
+    "Turkey" NIL, the NIL classifier learned it);
     then a short or abbreviated name takes the entity of the full name
     (`document_coreference`), and a lone surname the open knowledge base cannot place stays
     NIL (`is_lone_name`).

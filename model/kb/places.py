@@ -106,6 +106,7 @@ def with_state_spelled_out(surface: str) -> str | None:
     return f"{name.strip()}, {state}" if state else None
 
 
+@cache
 def ap_abbreviation(state: str) -> str | None:
     """The AP abbreviation of the US state `state` ("Oregon" → "Ore."), else None."""
     import us

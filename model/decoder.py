@@ -27,7 +27,8 @@ from model.candidates import CandidateSource
 from model.config import ModelConfig
 from model.encoder import EncodedBatch
 from model.features import MentionTarget, SentenceExample
-from model.linking import LinkDecision, mark_place_qualifiers
+from model.linking import LinkDecision
+from model.place_linking import mark_place_qualifiers
 from model.stack_lstm import StackTops
 from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_action_mask, reduce_type
 

@@ -24,7 +24,7 @@ NIL_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 @dataclass
 class DocumentPrediction:
     """Predicted mentions of one document, in document token offsets; `text`: its words,
-    whose names may confirm a candidate (`model.linking.favour_named_disambiguators`)."""
+    whose names may confirm a candidate (`model.place_linking.favour_named_disambiguators`)."""
 
     mentions: list[LinkDecision]
     text: str | None = None

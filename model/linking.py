@@ -3,58 +3,25 @@
 The decoder scores each mention's candidates from its sentence (`LinkDecision.local`)
 and the NIL classifier says how likely the mention has no entity (`nil_score`).
 `decide_links` is the one place where those become a link, for a whole document:
-optionally re-ranked by document coherence (`model.coherence`), the best candidate
-unless P(NIL) is above the calibrated threshold (its own for candidates of the open
-knowledge base, calibrated for text the dictionary does not cover), then the person-name rule.
+optionally re-ranked by document coherence (`model.coherence`) and by what the text says of
+places (`model.place_linking`), the best candidate unless P(NIL) is above the calibrated
+threshold (its own for candidates of the open knowledge base, calibrated for text the
+dictionary does not cover), then the person-name rule.
 """
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
 from model.candidates import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
-from model.kb.places import ap_abbreviation, ap_state, country_keys, state_keys
-from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page, open_key,
-                           place_disambiguator, same_name, singulars, spells, without_company_forms, without_disambiguator)
+from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page,
+                           place_disambiguator, same_name, singulars, without_company_forms, without_disambiguator)
+from model.link_decision import LinkDecision, favoured, spelled
+from model.place_linking import favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place
 
-
-@dataclass
-class LinkDecision:
-    """What the model decided for one mention."""
-
-    start: int
-    end: int
-    ner_type: str
-    ner_score: float
-    entity: str | None = None
-    el_score: float | None = None  # probability of the entity linked; None when NIL
-    nil_score: float | None = None
-    candidates: list[tuple[str, float]] = field(default_factory=list)  # (title, probability) as last decided
-    local: list[float] | None = None  # the sentence-level probabilities: the base of every decision
-    words: tuple[str, ...] = ()  # the mention's tokens
-    from_open_kb: bool = False  # the open knowledge base, not the AIDA dictionary, was asked for the candidates
-    # Its one candidate is the title the whole multi-word surface spells ("Rico Lebrun" → Rico_Lebrun):
-    # linked whatever P(NIL) says, which learned on AIDA that a surface the dictionary lacks is NIL.
-    unique_name: bool = False
-    one_name_title: str | None = None  # a one-word title redirects name: a person known by one name
-    named_page: str | None = None  # the dictionary's candidate the surface names for sure (`CandidateSet.named_page`)
-    given_span: bool = False  # the caller gave the span (D2KB) rather than the model finding it
-    # A place right after a name and its comma ("Preston , Lancashire"): the region that places
-    # the name (`mark_place_qualifiers`), so the place's own page is meant.
-    place_qualifier: bool = False
-    # The place qualifier after this mention's comma, as a name ("Lancashire"; "Illinois" for
-    # "Ill."): the region Wikipedia's title of this place adds (`favour_the_qualified_place`).
-    qualified_by: str | None = None
-
-    @property
-    def surface(self) -> str:
-        """The mention's words as one string (tokens joined by spaces)."""
-        return " ".join(self.words)
+__all__ = ["LinkDecision", "decide_links", "document_coreference", "is_lone_name", "nil_threshold"]
 
 
 def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherence=None, text: str | None = None) -> None:
@@ -115,93 +82,6 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
             d.el_score = None
 
 
-# How much more a candidate becomes when the document names its disambiguator
-# (`favour_named_disambiguators`). The dictionary's candidates keep their priors' say; among
-# the open knowledge base's, whose priors are guesses, such a candidate wins outright. Chosen
-# on WNED-WIKI D2KB and AIDA validation (open): ×10 53.59 / 87.33, ×100 54.19 / 87.33, ×1000
-# 54.64 / 87.27 for both kinds; ×10⁶ for both 55.06 / 86.92; ×100 and ×10⁶ 54.85 / 87.33.
-DISAMBIGUATOR_NAMED_FACTOR = {False: 100.0, True: 1e6}  # by LinkDecision.from_open_kb
-
-
-def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text: str,
-                                seen: dict[str, int]) -> np.ndarray:
-    """`d`'s candidate probabilities, those whose title's place disambiguator the document's
-    `text` names (`model.kb.keys.place_disambiguator`: "Killen,_Alabama" where the text says
-    "Alabama", "Preston,_Lancashire" in "Preston, Lancashire") multiplied by
-    `DISAMBIGUATOR_NAMED_FACTOR`, renormalised. Wikipedia tells namesakes apart by where
-    they are; a text about one says so somewhere, and the EL scorer cannot read it: the
-    open knowledge base's namesakes have no entity vector of their own. A place ending in
-    "a" is named by its adjective too ("Tasmanian": WNED-WIKI 55.49 → 55.68). When the text names
-    several candidates' places, those it names most often gain ("Lauderdale County" in a
-    text about a road in Alabama that ends at the Tennessee line). A mention that is the
-    disambiguator itself names that place, not something in it ("Maine" is not
-    `Rockland,_Maine`). `seen` caches the document's counts by disambiguator."""
-    counts = [0 if where is None or spells(where, d.surface) else _times_named(text, where, seen)
-              for where in (place_disambiguator(title) for title, _ in d.candidates)]
-    most = max(counts, default=0)
-    most_named = [most > 0 and c == most for c in counts]
-    return _favoured(probabilities, most_named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
-
-
-def _times_named(text: str, name: str, seen: dict[str, int]) -> int:
-    """How often `text` holds `name` (or, for a name ending in "a", its adjective in "-an") as
-    whole words, or a US state's news-agency abbreviation with its dot ("N.Y.", "Ore.")."""
-    if name not in seen:
-        adjective = "n?" if name.endswith("a") else ""  # Tasmania → Tasmanian, California → Californian
-        seen[name] = len(re.findall(r"(?<!\w)" + re.escape(name) + adjective + r"(?!\w)", text))
-        abbreviation = ap_abbreviation(name)  # "Albany, N.Y.", "Portland, Ore.": the state, as news writes it
-        if abbreviation:
-            seen[name] += len(re.findall(r"(?<![\w.])" + re.escape(abbreviation.rstrip(".")) + r"\.", text))
-    return seen[name]
-
-
-# How much more the page a place qualifier spells becomes (`favour_the_place_itself`). Chosen
-# on WNED-WIKI D2KB and AIDA validation (open): ×10 54.95 / 87.38, ×100 55.01 / 87.40, ×10⁶
-# 54.65 / 87.38 (OKE 60.85 but 61.22 at ×10⁶).
-PLACE_QUALIFIER_FACTOR = 100.0
-
-
-def mark_place_qualifiers(words: Sequence[str], decisions: Sequence[LinkDecision]) -> None:
-    """Set `place_qualifier` on each LOC mention of one sentence (`words`; decisions in its
-    token offsets) that follows another mention and a comma: "Preston , [Lancashire]",
-    "Auburn , [New York]", "The Oval , [London]"; and `qualified_by` on the mention before it,
-    a US state's news-agency abbreviation spelled out ("Springfield , Ill" → "Illinois")."""
-    before = {d.end: d for d in decisions}
-    for d in decisions:
-        d.place_qualifier = (d.ner_type == PLACE_TYPE and d.start >= 2 and words[d.start - 1] == ","
-                             and d.start - 1 in before)
-        if d.place_qualifier:
-            before[d.start - 1].qualified_by = ap_state(d.surface, qualifier=True) or d.surface
-
-
-def favour_the_qualified_place(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
-    """For a mention a place qualifier follows ("Springfield , Ill", "Milwaukee , Wisconsin"),
-    only the candidates that are in that place by their title (`Springfield,_Illinois`) or
-    that the mention spells (`Milwaukee`: a large city's page has no qualifier), when there
-    are any in that place: the text says which namesake it is, however much the priors favour
-    another (`Springfield,_Massachusetts` at 0.9995, `Milwaukee_Brewers`). Not for a region
-    itself: "Ohio , Kentucky" is a list, not `Ohio_County,_Kentucky`; nor when no candidate is
-    in that place: "Carthage , Morristown" is a list of towns."""
-    if d.qualified_by is None or open_key(d.surface) in state_keys() | country_keys():
-        return probabilities
-    where = d.qualified_by.casefold()
-    in_place = [(place_disambiguator(title) or "").casefold() == where for title, _ in d.candidates]
-    if not any(in_place):  # no namesake there: a list of places ("Carthage , Morristown"), not a place and its region
-        return probabilities
-    return _favoured(probabilities, [here or spells(title, d.surface) for (title, _), here in zip(d.candidates, in_place)],
-                     math.inf)
-
-
-def favour_the_place_itself(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
-    """For a place qualifier, the candidate whose title the mention spells — the place's own
-    page — multiplied by `PLACE_QUALIFIER_FACTOR`, renormalised: after "Preston," the
-    county `Lancashire`, not `Lancashire_County_Cricket_Club`; after "Auburn," the state
-    `New_York`, not `New_York_City`, which the EL scorer prefers for a bare "New York"."""
-    if not d.place_qualifier:
-        return probabilities
-    return _favoured(probabilities, _spelled(d), PLACE_QUALIFIER_FACTOR)
-
-
 # How much more an organisation's company page becomes (`favour_company_pages`). The EL
 # scorer, trained on AIDA's dictionary, puts the word's own page far above it ("Tesla":
 # `Tesla,_Inc.` at 0.011): × 100 puts it first. Dev suite and AIDA validation unchanged (they
@@ -216,7 +96,7 @@ def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarr
     if d.ner_type != ORGANISATION_TYPE or not d.from_open_kb:
         return probabilities
     name = without_company_forms(d.surface) or d.surface  # "Tesla Inc" names the company Tesla
-    return _favoured(probabilities, [is_company_page(title, name) for title, _ in d.candidates], COMPANY_PAGE_FACTOR)
+    return favoured(probabilities, [is_company_page(title, name) for title, _ in d.candidates], COMPANY_PAGE_FACTOR)
 
 
 # How much more the page a lowercase mention spells becomes (`favour_common_nouns`): it wins
@@ -234,7 +114,7 @@ def favour_common_nouns(d: LinkDecision, probabilities: np.ndarray) -> np.ndarra
     page (`Rugby_football`)."""
     if not d.surface.islower():
         return probabilities
-    return _favoured(probabilities, _spelled_common_noun(d), COMMON_NOUN_FACTOR)
+    return favoured(probabilities, _spelled_common_noun(d), COMMON_NOUN_FACTOR)
 
 
 def _asked_common_noun(d: LinkDecision) -> bool:
@@ -246,7 +126,7 @@ def _asked_common_noun(d: LinkDecision) -> bool:
 
 def _spelled_common_noun(d: LinkDecision) -> list[bool]:
     """`_spelled` for a common noun, whose plural spells its singular's page ("walls" → `Wall`)."""
-    return _spelled(d, [d.surface] + singulars(d.surface))
+    return spelled(d, [d.surface] + singulars(d.surface))
 
 
 # How much more a person's candidates that are no place become (`favour_people`). It changes
@@ -261,7 +141,7 @@ def favour_people(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
     after it) × `PERSON_FACTOR`, renormalised: "Obama" → `Barack_Obama`."""
     if d.ner_type != PERSON_TYPE or not d.from_open_kb:
         return probabilities
-    return _favoured(probabilities, [not _comma_place(title) for title, _ in d.candidates], PERSON_FACTOR)
+    return favoured(probabilities, [not _comma_place(title) for title, _ in d.candidates], PERSON_FACTOR)
 
 
 def _comma_place(title: str) -> bool:
@@ -283,27 +163,6 @@ def _named_company(d: LinkDecision, title: str) -> bool:
     if not d.from_open_kb:
         return is_company_page(title, name) or same_name(title, name)
     return is_company_page(title, name)
-
-
-def _spelled(d: LinkDecision, forms: list[str] | None = None) -> list[bool]:
-    """For each of `d`'s candidates, whether the mention (or any of `forms`, given instead)
-    spells its title ("Lancashire" → `Lancashire`)."""
-    return [any(spells(title, form) for form in forms or [d.surface]) for title, _ in d.candidates]
-
-
-def _favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:
-    """`probabilities` with the `chosen` candidates' multiplied by `factor`, renormalised
-    (unchanged when none is chosen). An infinite `factor` keeps the chosen alone, in their
-    own proportions (equal when all of them had probability 0)."""
-    if not any(chosen):
-        return probabilities
-    if math.isinf(factor):
-        favoured = np.where(chosen, probabilities, 0.0)
-        if favoured.sum() <= 0:
-            favoured = np.asarray(chosen, dtype=np.float64)
-    else:
-        favoured = probabilities * np.where(chosen, factor, 1.0)
-    return favoured / favoured.sum()
 
 
 def is_lone_name(d: LinkDecision) -> bool:
@@ -388,7 +247,7 @@ def _has_own_page(d: LinkDecision) -> bool:
     System", "cricket" in "cricketer" beside "first-class cricket")."""
     if d.surface.islower():
         return any(_spelled_common_noun(d))
-    return len(d.words) > 1 and any(_spelled(d))
+    return len(d.words) > 1 and any(spelled(d))
 
 
 def _names_the_company(d: LinkDecision, full: LinkDecision, persons: list[tuple[str, ...]]) -> bool:

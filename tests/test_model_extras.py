@@ -384,7 +384,7 @@ def test_a_namesake_whose_place_the_document_names_wins():
 
 
 def test_a_place_after_a_name_and_its_comma_is_the_place_itself():
-    from model.linking import mark_place_qualifiers
+    from model.place_linking import mark_place_qualifiers
 
     words = "Born in Preston , Lancashire , he played for Lancashire .".split()
     town = LinkDecision(2, 3, "LOC", 1.0, words=("Preston",))
@@ -403,7 +403,7 @@ def test_a_place_after_a_name_and_its_comma_is_the_place_itself():
 
 
 def test_a_name_followed_by_its_place_is_the_namesake_in_that_place():
-    from model.linking import mark_place_qualifiers
+    from model.place_linking import mark_place_qualifiers
 
     words = "Police in Springfield , Ill , and Preston , Lancashire said .".split()
     springfield = LinkDecision(2, 3, "LOC", 1.0, words=("Springfield",), nil_score=0.0,

@@ -19,7 +19,8 @@ from model.config import LinkingConfig
 from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page,
                            place_disambiguator, same_name, singulars, without_company_forms, without_disambiguator)
 from model.link_decision import LinkDecision, favoured, spelled
-from model.place_linking import favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place
+from model.place_linking import (favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place,
+                                 placed_by_text)
 
 __all__ = ["LinkDecision", "decide_links", "document_coreference", "is_lone_name", "nil_threshold"]
 
@@ -57,18 +58,21 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
                                          linking.coherence_weight)
     else:
         probabilities = [np.asarray(d.local, dtype=np.float64) for d in linked]
+    seen: dict[str, int] = {}  # the document's counts, by disambiguator
     if text is not None:
-        seen: dict[str, int] = {}  # the document's counts, by disambiguator
         probabilities = [favour_named_disambiguators(d, probs, text, seen) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_the_qualified_place(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_the_place_itself(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_company_pages(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_common_nouns(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_people(d, probs) for d, probs in zip(linked, probabilities)]
+    placed = set()  # ids of decisions whose best candidate is in a place the text names
     for d, probs in zip(linked, probabilities):
         d.candidates = [(t, float(p)) for (t, _), p in zip(d.candidates, probs)]
         best = int(np.argmax(probs))
         d.el_score = float(probs[best])
+        if placed_by_text(d, d.candidates[best][0], text, seen):
+            placed.add(id(d))
         threshold = nil_threshold(d, linking)
         sure = (d.unique_name or _asked_common_noun(d) or _named_company(d, d.candidates[best][0])
                 or d.candidates[best][0] == d.named_page)
@@ -76,7 +80,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
         d.entity = None if nil else d.candidates[best][0]
     resolved = document_coreference(decisions)
     for d in decisions:
-        if id(d) not in resolved and is_lone_name(d):
+        # a town the text places ("Dalton" in a text that says Minnesota) is no lone surname,
+        # whatever type the NER gave it
+        if id(d) not in resolved and id(d) not in placed and is_lone_name(d):
             d.entity = None
         if d.entity is None:  # NIL: the decision's score is nil_score; no entity has an EL score
             d.el_score = None

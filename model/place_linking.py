@@ -48,6 +48,13 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     return favoured(probabilities, most_named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
 
 
+def placed_by_text(d: LinkDecision, title: str, text: str | None, seen: dict[str, int]) -> bool:
+    """Whether `text` names the place that `title`, one of `d`'s candidates, is in
+    ("Dalton,_Minnesota" in a text that says Minnesota), other than the mention itself."""
+    where = place_disambiguator(title)
+    return text is not None and where is not None and not spells(where, d.surface) and _times_named(text, where, seen) > 0
+
+
 def _times_named(text: str, name: str, seen: dict[str, int]) -> int:
     """How often `text` holds `name` (or, for a name ending in "a", its adjective in "-an") as
     whole words, or a US state's news-agency abbreviation with its dot ("N.Y.", "Ore.")."""

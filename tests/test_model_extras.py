@@ -150,6 +150,19 @@ def test_a_person_left_to_the_open_knowledge_base_is_no_namesake_place():
     assert town.entity == "Obama,_Fukui"
 
 
+def test_a_town_the_text_places_is_no_lone_surname():
+    """The NER reads a list of towns as surnames; the text names their state."""
+    def dalton() -> LinkDecision:
+        d = _decision(0, [("Dalton,_Minnesota", 0.9), ("Dalton", 0.1)], nil=0.0, ner_type="PER")
+        d.from_open_kb, d.words = True, ("Dalton",)
+        return d
+
+    placed, unplaced = dalton(), dalton()
+    decide_links([placed], LinkingConfig(coherence_weight=0.0), text="The trail passes Alexandria and Dalton , Minnesota .")
+    decide_links([unplaced], LinkingConfig(coherence_weight=0.0), text="The trail passes Alexandria and Dalton .")
+    assert placed.entity == "Dalton,_Minnesota" and unplaced.entity is None  # unplaced: a lone surname
+
+
 def test_a_common_noun_is_the_page_it_spells_and_links_when_the_caller_gave_it():
     def oak(given: bool, words: tuple[str, ...] = ("oak",)) -> LinkDecision:
         d = _decision(0, [("Oak,_West_Virginia", 0.9), ("Oak", 0.1)], nil=0.99)

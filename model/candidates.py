@@ -30,8 +30,8 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (abbreviates, abbreviation_variants, company_pages, is_acronym_surface, same_name, singulars,
-                           spells, surface_variants, title_key, without_company_forms, without_disambiguator)
+from model.kb.keys import (abbreviates, abbreviation_variants, company_pages, is_acronym_surface, open_key, same_name,
+                           singulars, spells, surface_variants, title_key, without_company_forms, without_disambiguator)
 from model.kb.lookup import is_established
 from model.kb.places import ap_state, with_state_spelled_out
 from model.settings import kb_mode
@@ -233,6 +233,8 @@ class OpenCandidates:
         spaces aside: "Moody 's Investors Service"), when the open knowledge base knows that
         page as established (`is_established`: a redirect names it or PPRforNED
         lists it), else None."""
+        if not any(open_key(title) == open_key(surface) for title in titles):
+            return None  # no candidate the surface spells: most mentions, spared the lookup
         page = next((c for c in self.open_kb.candidates(surface, limit=1) if c.match == "title"), None)
         if page is None or not is_established(page.redirects, page.in_pprforned):
             return None

@@ -94,7 +94,8 @@ def favour_the_qualified_place(d: LinkDecision, probabilities: np.ndarray) -> np
     another (`Springfield,_Massachusetts` at 0.9995, `Milwaukee_Brewers`). Not for a region
     itself: "Ohio , Kentucky" is a list, not `Ohio_County,_Kentucky`; nor when no candidate is
     in that place: "Carthage , Morristown" is a list of towns."""
-    if d.qualified_by is None or open_key(d.surface) in state_keys() | country_keys():
+    region = open_key(d.surface)
+    if d.qualified_by is None or region in state_keys() or region in country_keys():
         return probabilities
     where = d.qualified_by.casefold()
     in_place = [(place_disambiguator(title) or "").casefold() == where for title, _ in d.candidates]

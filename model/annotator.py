@@ -181,7 +181,8 @@ class Annotator:
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
             pairs = qualified_place_pairs(words, [(d.start, d.end, d.ner_type) for d in decisions],
-                                          partial(self._names_entity, words), country_keys(), state_keys())
+                                          partial(self._names_entity, words), country_keys(),
+                                          state_keys(codes=False))
             if pairs:
                 joined = {i for i, _ in pairs} | {j for _, j in pairs}
                 spans = [(d.start, d.end) for i, d in enumerate(decisions) if i not in joined]
@@ -199,7 +200,10 @@ class Annotator:
             words = [t.text for t in sentences[index]]
             spans = [(d.start, d.end) for d in decisions]
             nameless = frozenset((d.start, d.end) for d in decisions if not d.candidates)
-            extended = title_extensions(words, spans, lambda a, b: self._names_entity(words, a, b, exact=True), nameless)
+            article_titled = frozenset((d.start, d.end) for d in decisions if d.candidates  # its best candidate
+                                       and spells(max(d.candidates, key=lambda c: c[1])[0], "The " + d.surface))
+            extended = title_extensions(words, spans, lambda a, b: self._names_entity(words, a, b, exact=True),
+                                        nameless, article_titled)
             if extended != spans:
                 redo[index] = extended
         return redo

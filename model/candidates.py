@@ -331,7 +331,8 @@ class LayeredCandidates:
             return None
         for variant in abbreviation_variants(surface):
             other = self.dictionary(variant.split(), ner_type)
-            if max(other.priors, default=0.0) >= TRAINED_PRIOR:
+            # a lone candidate's prior is 1.0 whatever training saw ("I.R.A.": only a band)
+            if len(other.titles) > 1 and max(other.priors) >= TRAINED_PRIOR:
                 return other
         if is_acronym_surface(surface):  # "EU": among `.eu`, Europe, ..., the one it abbreviates
             expansion = next((i for i, title in enumerate(known.titles) if abbreviates(surface, title)), None)

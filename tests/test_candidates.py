@@ -89,17 +89,20 @@ def test_an_abbreviation_aida_never_linked_takes_the_candidates_of_its_other_spe
     from model.data.knowledge_base import KnowledgeBase, alias_key
     from model.data.records import Candidate
 
-    titles = [".uk", "UK_Singles_Chart", "United_Kingdom", "Paris"]
+    titles = [".uk", "UK_Singles_Chart", "United_Kingdom", "Paris", "Iran", "Irish_Republican_Army", "I.R.A._(band)"]
     kb = KnowledgeBase({t: Candidate(t, i + 1, 10, 1, "UNK") for i, t in enumerate(titles)}, {
         alias_key("UK"): [("UK_Singles_Chart", 0.125), (".uk", 0.1), ("United_Kingdom", 0.05)],  # flat: never linked
         alias_key("U.K."): [("United_Kingdom", 0.712), ("UK_Singles_Chart", 0.04)],
         alias_key("Paris"): [("Paris", 0.3)],
+        alias_key("IRA"): [("Iran", 0.07), ("Irish_Republican_Army", 0.05)],
+        alias_key("I.R.A."): [("I.R.A._(band)", 1.0)],  # a lone candidate: 1.0 whatever training saw
     })
     layered = LayeredCandidates(CandidateLookup(kb, {t: i for i, t in enumerate(titles)}, 30), open_source())
     uk = layered(["UK"])
     assert uk.titles == ["United_Kingdom", "UK_Singles_Chart"] and uk.named_page == "United_Kingdom"
     assert layered(["U.K."]).titles == ["United_Kingdom", "UK_Singles_Chart"]  # its own: trained
     assert layered(["Paris"]).titles == ["Paris"]  # no other spelling: its own flat priors
+    assert layered(["IRA"]).titles == ["Irish_Republican_Army"]  # not the band: its initials instead
 
 
 def test_an_acronym_aida_never_linked_names_the_candidate_it_abbreviates():

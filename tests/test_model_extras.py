@@ -700,3 +700,37 @@ def test_a_mention_grows_to_the_title_that_continues_past_its_end():
     assert title_extensions(erdogan, [(0, 1), (3, 5)], spelled) == [(0, 1), (3, 5)]  # it has candidates
     assert title_extensions(erdogan, [(0, 1), (3, 5)], spelled, frozenset({(3, 5)})) == [(0, 1), (1, 5)]
     assert title_extensions(erdogan, [(0, 2), (3, 5)], spelled, frozenset({(3, 5)})) == [(0, 2), (2, 5)]
+
+
+def test_a_mention_takes_the_capitalised_article_its_title_begins_with():
+    from model.span_rules import title_extensions
+
+    words = "He told The Sunday Telegraph and the Sunday Times that The Netherlands won .".split()
+    titles = {"The Sunday Telegraph", "The Sunday Times"}
+
+    def is_title(a, b):
+        return " ".join(words[a:b]) in titles
+
+    # "The" joins a mention with a candidate titled "The" and its words, not a lowercase "the",
+    # nor a mention without such a candidate (a title "The Netherlands" exists, the mention's candidate is another)
+    titled = frozenset({(3, 5), (7, 9)})
+    assert title_extensions(words, [(3, 5), (7, 9), (11, 12)], is_title, article_titled=titled) == [(2, 5), (7, 9), (11, 12)]
+    assert title_extensions(words, [(3, 5), (11, 12)], lambda a, b: False) == [(3, 5), (11, 12)]
+    # never into the previous mention
+    assert title_extensions(words, [(0, 3), (3, 5)], lambda a, b: False, article_titled=titled) == [(0, 3), (3, 5)]
+
+
+def test_a_state_in_full_joins_its_city_but_a_news_abbreviation_stays_apart():
+    from model.kb.places import state_keys
+    from model.span_rules import qualified_place_pairs
+
+    found_not_spelled = lambda a, b, exact: not exact  # the KB finds an entity for any joined pair, spells none
+    states = state_keys(codes=False)
+    assert "wisconsin" in states and "mo" not in states and "mo" in state_keys()
+    # encyclopedic text (OKE: 16 of 16 joined) writes the state in full; news (AIDA: "Kansas City, Mo.") keeps it apart
+    assert qualified_place_pairs("Madison , Wisconsin".split(), [(0, 1, "LOC"), (2, 3, "LOC")], found_not_spelled,
+                                 states=states) == [(0, 1)]
+    for abbreviated in ("Kansas City , Mo", "Kansas City , MO", "Albany , N.Y"):
+        words = abbreviated.split()
+        mentions = [(0, len(words) - 2, "LOC"), (len(words) - 1, len(words), "LOC")]
+        assert qualified_place_pairs(words, mentions, found_not_spelled, states=states) == []

@@ -70,10 +70,10 @@ def region_names() -> dict[str, frozenset[str]]:
 
 
 @cache
-def state_keys() -> frozenset[str]:
-    """Open keys of the US state names and their codes ("wisconsin", "wi")."""
+def state_keys(codes: bool = True) -> frozenset[str]:
+    """Open keys of the US state names ("wisconsin") and, with `codes`, their codes ("wi")."""
     states, _ = _geonames_regions()
-    return frozenset(open_key(name) for s in states.values() for name in (s["name"], s["code"]))
+    return frozenset(open_key(name) for s in states.values() for name in (s["name"], s["code"])[:2 if codes else 1])
 
 
 @cache

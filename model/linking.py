@@ -20,7 +20,7 @@ from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acron
                            place_disambiguator, same_name, singulars, without_company_forms, without_disambiguator)
 from model.link_decision import LinkDecision, favoured, spelled
 from model.place_linking import (favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place,
-                                 placed_by_text)
+                                 in_the_qualifying_place, placed_by_text)
 
 __all__ = ["LinkDecision", "decide_links", "document_coreference", "is_lone_name", "nil_threshold"]
 
@@ -38,8 +38,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     no place (`favour_people`);
     the best candidate links unless P(NIL) is above the threshold (`nil_threshold`), or whatever
     P(NIL) says when it is a unique name, a common noun the caller asked for, a company named with
-    its legal forms or the page the surface names for sure (`named_page`: AIDA's annotators left
-    "Turkey" NIL, the NIL classifier learned it);
+    its legal forms, the page the surface names for sure (`named_page`: AIDA's annotators left
+    "Turkey" NIL, the NIL classifier learned it) or the namesake in the place after its comma
+    (`in_the_qualifying_place`: "Kenosha, Wis.");
     then a short or abbreviated name takes the entity of the full name
     (`document_coreference`), and a lone surname the open knowledge base cannot place stays
     NIL (`is_lone_name`).
@@ -75,7 +76,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
             placed.add(id(d))
         threshold = nil_threshold(d, linking)
         sure = (d.unique_name or _asked_common_noun(d) or _named_company(d, d.candidates[best][0])
-                or d.candidates[best][0] == d.named_page)
+                or d.candidates[best][0] == d.named_page or in_the_qualifying_place(d, d.candidates[best][0]))
         nil = d.nil_score is not None and d.nil_score > threshold and not sure
         d.entity = None if nil else d.candidates[best][0]
     resolved = document_coreference(decisions)

@@ -86,6 +86,15 @@ def mark_place_qualifiers(words: Sequence[str], decisions: Sequence[LinkDecision
             before[d.start - 1].qualified_by = ap_state(d.surface, qualifier=True) or d.surface
 
 
+def in_the_qualifying_place(d: LinkDecision, title: str) -> bool:
+    """Whether `title`, one of `d`'s candidates, is in the place that follows `d` after its
+    comma by its title ("Kenosha , Wis" and `Kenosha,_Wisconsin`): the text says it is that
+    namesake, which the NIL classifier, trained where the dictionary knew every gold place,
+    cannot read."""
+    where = place_disambiguator(title)
+    return d.qualified_by is not None and where is not None and where.casefold() == d.qualified_by.casefold()
+
+
 def favour_the_qualified_place(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
     """For a mention a place qualifier follows ("Springfield , Ill", "Milwaukee , Wisconsin"),
     only the candidates that are in that place by their title (`Springfield,_Illinois`) or
@@ -97,8 +106,7 @@ def favour_the_qualified_place(d: LinkDecision, probabilities: np.ndarray) -> np
     region = open_key(d.surface)
     if d.qualified_by is None or region in state_keys() or region in country_keys():
         return probabilities
-    where = d.qualified_by.casefold()
-    in_place = [(place_disambiguator(title) or "").casefold() == where for title, _ in d.candidates]
+    in_place = [in_the_qualifying_place(d, title) for title, _ in d.candidates]
     if not any(in_place):  # no namesake there: a list of places ("Carthage , Morristown"), not a place and its region
         return probabilities
     return favoured(probabilities, [here or spells(title, d.surface) for (title, _), here in zip(d.candidates, in_place)],

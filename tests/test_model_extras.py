@@ -454,6 +454,14 @@ def test_a_name_followed_by_its_place_is_the_namesake_in_that_place():
                          candidates=[("Springfield,_Massachusetts", 0.9), ("Springfield,_Illinois", 0.1)])
     decide_links([alone], LinkingConfig(nil_threshold=0.5))
     assert alone.entity == "Springfield,_Massachusetts"
+    # the namesake in the place the text names after the comma links whatever P(NIL) says
+    kenosha = LinkDecision(0, 1, "LOC", 1.0, words=("Kenosha",), nil_score=0.3, from_open_kb=True,
+                           qualified_by="Wisconsin", candidates=[("Kenosha,_Wisconsin", 1.0)])
+    unplaced = LinkDecision(0, 1, "LOC", 1.0, words=("Kenosha",), nil_score=0.3, from_open_kb=True,
+                            qualified_by="Ohio", candidates=[("Kenosha,_Wisconsin", 1.0)])
+    decide_links([kenosha], LinkingConfig(open_nil_threshold=0.05))
+    decide_links([unplaced], LinkingConfig(open_nil_threshold=0.05))
+    assert (kenosha.entity, unplaced.entity) == ("Kenosha,_Wisconsin", None)
 
 
 def test_a_us_state_abbreviated_as_news_agencies_write_it():

@@ -26,7 +26,8 @@ from model.config import LinkingConfig
 from model.candidates import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
-from model.span_rules import conjunction_parts, connector_parts, qualified_place_pairs, symbol_trimmed, title_extensions
+from model.span_rules import (conjunction_parts, connector_parts, qualified_place_pairs, role_trimmed, symbol_trimmed,
+                              title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -102,7 +103,8 @@ class Annotator:
         contextual = self._contextual(sentences)  # once: a rule's new spans do not change the words
         for index, decision in self._decode(sentences, None, contextual):
             by_sentence[index].append(decision)
-        for rule in (self._trim_symbols, self._split_joined_names, self._join_place_qualifiers, self._extend_to_titles):
+        for rule in (self._trim_symbols, self._split_joined_names, self._join_place_qualifiers, self._extend_to_titles,
+                     self._trim_leading_roles):
             self._decode_again(sentences, by_sentence, rule(sentences, by_sentence), contextual)
         decoded = [DecodedText(text) for text in texts]
         for index, decisions in enumerate(by_sentence):
@@ -206,6 +208,20 @@ class Annotator:
                                         nameless, article_titled)
             if extended != spans:
                 redo[index] = extended
+        return redo
+
+    def _trim_leading_roles(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
+        """Found mentions whose words after the first spell their best candidate's title and
+        whose whole does not ("Justice" + "Ruth Bader Ginsburg", "Chancellor" + "Angela
+        Merkel"): decoded again without that first word, a role that gold standards leave out
+        of the name, as CoNLL does for "President" or "Sen." (`role_trimmed`)."""
+        redo: Redo = {}
+        for index, decisions in enumerate(by_sentence):
+            spans = [role_trimmed(d.words, d.ner_type, max(d.candidates, key=lambda c: c[1])[0] if d.candidates else None)
+                     for d in decisions]
+            if any(span is not None for span in spans):
+                redo[index] = [(d.start + span[0], d.start + span[1]) if span else (d.start, d.end)
+                               for d, span in zip(decisions, spans)]
         return redo
 
     def _names_entity(self, words: list[str], start: int, end: int, exact: bool) -> bool:

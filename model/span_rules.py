@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Callable, Sequence
 
-from model.kb.keys import open_key
+from model.kb.keys import open_key, spells
 from model.tokenizer import has_letter_or_digit, is_symbol
 
 Span = tuple[int, int]  # a token range [start, end) of one sentence
@@ -93,6 +93,22 @@ def qualified_place_pairs(words: Sequence[str], mentions: Sequence[tuple[int, in
     return pairs
 
 
+
+
+def role_trimmed(words: Sequence[str], ner_type: str, best_title: str | None) -> Span | None:
+    """The token range of a person mention's words without its first, when those spell
+    `best_title` (its best candidate's title) and the whole does not: a role or honorific
+    the model read into a person's name ("Justice Ruth Bader Ginsburg" → `Ruth_Bader_Ginsburg`),
+    which gold standards, like CoNLL's "President Clinton", leave out; else None. A title that
+    keeps the word ("Pope Francis" → `Pope_Francis`) keeps the span. Not for other types nor
+    headlines: AIDA's gold writes "ENGLISH COUNTY CHAMPIONSHIP" and "The Curragh" whole
+    (AIDA validation 87.41 → 87.40 with every type)."""
+    if best_title is None or ner_type != "PER" or len(words) < 2 or in_capitals(words):
+        return None
+    whole, rest = " ".join(words), " ".join(words[1:])
+    if spells(best_title, whole) or not spells(best_title, rest):
+        return None
+    return 1, len(words)
 
 
 def in_capitals(words: Sequence[str]) -> bool:

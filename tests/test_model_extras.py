@@ -742,3 +742,15 @@ def test_a_state_in_full_joins_its_city_but_a_news_abbreviation_stays_apart():
         words = abbreviated.split()
         mentions = [(0, len(words) - 2, "LOC"), (len(words) - 1, len(words), "LOC")]
         assert qualified_place_pairs(words, mentions, found_not_spelled, states=states) == []
+
+
+def test_a_role_before_a_persons_name_leaves_the_span_when_the_rest_spells_the_title():
+    from model.span_rules import role_trimmed
+
+    assert role_trimmed("Justice Ruth Bader Ginsburg".split(), "PER", "Ruth_Bader_Ginsburg") == (1, 4)
+    assert role_trimmed("Pope Francis".split(), "PER", "Pope_Francis") is None  # the title keeps the word
+    assert role_trimmed("President Obama".split(), "PER", "Barack_Obama") is None  # the rest spells no title
+    assert role_trimmed("Treaty of Baden".split(), "MISC", "Baden") is None  # persons only
+    assert role_trimmed("ENGLISH COUNTY CHAMPIONSHIP".split(), "PER", "County_Championship") is None  # a headline
+    assert role_trimmed("Ginsburg".split(), "PER", "Ruth_Bader_Ginsburg") is None
+    assert role_trimmed("Justice Ginsburg".split(), "PER", None) is None

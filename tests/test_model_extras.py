@@ -754,3 +754,21 @@ def test_a_role_before_a_persons_name_leaves_the_span_when_the_rest_spells_the_t
     assert role_trimmed("ENGLISH COUNTY CHAMPIONSHIP".split(), "PER", "County_Championship") is None  # a headline
     assert role_trimmed("Ginsburg".split(), "PER", "Ruth_Bader_Ginsburg") is None
     assert role_trimmed("Justice Ginsburg".split(), "PER", None) is None
+
+
+def test_a_company_the_dictionary_knows_by_its_first_words_takes_the_entity_named_in_full():
+    def mention(words, ner_type, entity, candidates):
+        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=False)
+
+    full = mention(["Samsung", "Electronics"], "ORG", "Samsung_Electronics", [("Samsung_Electronics", 1.0)])
+    short = mention(["Samsung"], "ORG", "Samsung_Heavy_Industries",
+                    [("Samsung_Heavy_Industries", 0.98), ("Samsung_Electronics", 0.02)])
+    document_coreference([short, full])
+    assert short.entity == "Samsung_Electronics" and short.el_score == 0.02
+    # a team named inside another's name is not that team ("Stirling" beside "East Stirling")
+    east = mention(["East", "Stirling"], "ORG", "East_Stirlingshire_F.C.", [("East_Stirlingshire_F.C.", 1.0)])
+    stirling = mention(["Stirling"], "ORG", "Stirling_Albion_F.C.",
+                       [("Stirling_Albion_F.C.", 0.9), ("East_Stirlingshire_F.C.", 0.1)])
+    document_coreference([stirling, east])
+    assert stirling.entity == "Stirling_Albion_F.C."

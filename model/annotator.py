@@ -217,8 +217,8 @@ class Annotator:
         of the name, as CoNLL does for "President" or "Sen." (`role_trimmed`)."""
         redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
-            spans = [role_trimmed(d.words, d.ner_type, max(d.candidates, key=lambda c: c[1])[0] if d.candidates else None)
-                     for d in decisions]
+            best = [max(d.candidates, key=lambda c: c[1])[0] if d.candidates else None for d in decisions]
+            spans = [role_trimmed(d.words, d.ner_type, title) for d, title in zip(decisions, best)]
             if any(span is not None for span in spans):
                 redo[index] = [(d.start + span[0], d.start + span[1]) if span else (d.start, d.end)
                                for d, span in zip(decisions, spans)]

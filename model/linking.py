@@ -237,8 +237,8 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
                 break
             probability = dict(d.candidates).get(full.entity)
             same_type = d.ner_type == full.ner_type
-            if probability is not None and (full.ner_type == "PER" or same_type and (d.from_open_kb or _begins_company(d, full))) and (
-                    d.entity is not None or d.from_open_kb):
+            takes_type = full.ner_type == "PER" or same_type and (d.from_open_kb or _begins_company(d, full))
+            if probability is not None and takes_type and (d.entity is not None or d.from_open_kb):
                 d.entity, d.el_score = full.entity, probability
                 resolved.add(id(d))
                 break

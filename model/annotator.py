@@ -202,8 +202,8 @@ class Annotator:
             words = [t.text for t in sentences[index]]
             spans = [(d.start, d.end) for d in decisions]
             nameless = frozenset((d.start, d.end) for d in decisions if not d.candidates)
-            article_titled = frozenset((d.start, d.end) for d in decisions if d.candidates  # its best candidate
-                                       and spells(max(d.candidates, key=lambda c: c[1])[0], "The " + d.surface))
+            article_titled = frozenset((d.start, d.end) for d in decisions
+                                       if d.candidates and spells(_best_title(d), "The " + d.surface))
             extended = title_extensions(words, spans, lambda a, b: self._names_entity(words, a, b, exact=True),
                                         nameless, article_titled)
             if extended != spans:
@@ -217,8 +217,7 @@ class Annotator:
         of the name, as CoNLL does for "President" or "Sen." (`role_trimmed`)."""
         redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
-            best = [max(d.candidates, key=lambda c: c[1])[0] if d.candidates else None for d in decisions]
-            spans = [role_trimmed(d.words, d.ner_type, title) for d, title in zip(decisions, best)]
+            spans = [role_trimmed(d.words, d.ner_type, _best_title(d) if d.candidates else None) for d in decisions]
             if any(span is not None for span in spans):
                 redo[index] = [(d.start + span[0], d.start + span[1]) if span else (d.start, d.end)
                                for d, span in zip(decisions, spans)]
@@ -348,3 +347,8 @@ def _token_spans(sentence: list[Token], wanted: dict[tuple[int, int], int]) -> l
     starts = {t.start: i for i, t in enumerate(sentence)}
     ends = {t.end: i + 1 for i, t in enumerate(sentence)}
     return [(starts[s], ends[e]) for s, e in wanted if s in starts and e in ends and s < e]
+
+
+def _best_title(d: LinkDecision) -> str:
+    """The title of `d`'s most probable candidate as decoded (before the link decision)."""
+    return max(d.candidates, key=lambda c: c[1])[0]

@@ -93,8 +93,6 @@ def qualified_place_pairs(words: Sequence[str], mentions: Sequence[tuple[int, in
     return pairs
 
 
-
-
 def role_trimmed(words: Sequence[str], ner_type: str, best_title: str | None) -> Span | None:
     """The token range of a person mention's words without its first, when those spell
     `best_title` (its best candidate's title) and the whole does not: a role or honorific

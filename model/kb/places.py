@@ -73,7 +73,8 @@ def region_names() -> dict[str, frozenset[str]]:
 def state_keys(codes: bool = True) -> frozenset[str]:
     """Open keys of the US state names ("wisconsin") and, with `codes`, their codes ("wi")."""
     states, _ = _geonames_regions()
-    return frozenset(open_key(name) for s in states.values() for name in (s["name"], s["code"])[:2 if codes else 1])
+    names = [s["name"] for s in states.values()] + ([s["code"] for s in states.values()] if codes else [])
+    return frozenset(open_key(name) for name in names)
 
 
 @cache

@@ -147,3 +147,14 @@ def test_ner_errors_split_headlines_from_other_sentences_and_count_confusions():
     assert table["by_sentence_and_type"]["headline/LOC"] == {"fp": 1, "f1": 0.0}
     assert table["by_sentence"]["other"]["tp"] == 3 and table["by_sentence"]["other"]["fp"] == 1
     assert table["confusions"] == {"ORG->LOC": 1}
+
+
+def test_a_span_the_two_knowledge_bases_answer_differently_falls_in_one_class():
+    from scripts.research.kb_difference import difference_class
+
+    assert difference_class(None, "Reuters", "Reuters", annotated=True) == "open right"
+    assert difference_class("Amnesty_International", "Amnesty", "Amnesty_International", True) == "aida right"
+    assert difference_class(None, "United_Kingdom", None, annotated=True) == "open links a NIL span"
+    assert difference_class(None, "Cyril_Bos", None, annotated=False) == "open links an unannotated span"
+    assert difference_class("Becerril", None, None, annotated=True) == "aida links a NIL or unannotated span"
+    assert difference_class(None, "Turkey", "Turkey_national_football_team", True) == "both wrong"

@@ -90,6 +90,9 @@ def test_acronyms_of_titles_and_of_surfaces() -> None:
     assert abbreviates("EU", "European_Union") and abbreviates("E.U.", "European_Union")
     assert abbreviates("SEC", "U.S._Securities_and_Exchange_Commission")  # after the country's abbreviation
     assert not abbreviates("EU", "Europe") and not abbreviates("SEC", "Second_Battle_of_Ypres")
+    # a title that writes the acronym itself is named by it, not spelled out: "EC" is no `EC_Comics`
+    assert not abbreviates("EC", "EC_Comics") and not abbreviates("BC", "BBC_Canada")
+    assert abbreviates("EC", "European_Community")
 
 
 def test_an_acronym_reaches_the_popular_titles_it_abbreviates_and_only_when_written_as_one(kb) -> None:

@@ -156,10 +156,14 @@ def acronym(title: str) -> str | None:
 def abbreviates(surface: str, title: str) -> bool:
     """Whether `surface`, written as an acronym, is `title`'s initials (`acronym`), also without
     a country abbreviation the title opens with: "EU" → ``European_Union``, "SEC" →
-    ``U.S._Securities_and_Exchange_Commission``."""
+    ``U.S._Securities_and_Exchange_Commission``; not a title that writes the acronym itself
+    (``EC_Comics``, whose initials are "EC") or another in capitals."""
     letters = surface.replace(".", "").upper()
     first, _, rest = title.partition("_")
-    return letters in (acronym(title), acronym(rest) if first.replace(".", "").lower() in NAME_ABBREVIATIONS else None)
+    country_first = first.replace(".", "").lower() in NAME_ABBREVIATIONS
+    if any(len(word) > 1 and word.isupper() for word in (rest if country_first else title).split("_")):
+        return False  # "EC_Comics": its initials are "EC", but it is named by the acronym, not spelled out
+    return letters in (acronym(title), acronym(rest) if country_first else None)
 
 
 def is_acronym_surface(surface: str, longest: int = SURE_ACRONYM_LETTERS) -> bool:

@@ -26,8 +26,8 @@ from model.config import LinkingConfig
 from model.candidates import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
-from model.span_rules import (conjunction_parts, connector_parts, qualified_place_pairs, role_trimmed, symbol_trimmed,
-                              title_extensions)
+from model.span_rules import (conjunction_parts, connector_parts, in_angle_brackets, qualified_place_pairs, role_trimmed,
+                              symbol_trimmed, title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -116,16 +116,19 @@ class Annotator:
 
     def _trim_symbols(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
         """Found mentions (A2KB) without the symbols at their ends (`symbol_trimmed`). One with
-        no letter or digit left is dropped (in place); a sentence where one loses an end is
+        no letter or digit left is dropped (in place), and so is one in angle brackets, a ticker
+        symbol or markup (`in_angle_brackets`: "Pennzoil Co <PZL>", as Reuters writes it; `PZL`
+        is an aircraft maker); a sentence where one loses an end is
         decoded again on the trimmed spans, so its type, candidates and mention vector are
         those of its words. The rule's one place: not the decoder, which also decodes given
         spans (D2KB, the client's, kept exactly) and CoNLL's gold in training and evaluation."""
         redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
+            words = [t.text for t in sentences[index]]
             kept, spans = [], []
             for d in decisions:
                 part = symbol_trimmed(d.words)
-                if part is not None:
+                if part is not None and not in_angle_brackets(words, d.start, d.end):
                     kept.append(d)
                     spans.append((d.start + part[0], d.start + part[1]))
             by_sentence[index] = kept

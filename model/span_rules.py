@@ -109,6 +109,12 @@ def role_trimmed(words: Sequence[str], ner_type: str, best_title: str | None) ->
     return 1, len(words)
 
 
+def in_angle_brackets(words: Sequence[str], start: int, end: int) -> bool:
+    """Whether the token range [start, end) of `words` is enclosed in "<" and ">": a stock
+    ticker after a company's name ("Texaco Inc <TX>") or markup, no name."""
+    return start > 0 and end < len(words) and words[start - 1] == "<" and words[end] == ">"
+
+
 def in_capitals(words: Sequence[str]) -> bool:
     """Every word with letters written in capitals: a dateline or a headline ("MILWAUKEE")."""
     lettered = [w for w in words if any(c.isalpha() for c in w)]

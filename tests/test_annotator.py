@@ -109,6 +109,11 @@ def test_found_mentions_are_trimmed_of_symbols_and_given_spans_are_not(checkpoin
     assert mentions[0].candidates  # looked up on "Paris Hilton", which the tiny knowledge base knows
     spans = [(2, text.index("\n")), (text.index("🇫🇷"), text.index("🇫🇷") + 2)]  # "Paris Hilton 👍🏽", a flag
     assert [(m.start, m.end, m.surface) for m in annotator.link(text, spans)] == [(s, e, text[s:e]) for s, e in spans]
+    # a word in angle brackets is a ticker symbol or markup, no name ("Pennzoil Co <PZL>", as Reuters writes)
+    bias[SHIFT], bias[reduce_action("PER")] = 50.0, 100.0  # every token its own mention
+    ticker = "Bonn <PZL> rose"
+    assert [m.surface for m in annotator.annotate(ticker)] == ["Bonn", "rose"]
+    assert [m.surface for m in annotator.link(ticker, [(6, 9)])] == ["PZL"]  # a span the client gives is kept
 
 
 def test_a_found_state_abbreviation_keeps_its_dot(annotator):

@@ -325,8 +325,8 @@ class LayeredCandidates:
         by `.us`, `UK_Singles_Chart`, `Europe`) but linked its abbreviation written the other
         way ("U.S." → `United_States` at 0.997), the other way's candidates; else, for a surface
         written as an acronym, the candidate whose initials it is (`model.kb.keys.abbreviates`:
-        "EU" → `European_Union`, "SEC" → `U.S._Securities_and_Exchange_Commission`) alone;
-        else None."""
+        "EU" → `European_Union`, "SEC" → `U.S._Securities_and_Exchange_Commission`) alone,
+        when Wikipedia links to it ("OB" is no `Ob'_Bay`, which nothing links to); else None."""
         if max(known.priors, default=0.0) >= TRAINED_PRIOR:
             return None
         for variant in abbreviation_variants(surface):
@@ -334,8 +334,10 @@ class LayeredCandidates:
             # a lone candidate's prior is 1.0 whatever training saw ("I.R.A.": only a band)
             if len(other.titles) > 1 and max(other.priors) >= TRAINED_PRIOR:
                 return other
-        if is_acronym_surface(surface):  # "EU": among `.eu`, Europe, ..., the one it abbreviates
-            expansion = next((i for i, title in enumerate(known.titles) if abbreviates(surface, title)), None)
+        if is_acronym_surface(surface):  # "EU": among `.eu`, Europe, ..., the one it abbreviates, a page linked to
+            entities = self.dictionary.kb.entities
+            expansion = next((i for i, title in enumerate(known.titles)
+                              if abbreviates(surface, title) and entities[title].in_count > 0), None)
             if expansion is not None:
                 return CandidateSet([known.titles[expansion]], [known.rows[expansion]], [1.0])
         return None

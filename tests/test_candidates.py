@@ -109,17 +109,19 @@ def test_an_acronym_aida_never_linked_names_the_candidate_it_abbreviates():
     from model.data.knowledge_base import KnowledgeBase, alias_key
     from model.data.records import Candidate
 
-    titles = [".eu", "Europe", "European_Union", "U.S._Securities_and_Exchange_Commission", "Second"]
-    kb = KnowledgeBase({t: Candidate(t, i + 1, 10, 1, "UNK") for i, t in enumerate(titles)}, {
+    titles = [".eu", "Europe", "European_Union", "U.S._Securities_and_Exchange_Commission", "Second", "Ob'_Bay", "Ob_River"]
+    kb = KnowledgeBase({t: Candidate(t, i + 1, 0 if t == "Ob'_Bay" else 10, 1, "UNK") for i, t in enumerate(titles)}, {
         alias_key("EU"): [(".eu", 0.1), ("Europe", 0.09), ("European_Union", 0.07)],
         alias_key("SEC"): [("Second", 0.08), ("U.S._Securities_and_Exchange_Commission", 0.06)],
         alias_key("Europe"): [("Europe", 0.2), ("European_Union", 0.1)],
+        alias_key("OB"): [("Ob_River", 0.13), ("Ob'_Bay", 0.11)],  # the bay's initials, but nothing links to it
     })
     layered = LayeredCandidates(CandidateLookup(kb, {t: i for i, t in enumerate(titles)}, 30), open_source())
     eu, sec = layered(["EU"]), layered(["SEC"])
     assert (eu.titles, eu.named_page) == (["European_Union"], "European_Union")
     assert sec.titles == ["U.S._Securities_and_Exchange_Commission"]  # its initials after the country's
     assert layered(["Europe"]).titles == ["Europe", "European_Union"]  # a name, not an acronym
+    assert layered(["OB"]).titles == ["Ob_River", "Ob'_Bay"]  # its own candidates
 
 
 @torch.no_grad()

@@ -256,3 +256,20 @@ def test_a_one_word_name_redirects_name_is_a_person_known_by_one_name():
     assert one_name_title(["Prince"], [Found("Prince", "title", 11), Found("Prince,_Ontario", "name", 0)],
                           frozenset()) is None  # beside namesakes
     assert one_name_title(["Barack", "Obama"], [Found("Barack_Obama", "title", 40)], frozenset()) is None
+
+
+def test_an_acronyms_expansion_gains_by_the_affinity_of_its_words_with_the_acronym():
+    from model.candidates import acronym_affinities
+
+    # the acronym's vector lies near "louisiana" and "university", far from "uprising"
+    glove = GloveVectors(["lsu", "louisiana", "state", "university", "left", "sr", "uprising"],
+                         np.array([[1, 1, 0], [1, 0, 0], [0, 0, 1], [1, 1, 0], [0, 0, 1], [0, 0, 1], [0, 1, -1]],
+                                  dtype=np.float32))
+    found = [Found("LSU", "title", 0), Found("Left_SR_Uprising", "acronym", 3),
+             Found("Louisiana_State_University", "acronym", 2)]
+    affinity = acronym_affinities("LSU", found, glove)
+    assert affinity[0] == 0.0 and affinity[2] > affinity[1]  # only acronym matches are scored
+    plain, informed = open_priors(found), open_priors(found, affinity=affinity)
+    assert plain[1] > plain[2] and informed[2] > informed[1]  # redirects alone favour the uprising
+    assert acronym_affinities("Lsu", found, glove) is None  # a capitalised word is a name, not an acronym
+    assert acronym_affinities("XYZ", found, glove) is None  # GloVe does not know it

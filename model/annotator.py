@@ -23,7 +23,7 @@ from model.joint_model import TrainedSystem
 from model.kb.keys import spells
 from model.kb.places import ap_state, country_keys, state_keys
 from model.config import LinkingConfig
-from model.candidates import PLACE_TYPE
+from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
 from model.span_rules import (conjunction_parts, connector_parts, in_angle_brackets, qualified_place_pairs, role_trimmed,

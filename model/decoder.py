@@ -23,7 +23,7 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
-from model.candidates import CandidateSource
+from model.candidate_set import CandidateSource
 from model.config import ModelConfig
 from model.encoder import EncodedBatch
 from model.features import MentionTarget, SentenceExample

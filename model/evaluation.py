@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from model.coherence import WEIGHTS
-from model.candidates import CandidateSource
+from model.candidate_set import CandidateSource
 from model.config import LinkingConfig
 from model.data.records import Document
 from model.features import SentenceExample

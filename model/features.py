@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.candidates import CandidateLookup, CandidateSource
+from model.candidate_set import CandidateSource
+from model.candidates import CandidateLookup
 from model.data.knowledge_base import KnowledgeBase, gold_link_counts, held_out_knowledge_base
 from model.data.records import Document
 from model.transitions import oracle

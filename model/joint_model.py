@@ -28,7 +28,8 @@ from model.checkpoint import read_checkpoint, write_checkpoint
 from model.coherence import CoherenceReranker
 from model.config import LinkingConfig, ModelConfig
 from model.data.knowledge_base import KnowledgeBase
-from model.candidates import CandidateLookup, CandidateSource, candidate_source
+from model.candidate_set import CandidateSource
+from model.candidates import CandidateLookup, candidate_source
 from model.decoder import SentencePrediction, greedy_decode
 from model.embeddings.glove import shared_glove
 from model.encoder import EncodedBatch, TokenEncoder

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from model.candidates import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
+from model.candidate_set import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
 from model.kb.keys import (ACRONYM_LENGTHS, acronym, has_parenthetical, is_acronym_surface, is_company_page,
                            place_disambiguator, same_name, singulars, without_company_forms, without_disambiguator)
@@ -178,7 +178,7 @@ def is_lone_name(d: LinkDecision) -> bool:
     Duran,_Ecuador): the open knowledge base knows a lone surname as a surname page, a place
     or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama), a
     person's page (Madonna_(entertainer)) or the one page of a name that redirects name
-    (`model.candidates.one_name_title`: "Rihanna", "Jay-Z") links."""
+    (`model.open_candidates.one_name_title`: "Rihanna", "Jay-Z") links."""
     if not (d.from_open_kb and d.ner_type == PERSON_TYPE and len(d.words) == 1 and d.entity) or d.surface.islower():
         return False  # a word in lowercase is no name: a common noun the NER typed as a person
     if d.entity == d.one_name_title:

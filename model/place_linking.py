@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from model.candidates import PLACE_TYPE
+from model.candidate_set import PLACE_TYPE
 from model.kb.keys import open_key, place_disambiguator, spells
 from model.kb.places import ap_abbreviation, ap_state, country_keys, state_keys
 from model.link_decision import LinkDecision, favoured, spelled

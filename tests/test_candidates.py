@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from model.candidates import (CandidateLookup, LayeredCandidates, OpenCandidates, OpenEntityVectors, open_priors)
+from model.candidates import CandidateLookup, LayeredCandidates
+from model.open_candidates import OpenCandidates, OpenEntityVectors, open_priors
 from model.data.entity_embeddings import GRAPH_DIM
 from model.embeddings.glove import GloveVectors
 from model.features import SentenceExample
@@ -135,7 +136,7 @@ def test_the_model_links_an_entity_outside_its_table_with_the_vector_it_brings()
             self.vector = vector
 
         def __call__(self, tokens, ner_type=None):
-            from model.candidates import CandidateSet
+            from model.candidate_set import CandidateSet
 
             return CandidateSet(["Bonn", "Angela_Merkel"], [TITLES.index("Bonn"), -1], [0.5, 0.5], {1: self.vector})
 
@@ -182,7 +183,7 @@ def test_training_learns_from_candidates_outside_the_table():
 
 
 def test_a_unique_name_is_several_words_or_one_word_running_text_does_not_write_in_lowercase():
-    from model.candidates import is_unique_name
+    from model.open_candidates import is_unique_name
 
     title = [Found("Spotify", "title", 0)]
     common = frozenset({"marketing"})
@@ -218,7 +219,7 @@ def test_a_person_whose_dictionary_candidates_are_all_places_or_organisations_as
 
 
 def test_a_company_named_with_its_legal_forms_is_a_unique_name_through_the_redirect_of_its_name():
-    from model.candidates import is_unique_name
+    from model.open_candidates import is_unique_name
 
     redirect = [Found("Goldman_Sachs", "redirect", 8)]
     assert is_unique_name("Goldman Sachs Group Inc".split(), redirect, [True], frozenset())
@@ -248,7 +249,7 @@ def test_other_spellings_reaching_one_entity_give_one_candidate_cased_by_its_own
 
 
 def test_a_one_word_name_redirects_name_is_a_person_known_by_one_name():
-    from model.candidates import one_name_title
+    from model.open_candidates import one_name_title
 
     assert one_name_title(["Rihanna"], [Found("Rihanna", "title", 10)], frozenset()) == "Rihanna"
     assert one_name_title(["Erdmann"], [Found("Erdmann", "title", 0)], frozenset()) is None  # a surname page
@@ -259,7 +260,7 @@ def test_a_one_word_name_redirects_name_is_a_person_known_by_one_name():
 
 
 def test_an_acronyms_expansion_gains_by_the_affinity_of_its_words_with_the_acronym():
-    from model.candidates import acronym_affinities
+    from model.open_candidates import acronym_affinities
 
     # the acronym's vector lies near "louisiana" and "university", far from "uprising"
     glove = GloveVectors(["lsu", "louisiana", "state", "university", "left", "sr", "uprising"],

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.candidates import OpenCandidates, OpenEntityVectors, open_priors
+from model.open_candidates import OpenCandidates, OpenEntityVectors, open_priors
 from model.embeddings.glove import GloveVectors
 from model.kb.build import build_index
 from model.kb.casing import CasingLexicon, build_lexicon

@@ -26,8 +26,8 @@ from model.config import LinkingConfig
 from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
-from model.span_rules import (conjunction_parts, connector_parts, in_angle_brackets, qualified_place_pairs, role_trimmed,
-                              symbol_trimmed, title_extensions)
+from model.span_rules import (conjunction_parts, connector_parts, in_angle_brackets, qualified_place_pairs,
+                              role_trimmed, symbol_trimmed, title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again

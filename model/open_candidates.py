@@ -156,7 +156,8 @@ def one_name_title(tokens: list[str], found, common_words: frozenset[str]) -> st
     if len(tokens) != 1 or len(found) != 1 or word_key(tokens[0]) in common_words:
         return None
     only = found[0]
-    return only.title if only.match == "title" and only.redirects >= ONE_NAME_REDIRECTS and spells(only.title, tokens[0]) else None
+    named = only.match == "title" and only.redirects >= ONE_NAME_REDIRECTS and spells(only.title, tokens[0])
+    return only.title if named else None
 
 
 class OpenCandidates:

@@ -264,8 +264,8 @@ def _names_the_company(d: LinkDecision, full: LinkDecision, persons: list[tuple[
     organisation mention `full` and of none of the document's multi-word person mentions
     (`persons`): a company called by its founder's name ("Goldman", "Morgan") that the NER
     reads as a surname, since CoNLL's persons are named so."""
-    return (d.ner_type == PERSON_TYPE and full.ner_type == ORGANISATION_TYPE and len(d.words) == 1
-            and full.words[0] == d.words[0] and not any(_contains(person, d.words) for person in persons))
+    return (d.ner_type == PERSON_TYPE and len(d.words) == 1 and _begins_company(d, full)
+            and not any(_contains(person, d.words) for person in persons))
 
 
 def _begins_company(d: LinkDecision, full: LinkDecision) -> bool:

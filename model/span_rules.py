@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Callable, Sequence
 
+from model.candidate_set import PERSON_TYPE
 from model.kb.keys import open_key, spells
 from model.tokenizer import has_letter_or_digit, is_symbol
 
@@ -101,7 +102,7 @@ def role_trimmed(words: Sequence[str], ner_type: str, best_title: str | None) ->
     keeps the word ("Pope Francis" → `Pope_Francis`) keeps the span. Not for other types nor
     headlines: AIDA's gold writes "ENGLISH COUNTY CHAMPIONSHIP" and "The Curragh" whole
     (AIDA validation 87.41 → 87.40 with every type)."""
-    if best_title is None or ner_type != "PER" or len(words) < 2 or in_capitals(words):
+    if best_title is None or ner_type != PERSON_TYPE or len(words) < 2 or in_capitals(words):
         return None
     whole, rest = " ".join(words), " ".join(words[1:])
     if spells(best_title, whole) or not spells(best_title, rest):

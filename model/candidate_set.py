@@ -33,6 +33,9 @@ class CandidateSet:
     # its abbreviation written the other way to ("UK" → "U.K." → United_Kingdom). AIDA's annotators
     # left such names NIL where their knowledge base lacked them, which the NIL classifier learned.
     named_page: str | None = None
+    # A one-word person's famous bearer of that surname (`model.kb.surnames`: "Merkel" →
+    # Angela_Merkel), among the candidates; what a lone surname links (`model.linking`).
+    famous_bearer: str | None = None
 
     def __len__(self) -> int:
         return len(self.titles)

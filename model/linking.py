@@ -42,7 +42,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     "Turkey" NIL, the NIL classifier learned it) or the namesake in the place after its comma
     (`in_the_qualifying_place`: "Kenosha, Wis.");
     then a short or abbreviated name takes the entity of the full name
-    (`document_coreference`), and a lone surname the open knowledge base cannot place stays
+    (`document_coreference`), and a lone surname the open knowledge base cannot place links
+    its famous bearer ("Merkel" → `Angela_Merkel`, `model.kb.surnames`) or, with none, stays
     NIL (`is_lone_name`).
     Deciding again with other settings starts from the same sentence-level scores.
     """
@@ -83,8 +84,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     for d in decisions:
         # a town the text places ("Dalton" in a text that says Minnesota) is no lone surname,
         # whatever type the NER gave it
-        if id(d) not in resolved and id(d) not in placed and is_lone_name(d):
-            d.entity = None
+        if id(d) not in resolved and id(d) not in placed and (is_lone_name(d) or d.entity is None):
+            d.entity = d.famous_bearer if d.candidates else None
+            d.el_score = dict(d.candidates).get(d.entity)
         if d.entity is None:  # NIL: the decision's score is nil_score; no entity has an EL score
             d.el_score = None
 
@@ -178,11 +180,12 @@ def is_lone_name(d: LinkDecision) -> bool:
     Duran,_Ecuador): the open knowledge base knows a lone surname as a surname page, a place
     or a namesake, so it stays NIL. A redirect to a full name (Obama → Barack_Obama), a
     person's page (Madonna_(entertainer)) or the one page of a name that redirects name
-    (`model.open_candidates.one_name_title`: "Rihanna", "Jay-Z") links."""
+    (`model.open_candidates.one_name_title`: "Rihanna", "Jay-Z") links, unless the name is a
+    surname with a famous bearer (the page `Giuliani` lists the name's bearers)."""
     if not (d.from_open_kb and d.ner_type == PERSON_TYPE and len(d.words) == 1 and d.entity) or d.surface.islower():
         return False  # a word in lowercase is no name: a common noun the NER typed as a person
-    if d.entity == d.one_name_title:
-        return False  # redirects name it: a person known by one name ("Rihanna", "Jay-Z")
+    if d.entity == d.one_name_title and d.famous_bearer is None:
+        return False  # redirects name it: a person known by one name ("Rihanna", "Jay-Z"), not a famous surname
     return not has_parenthetical(d.entity) and "_" not in without_disambiguator(d.entity)
 
 

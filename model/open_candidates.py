@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from model.candidate_set import ORGANISATION_TYPE, PLACE_TYPE, UNKNOWN_TYPE, CandidateSet
+from model.candidate_set import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE, UNKNOWN_TYPE, CandidateSet
 from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
@@ -184,6 +184,13 @@ class OpenCandidates:
         result = CandidateSet(priors=open_priors(found, variant, place=ner_type == PLACE_TYPE, affinity=affinity),
                               from_open_kb=True,
                               unique_name=unique, one_name_title=one_name_title(tokens, found, self.common_words))
+        bearer = self.famous_bearer(tokens, ner_type)
+        if bearer is not None:
+            known = [c.title for c in found if title_key(c.title) == title_key(bearer.title)]
+            if not known:  # no candidate of the surface: the model weighs it at prior 0 (1 when alone)
+                found = found + [bearer]
+                result.priors.append(0.0 if result.priors else 1.0)
+            result.famous_bearer = known[0] if known else bearer.title
         for i, candidate in enumerate(found):
             row = self.entity_rows.get(candidate.title, -1) if self.use_table else -1
             result.titles.append(candidate.title)
@@ -191,6 +198,13 @@ class OpenCandidates:
             if row < 0:
                 result.vectors[i] = self.vectors(candidate.title)
         return result
+
+    def famous_bearer(self, tokens: list[str], ner_type: str | None):
+        """The famous bearer of a one-word person's name (`OpenKnowledgeBase.famous_bearer`),
+        unless running text writes the word in lowercase ("Mayor", "Commander")."""
+        if ner_type != PERSON_TYPE or len(tokens) != 1 or tokens[0].islower() or word_key(tokens[0]) in self.common_words:
+            return None
+        return self.open_kb.famous_bearer(tokens[0])
 
     def spelled_page(self, surface: str, titles: list[str]) -> str | None:
         """The one of `titles` whose page `surface` spells (its exact title, case, accents and

@@ -1,12 +1,14 @@
 """Does the service link post-1996 news? Mentions AIDA never saw, per knowledge base.
 
-Two fixed sets of sentences about people, companies and institutions AIDA (1996) never saw,
+Three fixed sets of sentences about people, companies and institutions AIDA (1996) never saw,
 annotated with the real model, once per knowledge base: the first (38 mentions, single
-sentences) and the second (53 mentions, written on 2026-12-06: short documents where names
-come back short and companies carry their legal form).
+sentences), the second (53 mentions, written on 2026-12-06: short documents where names
+come back short and companies carry their legal form) and "lone surnames" (35 mentions,
+written on 2026-12-06 in the eighth session: single sentences naming a person by the surname
+alone).
 
     python -m scripts.open_world_check                  # open vs aida, a summary per set
-    python -m scripts.open_world_check --cases second   # one set
+    python -m scripts.open_world_check --cases second   # one set ("first", "second", "lone surnames")
     python -m scripts.open_world_check --json           # one JSON object with every mention
 
 A mention counts as right when the model finds exactly its span and links it to the expected
@@ -96,7 +98,44 @@ SECOND_CASES: list[tuple[str, list[tuple[str, str]]]] = [
      [("Jeff Bezos", "Jeff_Bezos"), ("Amazon", "Amazon_(company)"), ("Andy Jassy", "Andy_Jassy"),
       ("Bezos", "Jeff_Bezos")]),
 ]
-CASE_SETS = {"first": CASES, "second": SECOND_CASES}
+# The third set (written on 2026-12-06, eighth session, before the model saw them): single news
+# sentences that name a well-known person by the surname alone, as headlines and one-sentence
+# RSS items do. None of these surnames was looked up while the famous-bearer rule was designed.
+LONE_SURNAME_CASES: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Gingrich attacked the White House over the budget.", [("Gingrich", "Newt_Gingrich")]),
+    ("Cheney defended the war in Iraq on Sunday.", [("Cheney", "Dick_Cheney")]),
+    ("Rumsfeld visited troops in Afghanistan.", [("Rumsfeld", "Donald_Rumsfeld")]),
+    ("McCain criticised the president's foreign policy.", [("McCain", "John_McCain")]),
+    ("Palin endorsed the candidate in Alaska.", [("Palin", "Sarah_Palin")]),
+    ("Giuliani said New York was safer than ever.", [("Giuliani", "Rudy_Giuliani")]),
+    ("Corbyn called for a general election.", [("Corbyn", "Jeremy_Corbyn")]),
+    ("Farage campaigned for Britain to leave the European Union.", [("Farage", "Nigel_Farage")]),
+    ("Juncker presented the commission's plan in Strasbourg.", [("Juncker", "Jean-Claude_Juncker")]),
+    ("Renzi resigned after losing the referendum.", [("Renzi", "Matteo_Renzi")]),
+    ("Rajoy won the Spanish election.", [("Rajoy", "Mariano_Rajoy")]),
+    ("Tsipras agreed to the bailout terms in Brussels.", [("Tsipras", "Alexis_Tsipras")]),
+    ("Varoufakis left the Greek government.", [("Varoufakis", "Yanis_Varoufakis")]),
+    ("Maliki formed a new government in Baghdad.", [("Maliki", "Nouri_al-Maliki")]),
+    ("Nasrallah threatened Israel in a televised speech.", [("Nasrallah", "Hassan_Nasrallah")]),
+    ("Mugabe ruled Zimbabwe for decades.", [("Mugabe", "Robert_Mugabe")]),
+    ("Milosevic went on trial in The Hague.", [("Milosevic", "Slobodan_Milošević")]),
+    ("Pinochet was arrested in London.", [("Pinochet", "Augusto_Pinochet")]),
+    ("Kissinger advised the president on China.", [("Kissinger", "Henry_Kissinger")]),
+    ("Annan urged both sides to stop the fighting.", [("Annan", "Kofi_Annan")]),
+    ("Murdoch bought the newspaper for $5 billion.", [("Murdoch", "Rupert_Murdoch")]),
+    ("Soros bet against the pound.", [("Soros", "George_Soros")]),
+    ("Branson launched a new airline.", [("Branson", "Richard_Branson")]),
+    ("Icahn took a stake in the company.", [("Icahn", "Carl_Icahn")]),
+    ("Phelps won another gold medal in the pool.", [("Phelps", "Michael_Phelps")]),
+    ("Mourinho was sacked by Chelsea.", [("Mourinho", "José_Mourinho"), ("Chelsea", "Chelsea_F.C.")]),
+    ("Wenger praised his young players at Arsenal.", [("Wenger", "Arsène_Wenger"), ("Arsenal", "Arsenal_F.C.")]),
+    ("Zidane scored twice in the final.", [("Zidane", "Zinedine_Zidane")]),
+    ("Sharapova reached the semi-finals.", [("Sharapova", "Maria_Sharapova")]),
+    ("Schumacher won the race in Monza.", [("Schumacher", "Michael_Schumacher"), ("Monza", "Monza")]),
+    ("Kasparov lost to the computer.", [("Kasparov", "Garry_Kasparov")]),
+    ("Powell said the Fed would raise interest rates.", [("Powell", "Jerome_Powell")]),
+]
+CASE_SETS = {"first": CASES, "second": SECOND_CASES, "lone surnames": LONE_SURNAME_CASES}
 
 
 def check(kb: str, sets: list[str] | None = None) -> list[dict]:

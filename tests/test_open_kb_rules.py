@@ -17,7 +17,7 @@ from model.kb.keys import (abbreviates, acronym, acronym_title_case, is_acronym_
                            without_honorific)
 from model.kb.lookup import OpenKnowledgeBase, sentence_case, spelled_like, with_inner_capitals
 from model.kb.places import City
-from model.kb.surnames import famous_bearers, person_words
+from model.kb.surnames import famous_bearers, lowercase_articles, person_words
 from tests.test_candidates import Found
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
@@ -277,6 +277,9 @@ def test_a_surname_has_a_famous_bearer_only_when_one_bearer_dominates_and_it_is_
     assert bearers == {"merkel": [t for t, _ in sorted(titles, key=lambda t: -t[1])].index("Angela_Merkel")}
     assert person_words("John_F._Kennedy") == ["John", "F.", "Kennedy"]
     assert [person_words(t) for t in ("Bank_of_England", "AC_Milan", "Paris,_Texas", "Paris")] == [None] * 4
+    arabic = famous_bearers([("Nouri_Al-Maliki", 15), ("Riyad_Al-Maliki", 1)], common_words=frozenset())
+    assert arabic == {"al-maliki": 0, "maliki": 0}  # news drops the article: "Maliki"
+    assert lowercase_articles("Nouri_Al-Maliki") == "Nouri_al-Maliki" and lowercase_articles("Al-Ahly_Cairo") == "Al-Ahly_Cairo"
 
 
 def test_the_famous_bearer_is_asked_for_and_never_a_candidate_of_the_surname(kb) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from model.kb.keys import (ACRONYM_LENGTHS, acronym_title_case, is_acronym_surface, open_key, title_key,
                            without_disambiguator)
+from model.kb.surnames import lowercase_articles
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
 # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;
@@ -163,6 +164,8 @@ class OpenKnowledgeBase:
             return None
         title, match, redirects, in_links, rank, flags, population = rows[0]
         restored = not flags & FLAG_PPRFORNED
+        if restored:
+            title = lowercase_articles(title)
         first, _, last = title.rpartition("_")
         if restored and not surname.isupper() and open_key(last) == key:
             title = f"{first}_{surname}"

@@ -29,6 +29,8 @@ BEARER_DOMINANCE = 3.0
 # A surname is a word that ends titles more than this share of the times it begins them.
 SURNAME_SHARE = 0.5
 
+# Arabic names' article, which news drops with its hyphen: "Maliki" for `Nouri_al-Maliki`.
+_ARTICLE = re.compile(r"(?:al|el)-(?=[^\W\d_])", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'\-]*(?:-[^\W\d_]+)?", re.UNICODE)
 _INITIAL = re.compile(r"[^\W\d_]\.", re.UNICODE)
 
@@ -47,6 +49,21 @@ def person_words(title: str) -> list[str] | None:
     return words if len(words[0]) > 1 else None
 
 
+def surname_keys(word: str) -> list[str]:
+    """The keys a surname is looked up by: its own, and without an Arabic article ("al-Maliki"
+    → ``almaliki``, ``maliki``)."""
+    bare = _ARTICLE.sub("", word, count=1) if _ARTICLE.match(word) else word
+    return [open_key(word)] + ([open_key(bare)] if bare != word else [])
+
+
+def lowercase_articles(title: str) -> str:
+    """A person's title with the Arabic article after the first word in lowercase, as Wikipedia
+    writes it (``Nouri_Al-Maliki`` → ``Nouri_al-Maliki``); the casing lexicon votes "Al" from
+    `Al_Jazeera`-like titles."""
+    first, *rest = title.split("_")
+    return "_".join([first] + [word[:3].lower() + word[3:] if _ARTICLE.match(word) else word for word in rest])
+
+
 def famous_bearers(titles: Iterable[tuple[str, int]], common_words: frozenset[str]) -> dict[str, int]:
     """Surname key → the position in `titles` of its famous bearer.
 
@@ -59,12 +76,12 @@ def famous_bearers(titles: Iterable[tuple[str, int]], common_words: frozenset[st
         words = person_words(title)
         if words is None or word_key(words[0]) in common_words:
             continue
-        surname = open_key(words[-1])
         first_words[open_key(words[0])] += 1
-        last_words[surname] += 1
-        found = bearers.setdefault(surname, [])
-        if len(found) < 2:
-            found.append((position, redirects))
+        for surname in surname_keys(words[-1]):
+            last_words[surname] += 1
+            found = bearers.setdefault(surname, [])
+            if len(found) < 2:
+                found.append((position, redirects))
     famous = {}
     for surname, found in bearers.items():
         if first_words[surname] * SURNAME_SHARE >= last_words[surname]:

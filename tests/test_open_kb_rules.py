@@ -47,6 +47,8 @@ TITLES = {
     "n1/m/trie_me.py": {"r": ["merkel"]},  # the surname's page
     "n2/a/trie_an.py": {"g": ["angela_merkel"]},
     "n2/t/trie_th.py": {"e": ["therese_merkel"]},
+    "n1/i/trie_ip.py": {"h": ["iphone"]},
+    "n2/i/trie_ip.py": {"h": ["i_phone"]},  # a redirect page listed as a title, spelled as the page but for a space
 }
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
@@ -55,7 +57,7 @@ REDIRECTS = {
     "n2/c/rev_ch.py": {"chevron_corp.": "chevron_corporation"},
     "n2/e/rev_el.py": {"liz_warren": "elizabeth_warren"},
     "n2/s/rev_se.py": {"sec_page": "sec", "securities_commission": "securities_exchange_commission"},
-    "n2/a/rev_ap.py": {"apple_fruit": "apple"},
+    "n2/a/rev_ap.py": {"apple_fruit": "apple", "apple_iphone": "iphone"},
     "n2/u/rev_un.py": {"us_army_page": "united_states_army"},
     "n2/a/rev_an.py": {f"angela_merkel_{n}": "angela_merkel" for n in range(5)},  # five redirects: famous
 }
@@ -300,3 +302,8 @@ def test_a_word_the_mention_writes_with_an_inner_capital_keeps_that_spelling_in_
     assert with_inner_capitals("Mcdonald's_(band)", "McDonald's") == "McDonald's_(band)"  # not the disambiguator
     assert with_inner_capitals("John_Mccain", "MCCAIN") == "John_Mccain"  # a headline's capitals say nothing
     assert with_inner_capitals("John_Mccain", "Mccain") == "John_Mccain"
+
+
+def test_a_title_nothing_points_to_spelled_as_an_established_page_but_for_spaces_is_no_candidate(kb) -> None:
+    assert [c.title for c in kb.candidates("iPhone")] == ["IPhone"]  # not the redirect page I_Phone
+    assert len(kb.candidates("I Phone")) == 2  # a mention spaced as the redirect page keeps it too

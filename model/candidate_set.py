@@ -32,6 +32,8 @@ class CandidateSet:
     # the established page it spells ("Turkey", "Interpol"), or the entity AIDA's training linked
     # its abbreviation written the other way to ("UK" → "U.K." → United_Kingdom). AIDA's annotators
     # left such names NIL where their knowledge base lacked them, which the NIL classifier learned.
+    # Among the open knowledge base's, an organisation's redirect to a longer title beginning with
+    # its name ("Alibaba" → Alibaba_Group; `model.open_candidates.redirected_longer_name`).
     named_page: str | None = None
     # A one-word person's famous bearer of that surname (`model.kb.surnames`: "Merkel" →
     # Angela_Merkel), among the candidates; what a lone surname links (`model.linking`).

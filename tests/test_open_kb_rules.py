@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.open_candidates import OpenCandidates, OpenEntityVectors, open_priors
+from model.open_candidates import OpenCandidates, OpenEntityVectors, open_priors, redirected_longer_name
 from model.embeddings.glove import GloveVectors
 from model.kb.build import build_index
 from model.kb.casing import CasingLexicon, build_lexicon
@@ -307,3 +307,12 @@ def test_a_word_the_mention_writes_with_an_inner_capital_keeps_that_spelling_in_
 def test_a_title_nothing_points_to_spelled_as_an_established_page_but_for_spaces_is_no_candidate(kb) -> None:
     assert [c.title for c in kb.candidates("iPhone")] == ["IPhone"]  # not the redirect page I_Phone
     assert len(kb.candidates("I Phone")) == 2  # a mention spaced as the redirect page keeps it too
+
+
+def test_a_name_redirected_to_a_longer_title_beginning_with_it_names_that_page() -> None:
+    alibaba = [Found("Ali_Baba", "title", 1), Found("Alibaba_Group", "redirect", 6)]
+    assert redirected_longer_name("Alibaba", alibaba, [False, False]) == "Alibaba_Group"
+    assert redirected_longer_name("Alibaba", alibaba, [False, True]) is None  # another spelling found it
+    assert redirected_longer_name("Deutsche Bank", [Found("Deutsche_Bank_AG", "redirect", 2)], [False]) == "Deutsche_Bank_AG"
+    assert redirected_longer_name("Putin", [Found("Vladimir_Putin", "redirect", 20)], [False]) is None  # ends with it
+    assert redirected_longer_name("Tesla", [Found("Tesla_Motors", "title", 0)], [False]) is None  # no redirect

@@ -82,8 +82,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
         d.entity = None if nil else d.candidates[best][0]
     resolved = document_coreference(decisions)
     for d in decisions:
-        # a town the text places ("Dalton" in a text that says Minnesota) is no lone surname,
-        # whatever type the NER gave it
+        # a lone surname, or one refused as NIL, links its famous bearer if it has one; a town
+        # the text places ("Dalton" in a text that says Minnesota) is no lone surname, whatever
+        # type the NER gave it
         if id(d) not in resolved and id(d) not in placed and (is_lone_name(d) or d.entity is None):
             d.entity = d.famous_bearer if d.candidates else None
             d.el_score = dict(d.candidates).get(d.entity)

@@ -22,7 +22,7 @@ from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
 from model.kb.keys import (company_pages, is_acronym_surface, open_key, same_name, singulars, spells, surface_variants,
                            title_key, without_company_forms, without_disambiguator)
-from model.kb.lookup import is_established
+from model.kb.lookup import OpenCandidate, is_established
 from model.kb.places import ap_state, with_state_spelled_out
 
 # How much a way of naming an entity counts in its open prior (the exact title most).
@@ -215,7 +215,7 @@ class OpenCandidates:
                 result.vectors[i] = self.vectors(candidate.title)
         return result
 
-    def famous_bearer(self, tokens: list[str], ner_type: str | None):
+    def famous_bearer(self, tokens: list[str], ner_type: str | None) -> OpenCandidate | None:
         """The famous bearer of a one-word person's name (`OpenKnowledgeBase.famous_bearer`),
         unless running text writes the word in lowercase ("Mayor", "Commander")."""
         if ner_type != PERSON_TYPE or len(tokens) != 1 or tokens[0].islower() or word_key(tokens[0]) in self.common_words:

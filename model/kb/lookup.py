@@ -152,8 +152,7 @@ class OpenKnowledgeBase:
             titles.add(entity)
             if established:
                 spelled.add(open_key(title))
-            found.append(OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
-                                       bool(flags & FLAG_DISAMBIGUATOR), restored, population))
+            found.append(_candidate(title, match, redirects, in_links, rank, flags, population))
         return found
 
     def famous_bearer(self, surname: str) -> OpenCandidate | None:
@@ -170,14 +169,12 @@ class OpenKnowledgeBase:
         if not rows:
             return None
         title, match, redirects, in_links, rank, flags, population = rows[0]
-        restored = not flags & FLAG_PPRFORNED
-        if restored:
+        if not flags & FLAG_PPRFORNED:  # restored casing: the article and the surname as news writes them
             title = lowercase_articles(title)
-        first, _, last = title.rpartition("_")
-        if restored and not surname.isupper() and open_key(last) == key:
-            title = f"{first}_{surname}"
-        return OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
-                             bool(flags & FLAG_DISAMBIGUATOR), restored, population)
+            first, _, last = title.rpartition("_")
+            if not surname.isupper() and open_key(last) == key:
+                title = f"{first}_{surname}"
+        return _candidate(title, match, redirects, in_links, rank, flags, population)
 
     def _rows(self, key: str, first_tier: int, last_tier: int, limit: int) -> list[tuple]:
         return self._connection.execute(
@@ -190,6 +187,13 @@ class OpenKnowledgeBase:
 
     def alias_count(self) -> int:
         return int(self.meta["aliases"])
+
+
+def _candidate(title: str, match: int, redirects: int, in_links: int, rank: int, flags: int,
+               population: int) -> OpenCandidate:
+    """An index row (its title spelled for the mention) as an `OpenCandidate`."""
+    return OpenCandidate(title, MATCH_KINDS[match], redirects, in_links, rank, bool(flags & FLAG_PPRFORNED),
+                         bool(flags & FLAG_DISAMBIGUATOR), not flags & FLAG_PPRFORNED, population)
 
 
 def cased_title(title: str, match: str, surface: str) -> str:

@@ -22,8 +22,9 @@ from model.kb.casing import word_key
 from model.kb.keys import open_key
 
 # Thresholds for a famous bearer, chosen on the dev suite with AIDA validation and a list of
-# politicians' surnames (docs/knowledge_base.md): at 3 redirects and twice the next,
-# "Seaver", "Oxley" and "Gorton" in AIDA's sports and "Abe" → `Shintaro_Abe` were linked too.
+# politicians' surnames (docs/knowledge_base.md): at 3 redirects and twice the next, "Seaver",
+# "Oxley" and "Gorton" took namesakes (WNED-WIKI and AIDA validation -0.03 each), and "Abe"
+# became `Shintaro_Abe`.
 BEARER_MIN_REDIRECTS = 5
 BEARER_DOMINANCE = 3.0
 # A surname is a word that ends titles more than this share of the times it begins them.
@@ -51,7 +52,7 @@ def person_words(title: str) -> list[str] | None:
 
 def surname_keys(word: str) -> list[str]:
     """The keys a surname is looked up by: its own, and without an Arabic article ("al-Maliki"
-    → ``almaliki``, ``maliki``)."""
+    → ``al-maliki``, ``maliki``)."""
     bare = _ARTICLE.sub("", word, count=1) if _ARTICLE.match(word) else word
     return [open_key(word)] + ([open_key(bare)] if bare != word else [])
 

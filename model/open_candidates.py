@@ -218,7 +218,9 @@ class OpenCandidates:
     def famous_bearer(self, tokens: list[str], ner_type: str | None) -> OpenCandidate | None:
         """The famous bearer of a one-word person's name (`OpenKnowledgeBase.famous_bearer`),
         unless running text writes the word in lowercase ("Mayor", "Commander")."""
-        if ner_type != PERSON_TYPE or len(tokens) != 1 or tokens[0].islower() or word_key(tokens[0]) in self.common_words:
+        if ner_type != PERSON_TYPE or len(tokens) != 1 or tokens[0].islower():
+            return None
+        if word_key(tokens[0]) in self.common_words:
             return None
         return self.open_kb.famous_bearer(tokens[0])
 

@@ -171,9 +171,8 @@ class OpenKnowledgeBase:
         title, match, redirects, in_links, rank, flags, population = rows[0]
         if not flags & FLAG_PPRFORNED:  # restored casing: the article and the surname as news writes them
             title = lowercase_articles(title)
-            first, _, last = title.rpartition("_")
-            if not surname.isupper() and open_key(last) == key:
-                title = f"{first}_{surname}"
+            if not surname.isupper():
+                title = with_mention_words(title, [surname])
         return _candidate(title, match, redirects, in_links, rank, flags, population)
 
     def _rows(self, key: str, first_tier: int, last_tier: int, limit: int) -> list[tuple]:
@@ -214,12 +213,18 @@ def with_inner_capitals(title: str, surface: str) -> str:
     """`title` with each word the mention writes with a capital inside it spelled as the mention
     does ("McCain" → ``John_Mccain`` → ``John_McCain``): the casing lexicon votes a word it has
     not seen so written as a plain capitalised word."""
-    inner = {open_key(w): w for w in surface.split() if not w.isupper() and any(c.isupper() for c in w[1:])}
-    if not inner:
+    inner = [w for w in surface.split() if not w.isupper() and any(c.isupper() for c in w[1:])]
+    return with_mention_words(title, inner)
+
+
+def with_mention_words(title: str, mention_words: list[str]) -> str:
+    """`title` with each word of its name that one of `mention_words` spells (case and accents
+    aside) written as the mention writes it; its disambiguator unchanged."""
+    spelling = {open_key(w): w for w in mention_words}
+    if not spelling:
         return title
     name = without_disambiguator(title)
-    words = [inner.get(open_key(w), w) for w in name.split("_")]
-    return "_".join(words) + title[len(name):]
+    return "_".join(spelling.get(open_key(w), w) for w in name.split("_")) + title[len(name):]
 
 
 def sentence_case(title: str) -> str:

@@ -211,9 +211,10 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
       name (`_begins_company`: "Samsung" after "Samsung Electronics"); with the dictionary,
       every other type measured worse on AIDA validation (89.11 → 88.92; "Stirling" beside
       "East Stirling");
-    * when it is not among them, if the surface was left to the open knowledge base and both
-      mentions have the same NER type: the open knowledge base knows a short name as a
-      surname or a common word, or not at all, which is no evidence against the longer one.
+    * when it is not among them, if both mentions have the same NER type and the surface was
+      left to the open knowledge base (which knows a short name as a surname or a common word,
+      or not at all: no evidence against the longer one) or is a company's first word with no
+      page of its own (`_shortens_company`, dictionary surfaces too).
       Not for a place: a place inside a longer place's name is that other place's
       surroundings ("Burgas" beside "Burgas Airport", "Oregon" beside "St. Helens, Oregon");
       nor for a name of several words that spells a candidate's title, a page of its own
@@ -222,8 +223,8 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
       a longer organisation's name, when no person of the document is named with it
       (`_names_the_company`: "Goldman" after "Goldman Sachs"; AIDA validation +1, WNED-WIKI +1).
 
-    With the AIDA dictionary alone (the paper's setting) only the first and last apply, the
-    first to persons. Returns the ids of the decisions it linked."""
+    With the AIDA dictionary alone (the paper's setting) the first applies to persons; the
+    company's first word and the last apply too. Returns the ids of the decisions it linked."""
     fuller = sorted((d for d in decisions if d.entity is not None and d.words), key=lambda d: -len(d.words))
     persons = [d.words for d in decisions if d.ner_type == "PER" and len(d.words) > 1]
     resolved = set()
@@ -246,7 +247,8 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
                 d.entity, d.el_score = full.entity, probability
                 resolved.add(id(d))
                 break
-            if d.from_open_kb and same_type and d.ner_type != PLACE_TYPE and not _has_own_page(d):
+            left_open = d.from_open_kb and not _has_own_page(d)
+            if same_type and d.ner_type != PLACE_TYPE and (left_open or _shortens_company(d, full)):
                 # not among its candidates: the longer mention's confidence stands for it
                 d.entity, d.el_score = full.entity, full.el_score
                 resolved.add(id(d))
@@ -261,6 +263,15 @@ def _has_own_page(d: LinkDecision) -> bool:
     if d.surface.islower():
         return any(_spelled_common_noun(d))
     return len(d.words) > 1 and any(spelled(d))
+
+
+def _shortens_company(d: LinkDecision, full: LinkDecision) -> bool:
+    """Whether `d`, one word spelling none of its candidates' titles, is the first word of the
+    organisation `full`: a company called by its first word ("Goldman" after "Goldman Sachs
+    Group Inc") that AIDA's dictionary knows only as other things named with it
+    (`William_Goldman`). A word with a page of its own is not ("Nottinghamshire" beside
+    "Nottinghamshire Cricket Board": WNED-WIKI -3 without this condition)."""
+    return len(d.words) == 1 and _begins_company(d, full) and not any(spelled(d))
 
 
 def _names_the_company(d: LinkDecision, full: LinkDecision, persons: list[tuple[str, ...]]) -> bool:

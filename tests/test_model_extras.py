@@ -295,6 +295,17 @@ def test_a_company_called_by_its_first_word_is_the_company_even_when_read_as_a_p
     short = mention(["Goldman"], "PER", "William_Goldman", [("William_Goldman", 1.0)])
     document_coreference([short, bank, writer])
     assert short.entity == "William_Goldman"
+    # typed as the organisation it is, with only other things named so among its candidates
+    short = mention(["Goldman"], "ORG", "William_Goldman", [("William_Goldman", 1.0)])
+    document_coreference([short, bank])
+    assert short.entity == "Goldman_Sachs" and short.el_score == 0.9
+    # a word with a page of its own keeps it
+    board = mention(["Nottinghamshire", "Cricket", "Board"], "ORG", "Nottinghamshire_Cricket_Board",
+                    [("Nottinghamshire_Cricket_Board", 1.0)])
+    county = mention(["Nottinghamshire"], "ORG", "Nottinghamshire_County_Cricket_Club",
+                     [("Nottinghamshire_County_Cricket_Club", 0.8), ("Nottinghamshire", 0.2)])
+    document_coreference([county, board])
+    assert county.entity == "Nottinghamshire_County_Cricket_Club"
     # not the first word of the organisation's name
     sachs = mention(["Sachs"], "PER", "Jeffrey_Sachs", [("Jeffrey_Sachs", 1.0)])
     document_coreference([sachs, bank])

@@ -20,9 +20,9 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (company_pages, is_acronym_surface, open_key, same_name, singulars, spells, surface_variants,
-                           title_key, without_company_forms, without_disambiguator)
-from model.kb.lookup import OpenCandidate, is_established
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, company_pages, is_acronym_surface, open_key, same_name, singulars, spells,
+                           surface_variants, title_key, without_company_forms, without_disambiguator)
+from model.kb.lookup import ACRONYM_ENTITIES, OpenCandidate, is_established
 from model.kb.places import ap_state, with_state_spelled_out
 
 # How much a way of naming an entity counts in its open prior (the exact title most).
@@ -123,7 +123,9 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     company named with its legal forms whose name is the title's ("Caterpillar Inc" →
     `Caterpillar_Inc.`, "Goldman Sachs Group Inc" → `Goldman_Sachs`, "Exxon Mobil Corp." →
     `ExxonMobil` (`model.kb.keys.same_name`); not "Barnett Banks Inc." → `NationsBank`,
-    which bought it)."""
+    which bought it). An acronym is decided by `_names_acronym`."""
+    if len(tokens) == 1 and is_acronym_surface(tokens[0], longest=ACRONYM_LENGTHS[1]) and found and not variant[0]:
+        return _names_acronym(tokens[0], found)
     if len(found) != 1:
         return False
     company = without_company_forms(" ".join(tokens))
@@ -137,9 +139,19 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     if len(tokens) >= 2:
         return True
     word = tokens[0]
-    if is_acronym_surface(word):  # "RCA", "KPMG": a page something points to, not a listed redirect ("CIA")
-        return is_established(found[0].redirects, found[0].in_pprforned)
     return word[:1].isupper() and not word.isupper() and word_key(word) not in common_words
+
+
+def _names_acronym(acronym: str, found) -> bool:
+    """Whether an `acronym` surely names its first candidate: its own title, a page something
+    points to while no other candidate is ("RCA", "KPMG"; "NASA" beside the village
+    `NASA,_Ghana`; not the listed redirect "CIA", which nothing points to), or the one title
+    a redirect of that name reaches and the acronym spells out ("RSPCA")."""
+    first = found[0]
+    if first.match == "title":  # five or six capitals are a headline's word as often ("JAPAN")
+        return is_acronym_surface(acronym) and is_established(first.redirects, first.in_pprforned) and not any(
+            is_established(c.redirects, c.in_pprforned) for c in found[1:])
+    return len(found) == 1 and first.match == "redirect" and abbreviates(acronym, first.title)
 
 
 # Redirects that make a one-word title a person known by one name ("Rihanna" 10, "Jay-Z" 12),
@@ -195,7 +207,13 @@ class OpenCandidates:
             unique = is_unique_name(tokens, found, variant, self.common_words) or (
                 spelled_out is not None and len(found) == 1 and spells(found[0].title, spelled_out))
         affinity = acronym_affinities(" ".join(tokens), found, self.vectors.glove)
-        result = CandidateSet(priors=open_priors(found, variant, place=ner_type == PLACE_TYPE, affinity=affinity),
+        priors = open_priors(found, variant, place=ner_type == PLACE_TYPE, affinity=affinity)
+        if len(found) > self.limit:  # an acronym's expansions, all looked up: the best by prior stay
+            kept = sorted(sorted(range(len(found)), key=lambda i: -priors[i])[:self.limit])
+            found, variant = [found[i] for i in kept], [variant[i] for i in kept]
+            priors = open_priors(found, variant, place=ner_type == PLACE_TYPE,
+                                 affinity=[affinity[i] for i in kept] if affinity else None)
+        result = CandidateSet(priors=priors,
                               from_open_kb=True,
                               unique_name=unique, one_name_title=one_name_title(tokens, found, self.common_words))
         if ner_type == ORGANISATION_TYPE:
@@ -258,7 +276,7 @@ class OpenCandidates:
         Chevron); then, for a common noun in the plural, its singular's page
         (`model.kb.keys.singulars`: "walls" → Wall beside the town Walls); and which of them
         came from a variant."""
-        found = self.open_kb.candidates(surface, limit=self.limit)
+        found = self.open_kb.candidates(surface, limit=self.limit, acronyms=ACRONYM_ENTITIES)
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):
             if ner_type == ORGANISATION_TYPE:  # the company's own page beside the word's ("Tesla" → Tesla,_Inc.)

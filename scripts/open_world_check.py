@@ -1,7 +1,7 @@
 """Does the service link post-1996 news? Mentions AIDA never saw, per knowledge base.
 
 Five fixed sets of sentences about people, companies and institutions AIDA (1996) never saw
-(`scripts.open_world_cases`), annotated with the real model, once per knowledge base: the
+(`scripts.bench.open_world_cases`), annotated with the real model, once per knowledge base: the
 first (38 mentions, single sentences), the second (53 mentions: short documents where names
 come back short and companies carry their legal form), "lone surnames" (35 mentions: a
 person named by the surname alone), "acronyms" (39 mentions: institutions by their acronym)
@@ -23,7 +23,7 @@ import json
 import sys
 
 from model.settings import KB_MODES
-from scripts.open_world_cases import CASE_SETS, Case
+from scripts.bench.open_world_cases import CASE_SETS, Case
 
 
 def check(kb: str, sets: list[str] | None = None) -> list[dict]:

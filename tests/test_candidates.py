@@ -30,8 +30,8 @@ class FakeOpenKb:
     def __init__(self, table: dict[str, list[Found]]) -> None:
         self.table = table
 
-    def candidates(self, surface: str, limit: int = 30) -> list[Found]:
-        return self.table.get(surface.lower(), [])[:limit]
+    def candidates(self, surface: str, limit: int = 30, acronyms: int = 0) -> list[Found]:
+        return self.table.get(surface.lower(), [])[:max(limit, acronyms)]
 
     def famous_bearer(self, surname: str) -> Found | None:
         return None
@@ -197,6 +197,13 @@ def test_a_unique_name_is_several_words_or_one_word_running_text_does_not_write_
     # an acronym is a name when its one title is a page something points to, not a listed redirect
     assert is_unique_name(["RCA"], [Found("RCA", "title", 5)], [False], common)
     assert not is_unique_name(["CIA"], [Found("CIA", "title", 0)], [False], common)
+    # ... also beside namesakes nothing points to, and not beside one something does
+    assert is_unique_name(["NASA"], [Found("NASA", "title", 6), Found("NASA,_Ghana", "name", 0)], [False], common)
+    assert not is_unique_name(["ABC"], [Found("ABC", "title", 6), Found("ABC_(band)", "name", 2)], [False], common)
+    # the one title a redirect of the acronym's name reaches, when the acronym spells it out
+    society = Found("Royal_Society_for_the_Prevention_of_Cruelty_to_Animals", "redirect", 1)
+    assert is_unique_name(["RSPCA"], [society], [False], common)
+    assert not is_unique_name(["RSPB"], [society], [False], common)
     assert is_unique_name(["Rico", "Lebrun"], [Found("Rico_Lebrun", "title", 0)], [False], common)
     # found through another spelling: the title's words decide
     assert is_unique_name(["Pennzoil", "Co"], [Found("Pennzoil", "title", 0)], [True], common)
@@ -275,5 +282,8 @@ def test_an_acronyms_expansion_gains_by_the_affinity_of_its_words_with_the_acron
     assert affinity[0] == 0.0 and affinity[2] > affinity[1]  # only acronym matches are scored
     plain, informed = open_priors(found), open_priors(found, affinity=affinity)
     assert plain[1] > plain[2] and informed[2] > informed[1]  # redirects alone favour the uprising
+    # more expansions than the source's limit: all are looked up, the best by prior stay, in order
+    source = OpenCandidates(FakeOpenKb({"lsu": found}), {}, OpenEntityVectors(glove, ["UNK"]), limit=1)
+    assert source(["LSU"], "ORG").titles == ["Louisiana_State_University"]
     assert acronym_affinities("Lsu", found, glove) is None  # a capitalised word is a name, not an acronym
     assert acronym_affinities("XYZ", found, glove) is None  # GloVe does not know it

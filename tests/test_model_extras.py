@@ -803,3 +803,17 @@ def test_a_company_the_dictionary_knows_by_its_first_words_takes_the_entity_name
                        [("Stirling_Albion_F.C.", 0.9), ("East_Stirlingshire_F.C.", 0.1)])
     document_coreference([stirling, east])
     assert stirling.entity == "Stirling_Albion_F.C."
+
+
+def test_an_acronyms_expansion_the_scorer_is_sure_of_links_whatever_p_nil_says():
+    def mention(surface, probability, from_open_kb=True):
+        title = "Trades_Union_Congress"
+        return LinkDecision(0, 1, "ORG", 1.0, nil_score=0.99, candidates=[(title, probability), ("TUC", 1 - probability)],
+                            words=(surface,), from_open_kb=from_open_kb)
+
+    sure, unsure, word, dictionary = mention("TUC", 0.995), mention("TUC", 0.95), mention("Tuc", 0.995), \
+        mention("TUC", 0.995, from_open_kb=False)
+    decide_links([sure, unsure, word, dictionary], LinkingConfig(nil_threshold=0.5, open_nil_threshold=0.05))
+    assert sure.entity == "Trades_Union_Congress"
+    assert unsure.entity is None and word.entity is None  # less sure, or a capitalised word: P(NIL) decides
+    assert dictionary.entity is None  # the dictionary's own candidates: its threshold decides

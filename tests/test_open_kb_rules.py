@@ -15,7 +15,7 @@ from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
 from model.kb.keys import (abbreviates, acronym, acronym_title_case, is_acronym_surface, surface_variants, with_umlauts,
                            without_honorific)
-from model.kb.lookup import OpenKnowledgeBase, sentence_case, spelled_like, with_inner_capitals
+from model.kb.lookup import OpenKnowledgeBase, cased_title, sentence_case, spelled_like, with_inner_capitals
 from model.kb.places import City
 from model.kb.surnames import famous_bearers, lowercase_articles, person_words
 from tests.test_candidates import Found
@@ -88,6 +88,8 @@ def test_acronyms_of_titles_and_of_surfaces() -> None:
     assert acronym("Federal_Bureau_of_Investigation") == "FBI"
     assert acronym("United_Nations_Educational,_Scientific_and_Cultural_Organization") == "UNESCO"
     assert acronym("Paris_(band)") is None and acronym("Paris") is None
+    assert acronym("Newmarket_Hill,_Sussex") is None  # a comma disambiguator's place is no initial
+    assert acronym("Charles,_Duke_of_Calabria") is None
     assert acronym("Apple_Inc.") is None and acronym("Acme_Widget_Holdings_Ltd.") == "AWH"  # company forms are no initials
     assert acronym_title_case("Central_intelligence_Agency") == "Central_Intelligence_Agency"
     assert acronym_title_case("Bank_of_america_(1904)") == "Bank_of_America_(1904)"
@@ -124,6 +126,11 @@ def test_restored_titles_keep_an_acronym_and_put_common_nouns_in_sentence_case(k
     assert kb.candidates("floor plan")[0].title == "Floor_plan"
     assert kb.candidates("floor layout")[0].title == "Floor_plan"  # through a redirect too
     assert kb.candidates("ship 's bell")[0].title == "Ship's_bell"  # CoNLL's tokens: no spelling to copy
+    # an acronym's redirect capitalises the words it abbreviates, whatever the lexicon says
+    assert cased_title("Royal_Society_for_the_Prevention_of_Cruelty_to_animals", "redirect", "RSPCA") == \
+        "Royal_Society_for_the_Prevention_of_Cruelty_to_Animals"
+    assert cased_title("Floor_plan", "redirect", "FP") == "Floor_Plan" and cased_title("Floor_plan", "redirect",
+                                                                                        "XY") == "Floor_plan"
     assert sentence_case("Computer_Software") == "Computer_software"
     assert sentence_case("HTML_Standard_(Web)") == "HTML_standard_(Web)"  # acronyms and the disambiguator kept
     assert sentence_case("Ronald_McDonald") == "Ronald_McDonald"

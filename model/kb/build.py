@@ -33,7 +33,7 @@ from pathlib import Path
 from model.kb.casing import CasingLexicon
 from model.kb.dbpedia import (DEFAULT_WORKERS, PACKAGE_VERSION, DbpediaSource, installed_source, iter_redirects,
                               iter_titles)
-from model.kb.keys import acronym, has_disambiguator, open_key, title_key, without_disambiguator
+from model.kb.keys import abbreviates, acronym, has_disambiguator, open_key, title_key, without_disambiguator
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_SURNAME, MATCH_TIERS,
                              MATCH_TITLE, default_index_path, is_established)
@@ -122,7 +122,8 @@ def _acronyms(records: list[tuple]) -> list[tuple[int, str]]:
         if not is_established(-record[0], not record[1]):
             continue
         letters = acronym(record[-2])
-        if letters and kept[letters] < ACRONYM_ENTITIES:
+        # not a title that writes an acronym itself (`CDC_Display_Code`): it is named by it
+        if letters and kept[letters] < ACRONYM_ENTITIES and abbreviates(letters, record[-2]):
             kept[letters] += 1
             found.append((rank, letters))
     return found

@@ -143,8 +143,13 @@ def acronym_title_case(title: str) -> str:
 def acronym(title: str) -> str | None:
     """The acronym a multi-word title is written as (``Central_Intelligence_Agency`` → ``CIA``,
     ``Federal_Bureau_of_Investigation`` → ``FBI``), or None: initials of its words without a
-    parenthetical disambiguator, skipping `ACRONYM_SKIPPED` words, 2 to 6 letters."""
-    name = _DISAMBIGUATOR.sub("", title).replace(",", " ").replace("_", " ")
+    parenthetical disambiguator, skipping `ACRONYM_SKIPPED` words, 2 to 6 letters; none for a
+    title with a comma disambiguator, whose initials would include the place or rank that
+    tells namesakes apart (``Newmarket_Hill,_Sussex`` is no "NHS")."""
+    name = _DISAMBIGUATOR.sub("", title)
+    if ",_" in name and not {"and", "&"} & set(name.rsplit(",_", 1)[1].split("_")):
+        return None  # a comma before a list's last item is no disambiguator ("..._Scientific_and_Cultural_...")
+    name = name.replace(",", " ").replace("_", " ")
     words = [w for w in name.split() if w.casefold() not in ACRONYM_SKIPPED]
     initials = "".join(w[0] for w in words if w[0].isalnum())
     low, high = ACRONYM_LENGTHS

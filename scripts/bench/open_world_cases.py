@@ -163,6 +163,8 @@ ACRONYM_CASES: list[Case] = [
 ]
 # The fifth set (written on 2026-12-06, ninth session, at the same time as the fourth and not
 # run until the acronym rules were final): other institutions' acronyms, the held-out check.
+# Their expansion lists in the index were printed once while the rules were designed (by
+# mistake, beside the fourth set's); the model's answers on them were not seen.
 HELD_OUT_ACRONYM_CASES: list[Case] = [
     ("The IRS audited the charity last year.", [("IRS", "Internal_Revenue_Service")]),
     ("Agents from the DEA seized the drugs.", [("DEA", "Drug_Enforcement_Administration")]),

@@ -20,8 +20,9 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, company_pages, is_acronym_surface, open_key, same_name, singulars, spells,
-                           surface_variants, title_key, without_company_forms, without_disambiguator)
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, company_pages, is_acronym_surface, open_key, same_name,
+                           singulars, spells, surface_variants, title_key, without_company_forms,
+                           without_disambiguator)
 from model.kb.lookup import ACRONYM_ENTITIES, OpenCandidate, is_established
 from model.kb.places import ap_state, with_state_spelled_out
 
@@ -211,8 +212,8 @@ class OpenCandidates:
         if len(found) > self.limit:  # an acronym's expansions, all looked up: the best by prior stay
             kept = sorted(sorted(range(len(found)), key=lambda i: -priors[i])[:self.limit])
             found, variant = [found[i] for i in kept], [variant[i] for i in kept]
-            priors = open_priors(found, variant, place=ner_type == PLACE_TYPE,
-                                 affinity=[affinity[i] for i in kept] if affinity else None)
+            total = sum(priors[i] for i in kept)
+            priors = [priors[i] / total for i in kept]
         result = CandidateSet(priors=priors,
                               from_open_kb=True,
                               unique_name=unique, one_name_title=one_name_title(tokens, found, self.common_words))

@@ -808,8 +808,8 @@ def test_a_company_the_dictionary_knows_by_its_first_words_takes_the_entity_name
 def test_an_acronyms_expansion_the_scorer_is_sure_of_links_whatever_p_nil_says():
     def mention(surface, probability, from_open_kb=True):
         title = "Trades_Union_Congress"
-        return LinkDecision(0, 1, "ORG", 1.0, nil_score=0.99, candidates=[(title, probability), ("TUC", 1 - probability)],
-                            words=(surface,), from_open_kb=from_open_kb)
+        return LinkDecision(0, 1, "ORG", 1.0, nil_score=0.99, words=(surface,), from_open_kb=from_open_kb,
+                            candidates=[(title, probability), ("TUC", 1 - probability)])
 
     sure, unsure, word, dictionary = mention("TUC", 0.995), mention("TUC", 0.95), mention("Tuc", 0.995), \
         mention("TUC", 0.995, from_open_kb=False)

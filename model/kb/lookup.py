@@ -202,9 +202,10 @@ def _candidate(title: str, match: int, redirects: int, in_links: int, rank: int,
 
 def cased_title(title: str, match: str, surface: str) -> str:
     """A restored `title` as `surface` (reaching it by `match`) says it is spelled: an acronym's
-    expansion (by the acronym index or a redirect) with its abbreviated words capitalised, the mention's own spelling where it spells
-    the title's name (`spelled_like`), else sentence case for a mention in lowercase, a common
-    noun ("ship 's bell", or through a redirect: `sentence_case`)."""
+    expansion (by the acronym index or a redirect) with its abbreviated words capitalised, the
+    mention's own spelling where it spells the title's name (`spelled_like`), else sentence
+    case for a mention in lowercase, a common noun ("ship 's bell", or through a redirect:
+    `sentence_case`)."""
     if match == MATCH_ACRONYM or (match == MATCH_REDIRECT and is_acronym_surface(surface, longest=ACRONYM_LENGTHS[1])
                                   and abbreviates(surface, title)):
         return acronym_title_case(title)  # "RSPCA" → `..._Cruelty_to_Animals`, not the lexicon's "animals"

@@ -85,12 +85,16 @@ def open_priors(candidates, variant: list[bool] | None = None, place: bool = Fal
     one's share of weight(how the surface names it) × (1 + log(1 + redirects to it)), times
     `VARIANT_WEIGHT` for those found only through another spelling (`variant`), for a
     mention of a `place` times (1 + population / `PLACE_POPULATION_SCALE`), and times
-    exp(`ACRONYM_AFFINITY_SCALE` × `affinity`) (`acronym_affinities`)."""
+    exp(`ACRONYM_AFFINITY_SCALE` × `affinity`) (`acronym_affinities`); an acronym's expansion
+    also times (1 + log(1 + in-links)), Wikipedia's in-links where PPRforNED knows the page:
+    the popularity redirects miss ("SNP": `Scottish_National_Party` 1,768 in-links,
+    `Slovenian_National_Party` 52, 2 redirects each)."""
     variant = variant or [False] * len(candidates)
     affinity = affinity or [0.0] * len(candidates)
     siblings = sum(c.match == "name" for c in candidates)
     weights = [_match_weight(c, siblings) * (1.0 + math.log1p(c.redirects)) * (VARIANT_WEIGHT if v else 1.0)
                * (1.0 + c.population / PLACE_POPULATION_SCALE if place else 1.0) * math.exp(ACRONYM_AFFINITY_SCALE * a)
+               * (1.0 + math.log1p(c.in_links) if c.match == "acronym" else 1.0)
                for c, v, a in zip(candidates, variant, affinity)]
     total = sum(weights)
     return [w / total for w in weights] if total > 0 else []

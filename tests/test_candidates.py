@@ -24,6 +24,7 @@ class Found:
     redirects: int
     in_pprforned: bool = False
     population: int = 0
+    in_links: int = 0
 
 
 class FakeOpenKb:
@@ -282,6 +283,12 @@ def test_an_acronyms_expansion_gains_by_the_affinity_of_its_words_with_the_acron
     assert affinity[0] == 0.0 and affinity[2] > affinity[1]  # only acronym matches are scored
     plain, informed = open_priors(found), open_priors(found, affinity=affinity)
     assert plain[1] > plain[2] and informed[2] > informed[1]  # redirects alone favour the uprising
+    # among expansions, Wikipedia's in-links (PPRforNED's, where it knows the page) count too
+    scottish, slovenian = Found("Scottish_National_Party", "acronym", 2, True, 0, 1768), \
+        Found("Slovenian_National_Party", "acronym", 2, True, 0, 52)
+    assert open_priors([slovenian, scottish])[1] > 0.5
+    titles = [Found("SNP", "title", 2, True, 0, 1768), Found("SNP_(band)", "title", 2, True, 0, 52)]
+    assert open_priors(titles) == [0.5, 0.5]  # only expansions: other matches say what the surface names
     # more expansions than the source's limit: all are looked up, the best by prior stay, in order
     source = OpenCandidates(FakeOpenKb({"lsu": found}), {}, OpenEntityVectors(glove, ["UNK"]), limit=1)
     assert source(["LSU"], "ORG").titles == ["Louisiana_State_University"]

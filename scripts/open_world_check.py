@@ -5,7 +5,7 @@ Five fixed sets of sentences about people, companies and institutions AIDA (1996
 first (38 mentions, single sentences), the second (53 mentions: short documents where names
 come back short and companies carry their legal form), "lone surnames" (35 mentions: a
 person named by the surname alone), "acronyms" (39 mentions: institutions by their acronym)
-and "acronyms, held out" (35 mentions, run only once the acronym rules were final).
+and "acronyms, held out" (35 mentions, not run while the acronym rules were designed).
 
     python -m scripts.open_world_check                  # open vs aida, a summary per set
     python -m scripts.open_world_check --cases second   # one set (see CASE_SETS)

@@ -17,7 +17,8 @@ import numpy as np
 from model.candidate_set import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
 from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, acronym, has_parenthetical, is_acronym_surface,
-                           is_company_page, place_disambiguator, same_name, singulars, without_company_forms, without_disambiguator)
+                           is_company_page, place_disambiguator, same_name, singulars, without_company_forms,
+                           without_disambiguator)
 from model.link_decision import LinkDecision, favoured, spelled
 from model.place_linking import (favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place,
                                  in_the_qualifying_place, placed_by_text)

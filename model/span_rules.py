@@ -110,6 +110,21 @@ def role_trimmed(words: Sequence[str], ner_type: str, best_title: str | None) ->
     return 1, len(words)
 
 
+def article_trimmed(words: Sequence[str], best_title: str | None) -> Span | None:
+    """The token range of a mention without the "The" it begins with, when its best
+    candidate's title does not begin with that article ("The Commerce Department" →
+    `United_States_Department_of_Commerce`, "The Treaty of Baden" → `Treaty_of_Baden`): the
+    model reads a sentence's capitalised first word into the name, and gold standards, like
+    CoNLL, leave the article out unless the name keeps it ("The Hague", "The Oval", "The
+    Sunday Telegraph"); else None. Not for a mention that names nothing (a work's title may
+    keep its article) nor a headline."""
+    if best_title is None or len(words) < 2 or words[0] != "The" or in_capitals(words):
+        return None
+    if spells(best_title, " ".join(words)) or best_title.split("_", 1)[0].casefold() == "the":
+        return None
+    return 1, len(words)
+
+
 def in_angle_brackets(words: Sequence[str], start: int, end: int) -> bool:
     """Whether the token range [start, end) of `words` is enclosed in "<" and ">": a stock
     ticker after a company's name ("Texaco Inc <TX>") or markup, no name."""

@@ -787,6 +787,20 @@ def test_a_role_before_a_persons_name_leaves_the_span_when_the_rest_spells_the_t
     assert role_trimmed("Justice Ginsburg".split(), "PER", None) is None
 
 
+def test_a_leading_the_leaves_the_span_unless_the_title_keeps_it():
+    from model.span_rules import article_trimmed
+
+    assert article_trimmed("The Commerce Department".split(), "United_States_Department_of_Commerce") == (1, 3)
+    assert article_trimmed("The Treaty of Baden".split(), "Treaty_of_Baden") == (1, 4)
+    assert article_trimmed("The Hague".split(), "The_Hague") is None  # the name keeps its article
+    assert article_trimmed("The Pentagon".split(), "The_Pentagon") is None
+    assert article_trimmed("The Orioles".split(), "The_Orioles_(band)") is None  # the best title begins with it
+    assert article_trimmed("The Decaying Mansion".split(), None) is None  # names nothing: a work's title
+    assert article_trimmed("THE HAGUE".split(), "Hague") is None  # a headline
+    assert article_trimmed("the Commerce Department".split(), "United_States_Department_of_Commerce") is None
+    assert article_trimmed("Thea Commerce".split(), "Commerce") is None
+
+
 def test_a_company_the_dictionary_knows_by_its_first_words_takes_the_entity_named_in_full():
     def mention(words, ner_type, entity, candidates):
         return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),

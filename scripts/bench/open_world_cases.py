@@ -121,7 +121,6 @@ LONE_SURNAME_CASES: list[Case] = [
     ("Kasparov lost to the computer.", [("Kasparov", "Garry_Kasparov")]),
     ("Powell said the Fed would raise interest rates.", [("Powell", "Jerome_Powell")]),
 ]
-CASE_SETS = {"first": CASES, "second": SECOND_CASES, "lone surnames": LONE_SURNAME_CASES}
 # The fourth set (written on 2026-12-06, ninth session, before the model saw them): acronyms
 # that news uses for institutions, most of them after AIDA's time or outside its dictionary.
 # These sentences were run once to find what fails and then used while the acronym rules
@@ -203,5 +202,55 @@ HELD_OUT_ACRONYM_CASES: list[Case] = [
     ("The EBRD lent money to Ukraine.", [("EBRD", "European_Bank_for_Reconstruction_and_Development"),
                                          ("Ukraine", "Ukraine")]),
 ]
+# The sixth set (tenth session, 2026-12-06): lone surnames in short sentences whose other words
+# place the person, seen while a first-name affinity for famous bearers was designed (not kept:
+# docs/experiments.md).
+SHORT_SENTENCE_SURNAME_CASES: list[Case] = [
+    ("Jordan won six titles with the Bulls before retiring.", [("Jordan", "Michael_Jordan")]),
+    ("Armstrong and Aldrin landed on the Moon in 1969.", [("Armstrong", "Neil_Armstrong"),
+                                                          ("Aldrin", "Buzz_Aldrin")]),
+    ("Federer beat Nadal in the final at Wimbledon.", [("Federer", "Roger_Federer"), ("Nadal", "Rafael_Nadal")]),
+    ("Gates stepped down as chief executive of Microsoft in 2000.", [("Gates", "Bill_Gates"),
+                                                                      ("Microsoft", "Microsoft")]),
+    ("Bezos founded Amazon in a garage in Bellevue.", [("Bezos", "Jeff_Bezos")]),
+    ("Messi scored twice as Barcelona beat Real Madrid.", [("Messi", "Lionel_Messi")]),
+    ("Lennon and McCartney wrote most of the Beatles' songs.", [("Lennon", "John_Lennon"),
+                                                                ("McCartney", "Paul_McCartney")]),
+    ("Merkel and Sarkozy met in Brussels to discuss the euro.", [("Merkel", "Angela_Merkel"),
+                                                                 ("Sarkozy", "Nicolas_Sarkozy")]),
+    ("Hamilton won the race at Silverstone for Mercedes.", [("Hamilton", "Lewis_Hamilton")]),
+]
+# The seventh set, written in the same session before the first-name affinity was tried and run
+# only when that rule was final, with and without it (16 of 25 both): other well-known people
+# named by the surname alone.
+HELD_OUT_SURNAME_CASES: list[Case] = [
+    ("Blair defended the decision to go to war.", [("Blair", "Tony_Blair")]),
+    ("Sanders drew large crowds in Iowa.", [("Sanders", "Bernie_Sanders")]),
+    ("Pelosi scheduled a vote on the bill.", [("Pelosi", "Nancy_Pelosi")]),
+    ("Berlusconi was convicted of tax fraud.", [("Berlusconi", "Silvio_Berlusconi")]),
+    ("Erdogan won the presidential election in Turkey.", [("Erdogan", "Recep_Tayyip_Erdoğan")]),
+    ("Chavez nationalised the oil industry in Venezuela.", [("Chavez", "Hugo_Chávez")]),
+    ("Ahmadinejad spoke at the United Nations.", [("Ahmadinejad", "Mahmoud_Ahmadinejad")]),
+    ("Khamenei rejected talks with Washington.", [("Khamenei", "Ali_Khamenei")]),
+    ("Mandela was released from prison in 1990.", [("Mandela", "Nelson_Mandela")]),
+    ("Thatcher privatised the coal industry.", [("Thatcher", "Margaret_Thatcher")]),
+    ("Gorbachev signed the treaty with Reagan.", [("Gorbachev", "Mikhail_Gorbachev"),
+                                                 ("Reagan", "Ronald_Reagan")]),
+    ("Bolt won the 100 metres in Beijing.", [("Bolt", "Usain_Bolt")]),
+    ("Djokovic won the Australian Open again.", [("Djokovic", "Novak_Djokovic")]),
+    ("Ronaldo scored a hat-trick for Real Madrid.", [("Ronaldo", "Cristiano_Ronaldo")]),
+    ("Woods won the Masters at Augusta.", [("Woods", "Tiger_Woods")]),
+    ("Buffett bought more shares of the bank.", [("Buffett", "Warren_Buffett")]),
+    ("Zuckerberg testified before Congress.", [("Zuckerberg", "Mark_Zuckerberg")]),
+    ("Musk said the rocket would fly next year.", [("Musk", "Elon_Musk")]),
+    ("Spielberg directed the film about the war.", [("Spielberg", "Steven_Spielberg")]),
+    ("Beckham joined the Los Angeles Galaxy.", [("Beckham", "David_Beckham")]),
+    ("Bernanke said the Fed would keep buying bonds.", [("Bernanke", "Ben_Bernanke")]),
+    ("Greenspan warned of irrational exuberance.", [("Greenspan", "Alan_Greenspan")]),
+    ("Hollande raised taxes on the rich in France.", [("Hollande", "François_Hollande")]),
+    ("Abbas addressed the Palestinian parliament.", [("Abbas", "Mahmoud_Abbas")]),
+]
 CASE_SETS: dict[str, list[Case]] = {"first": CASES, "second": SECOND_CASES, "lone surnames": LONE_SURNAME_CASES,
-                                    "acronyms": ACRONYM_CASES, "acronyms, held out": HELD_OUT_ACRONYM_CASES}
+                                    "acronyms": ACRONYM_CASES, "acronyms, held out": HELD_OUT_ACRONYM_CASES,
+                                    "surnames in short sentences": SHORT_SENTENCE_SURNAME_CASES,
+                                    "surnames, held out": HELD_OUT_SURNAME_CASES}

@@ -20,7 +20,7 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, company_pages, is_acronym_surface, open_key, same_name,
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, company_pages, is_acronym_surface, open_key, same_name,
                            singulars, spells, surface_variants, title_key, without_company_forms,
                            without_disambiguator)
 from model.kb.lookup import ACRONYM_ENTITIES, OpenCandidate, is_established
@@ -136,7 +136,8 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     company = without_company_forms(" ".join(tokens))
     if company is not None and found[0].match == "redirect":  # "Goldman Sachs Group Inc" → Goldman_Sachs
         title = found[0].title.replace("_", " ")
-        return same_name(without_company_forms(title) or title, company)
+        name = without_company_forms(title) or title
+        return same_name(name, company) or begins_name(name, company)
     if found[0].match != "title":
         return False
     if variant[0]:  # another spelling found it ("Pennzoil Co" → Pennzoil): the title's words decide

@@ -241,7 +241,18 @@ def test_a_company_named_with_its_legal_forms_is_a_unique_name_through_the_redir
     assert is_unique_name("Coca-Cola Co".split(), [Found("The_Coca-Cola_Company", "redirect", 11)], [False], frozenset())
     assert not is_unique_name("Exxon Corp.".split(), [Found("ExxonMobil", "redirect", 17)], [False], frozenset())
     assert not is_unique_name(["Goldman"], redirect, [False], frozenset())  # no legal form: a redirect is no evidence
-    assert not is_unique_name("Toyota Motor Corp".split(), [Found("Toyota", "redirect", 3)], [True], frozenset())
+    # the title's name is the company's first word: Wikipedia redirects the legal name to it
+    assert is_unique_name("Toyota Motor Corp".split(), [Found("Toyota", "redirect", 3)], [True], frozenset())
+    assert not is_unique_name("Toyotaka Motor Corp".split(), [Found("Toyota", "redirect", 3)], [True], frozenset())
+    assert not is_unique_name("Toyota Corp".split(), [Found("Toyota_Motor", "redirect", 3)], [True], frozenset())
+
+
+def test_a_name_begins_another_word_by_word():
+    from model.kb.keys import begins_name
+
+    assert begins_name("Toyota", "Toyota Motor") and begins_name("The_Coca-Cola", "Coca-Cola Bottling")
+    assert not begins_name("Toyota", "Toyota") and not begins_name("Toyota", "Toyotaka Motor")
+    assert not begins_name("Bank_of_America", "Bank of")
 
 
 def test_a_common_noun_in_the_plural_also_finds_its_singular_page():

@@ -400,6 +400,15 @@ def test_a_namesake_whose_place_the_document_names_wins():
     decide_links([county], LinkingConfig(open_nil_threshold=0.5),
                  text="Alabama 13 is a road in Alabama . It ends at the Tennessee line in Lauderdale County .")
     assert county.entity == "Lauderdale_County,_Alabama"
+    # named as often: the place the text names first, which a text about a place says at its start
+    town = _decision(7, [("Carthage,_Ohio", 0.6), ("Carthage,_Indiana", 0.4)], nil=0.0)
+    town.from_open_kb, town.words = True, ("Carthage",)
+    decide_links([town], LinkingConfig(open_nil_threshold=0.5),
+                 text="A river in Indiana , part of the Ohio basin , it flows past Carthage .")
+    assert town.entity == "Carthage,_Indiana"
+    decide_links([town], LinkingConfig(open_nil_threshold=0.5),
+                 text="Ind. river of the Ohio basin , it flows past Carthage and Indianapolis .")
+    assert town.entity == "Carthage,_Indiana"  # the state as news agencies abbreviate it counts where it stands
     # whole words only, or a place in -a's adjective ("Alabaman", "Tasmanian")
     decide_links([open_kb], LinkingConfig(open_nil_threshold=0.5), text="Alabamas food near Killen .")
     assert open_kb.entity == "Killen,_County_Tyrone"

@@ -150,6 +150,23 @@ def test_a_person_left_to_the_open_knowledge_base_is_no_namesake_place():
     assert town.entity == "Obama,_Fukui"
 
 
+def test_a_place_is_no_sports_club_named_after_it_but_an_organisation_may_be():
+    from model.kb.keys import is_sports_club
+
+    assert [is_sports_club(t) for t in ("Lincoln_City_F.C.", "Essex_County_Cricket_Club", "Adelaide_Football_Club",
+                                        "Lincoln,_England", "England_cricket_team", "FC_Barcelona")] == [
+        True, True, True, False, False, False]
+    town = _decision(0, [("Lincoln_City_F.C.", 0.77), ("Lincoln,_England", 0.23)], nil=0.0, ner_type="LOC")
+    decide_links([town], LinkingConfig(coherence_weight=0.0))  # the dictionary's candidates too
+    assert town.entity == "Lincoln,_England"
+    sure = _decision(0, [("Lincoln_City_F.C.", 0.999), ("Lincoln,_England", 0.001)], nil=0.0, ner_type="LOC")
+    decide_links([sure], LinkingConfig(coherence_weight=0.0))
+    assert sure.entity == "Lincoln_City_F.C."  # a factor, not a ban
+    club = _decision(0, [("Lincoln_City_F.C.", 0.77), ("Lincoln,_England", 0.23)], nil=0.0, ner_type="ORG")
+    decide_links([club], LinkingConfig(coherence_weight=0.0))
+    assert club.entity == "Lincoln_City_F.C."
+
+
 def test_a_town_the_text_places_is_no_lone_surname():
     """The NER reads a list of towns as surnames; the text names their state."""
     def dalton() -> LinkDecision:

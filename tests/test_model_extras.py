@@ -148,6 +148,13 @@ def test_a_person_left_to_the_open_knowledge_base_is_no_namesake_place():
     town.from_open_kb = True
     decide_links([town], LinkingConfig(coherence_weight=0.0))
     assert town.entity == "Obama,_Fukui"
+    # an organisation is no namesake place either, whichever knowledge base gave its candidates
+    club = _decision(0, [("Queen's_Park,_Chesterfield", 0.8), ("Queen's_Park_F.C.", 0.2)], nil=0.0, ner_type="ORG")
+    decide_links([club], LinkingConfig(coherence_weight=0.0))
+    assert club.entity == "Queen's_Park_F.C."
+    person = _decision(0, [("Obama,_Fukui", 0.8), ("Barack_Obama", 0.2)], nil=0.0, ner_type="PER")
+    decide_links([person], LinkingConfig(coherence_weight=0.0))
+    assert person.entity == "Obama,_Fukui"  # the dictionary's candidates of a person keep their ranking
 
 
 def test_a_place_is_no_sports_club_named_after_it_but_an_organisation_may_be():

@@ -57,9 +57,10 @@ def spelled(d: LinkDecision, forms: list[str] | None = None) -> list[bool]:
 
 def favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:
     """`probabilities` with the `chosen` candidates' multiplied by `factor`, renormalised
-    (unchanged when none is chosen). An infinite `factor` keeps the chosen alone, in their
-    own proportions (equal when all of them had probability 0)."""
-    if not any(chosen):
+    (unchanged when none or all are chosen: a factor for every candidate changes nothing). An
+    infinite `factor` keeps the chosen alone, in their own proportions (equal when all of them
+    had probability 0)."""
+    if not any(chosen) or all(chosen):
         return probabilities
     if math.isinf(factor):
         raised = np.where(chosen, probabilities, 0.0)

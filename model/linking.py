@@ -181,8 +181,10 @@ def favour_places(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
 
 
 def _comma_place(title: str) -> bool:
-    """Whether `title` names a place by the place after its comma (`Obama,_Fukui`)."""
-    return not has_parenthetical(title) and place_disambiguator(title) is not None
+    """Whether `title` names a place by the place after its comma (`Obama,_Fukui`; not a
+    company's legal form: `Tesla,_Inc.`)."""
+    return (not has_parenthetical(title) and place_disambiguator(title) is not None
+            and without_company_forms(title.replace("_", " ")) is None)
 
 
 # How sure the EL scorer must be of an acronym's expansion for it to link whatever P(NIL)

@@ -160,7 +160,11 @@ def favour_non_places(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
     with them too)."""
     if not (d.ner_type == PERSON_TYPE and d.from_open_kb or d.ner_type == ORGANISATION_TYPE):
         return probabilities
-    return favoured(probabilities, [not _comma_place(title) for title, _ in d.candidates], NON_PLACE_FACTOR)
+    # a company's legal form after the comma is no place, but no person either ("McCain" is
+    # no `McCain,_Inc.`)
+    company = d.ner_type == ORGANISATION_TYPE
+    return favoured(probabilities, [not _comma_place(title, company) for title, _ in d.candidates],
+                    NON_PLACE_FACTOR)
 
 
 # How much more a place's candidates that are no sports club become (`favour_places`). Chosen
@@ -180,11 +184,12 @@ def favour_places(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
     return favoured(probabilities, [not is_sports_club(title) for title, _ in d.candidates], PLACE_FACTOR)
 
 
-def _comma_place(title: str) -> bool:
-    """Whether `title` names a place by the place after its comma (`Obama,_Fukui`; not a
-    company's legal form: `Tesla,_Inc.`)."""
-    return (not has_parenthetical(title) and place_disambiguator(title) is not None
-            and without_company_forms(title.replace("_", " ")) is None)
+def _comma_place(title: str, company_forms: bool = False) -> bool:
+    """Whether `title` names a place by the place after its comma (`Obama,_Fukui`); with
+    `company_forms`, not when that is a company's legal form (`Tesla,_Inc.`)."""
+    if has_parenthetical(title) or place_disambiguator(title) is None:
+        return False
+    return not (company_forms and without_company_forms(title.replace("_", " ")) is not None)
 
 
 # How sure the EL scorer must be of an acronym's expansion for it to link whatever P(NIL)

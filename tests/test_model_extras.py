@@ -155,6 +155,15 @@ def test_a_person_left_to_the_open_knowledge_base_is_no_namesake_place():
     person = _decision(0, [("Obama,_Fukui", 0.8), ("Barack_Obama", 0.2)], nil=0.0, ner_type="PER")
     decide_links([person], LinkingConfig(coherence_weight=0.0))
     assert person.entity == "Obama,_Fukui"  # the dictionary's candidates of a person keep their ranking
+    # a company's legal form after the comma is no place: no namesake of an organisation, but of a person
+    named = _decision(0, [("Tesla", 0.6), ("Tesla,_Inc.", 0.3), ("Tesla,_Texas", 0.1)], nil=0.0, ner_type="ORG")
+    decide_links([named], LinkingConfig(coherence_weight=0.0))
+    probabilities = dict(named.candidates)
+    assert abs(probabilities["Tesla,_Inc."] / probabilities["Tesla"] - 0.5) < 1e-9 and probabilities["Tesla,_Texas"] < 0.01
+    mccain = _decision(0, [("McCain,_Inc.", 0.7), ("John_McCain", 0.3)], nil=0.0, ner_type="PER")
+    mccain.from_open_kb = True
+    decide_links([mccain], LinkingConfig(coherence_weight=0.0))
+    assert mccain.candidates[0][0] == "John_McCain"
 
 
 def test_a_place_is_no_sports_club_named_after_it_but_an_organisation_may_be():

@@ -20,8 +20,8 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, company_pages, is_acronym_surface, open_key, same_name,
-                           singulars, spells, surface_variants, title_key, without_company_forms,
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, company_pages, is_acronym_surface, open_key,
+                           same_name, singulars, spells, surface_variants, title_key, without_company_forms,
                            without_disambiguator)
 from model.kb.lookup import ACRONYM_ENTITIES, OpenCandidate, is_established
 from model.kb.places import ap_state, with_state_spelled_out

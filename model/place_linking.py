@@ -36,12 +36,12 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     `DISAMBIGUATOR_NAMED_FACTOR`, renormalised. Wikipedia tells namesakes apart by where
     they are; a text about one says so somewhere, and the EL scorer cannot read it: the
     open knowledge base's namesakes have no entity vector of their own. A place ending in
-    "a" is named by its adjective too ("Tasmanian": WNED-WIKI 55.49 → 55.68). When the text names
-    several candidates' places, those it names most often gain, and of places named as often the
-    one it names first, which a text about a place says at its start ("Lauderdale County" in a
-    text about a road in Alabama that ends at the Tennessee line: WNED-WIKI 57.24 → 57.30). A mention that is the
-    disambiguator itself names that place, not something in it ("Maine" is not
-    `Rockland,_Maine`). `seen` caches the document's counts by disambiguator."""
+    "a" is named by its adjective too ("Tasmanian": WNED-WIKI 55.49 → 55.68). When the text
+    names several candidates' places, those it names most often gain, and of places named as
+    often the one it names first, which a text about a place says at its start ("Lauderdale
+    County" in a text about a road in Alabama that ends at the Tennessee line: WNED-WIKI 57.24
+    → 57.30). A mention that is the disambiguator itself names that place, not something in it
+    ("Maine" is not `Rockland,_Maine`). `seen` caches the document's counts by disambiguator."""
     places = [place_disambiguator(title) for title, _ in d.candidates]
     counts = [0 if where is None or spells(where, d.surface) else _times_named(text, where, seen)
               for where in places]

@@ -159,7 +159,8 @@ def test_a_person_left_to_the_open_knowledge_base_is_no_namesake_place():
     named = _decision(0, [("Tesla", 0.6), ("Tesla,_Inc.", 0.3), ("Tesla,_Texas", 0.1)], nil=0.0, ner_type="ORG")
     decide_links([named], LinkingConfig(coherence_weight=0.0))
     probabilities = dict(named.candidates)
-    assert abs(probabilities["Tesla,_Inc."] / probabilities["Tesla"] - 0.5) < 1e-9 and probabilities["Tesla,_Texas"] < 0.01
+    assert abs(probabilities["Tesla,_Inc."] / probabilities["Tesla"] - 0.5) < 1e-9
+    assert probabilities["Tesla,_Texas"] < 0.01
     mccain = _decision(0, [("McCain,_Inc.", 0.7), ("John_McCain", 0.3)], nil=0.0, ner_type="PER")
     mccain.from_open_kb = True
     decide_links([mccain], LinkingConfig(coherence_weight=0.0))

@@ -225,14 +225,16 @@ def is_company_page(title: str, surface: str) -> bool:
     return not surface.islower() and any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS))
 
 
-# How Wikipedia titles end for a sports club named after its town (`Luton_Town_F.C.`,
-# `Essex_County_Cricket_Club`, `Leeds_Rhinos` aside: such names do not say so).
-_SPORTS_CLUB = re.compile(r"(?:F\.C\.|FC|C\.F\.|Cricket_Club|R\.F\.C\.|RFC|Football_Club)$")
+# How Wikipedia titles end, or begin, for a sports club named after its town (`Luton_Town_F.C.`,
+# `Essex_County_Cricket_Club`, `FC_Groningen`, `KV_Mechelen`; not `Leeds_Rhinos`, whose name
+# does not say so, nor "US", which begins `US_Airways` as well).
+_SPORTS_CLUB = re.compile(r"(?:F\.C\.|FC|C\.F\.|Cricket_Club|R\.F\.C\.|RFC|Football_Club)$"
+                          r"|^(?:FC|AC|AFC|SC|SV|VfB|VfL|KV|IFK|FK|NK|SK|AS|SS|CF|CD|RC)_")
 
 
 def is_sports_club(title: str) -> bool:
-    """Whether `title` is a sports club's page by its ending (`Lincoln_City_F.C.`,
-    `Lancashire_County_Cricket_Club`, `Adelaide_Football_Club`); national teams are not clubs."""
+    """Whether `title` is a sports club's page by its ending or beginning (`Lincoln_City_F.C.`,
+    `Lancashire_County_Cricket_Club`, `FC_Groningen`); national teams are not clubs."""
     return bool(_SPORTS_CLUB.search(title))
 
 

@@ -62,7 +62,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
                                          linking.coherence_weight)
     else:
         probabilities = [np.asarray(d.local, dtype=np.float64) for d in linked]
-    seen: dict[str, int] = {}  # the document's counts, by disambiguator
+    seen: dict[str, list[int]] = {}  # where the document names each disambiguator
     if text is not None:
         probabilities = [favour_named_disambiguators(d, probs, text, seen) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_the_qualified_place(d, probs) for d, probs in zip(linked, probabilities)]

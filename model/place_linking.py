@@ -29,7 +29,7 @@ DISAMBIGUATOR_NAMED_FACTOR = {False: 100.0, True: 1e6}  # by LinkDecision.from_o
 
 
 def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text: str,
-                                seen: dict[str, int]) -> np.ndarray:
+                                seen: dict[str, list[int]]) -> np.ndarray:
     """`d`'s candidate probabilities, those whose title's place disambiguator the document's
     `text` names (`model.kb.keys.place_disambiguator`: "Killen,_Alabama" where the text says
     "Alabama", "Preston,_Lancashire" in "Preston, Lancashire") multiplied by
@@ -41,7 +41,7 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     often the one it names first, which a text about a place says at its start ("Lauderdale
     County" in a text about a road in Alabama that ends at the Tennessee line: WNED-WIKI 57.24
     → 57.30). A mention that is the disambiguator itself names that place, not something in it
-    ("Maine" is not `Rockland,_Maine`). `seen` caches the document's counts by disambiguator."""
+    ("Maine" is not `Rockland,_Maine`). `seen` caches where the document names each disambiguator."""
     places = [place_disambiguator(title) for title, _ in d.candidates]
     counts = [0 if where is None or spells(where, d.surface) else _times_named(text, where, seen)
               for where in places]
@@ -49,28 +49,29 @@ def favour_named_disambiguators(d: LinkDecision, probabilities: np.ndarray, text
     most_named = [most > 0 and c == most for c in counts]
     tied = {where for where, named in zip(places, most_named) if named}
     if len(tied) > 1:  # named as often: the place the text names first is the one it is about
-        first = min(tied, key=lambda where: _first_named(text, where))
+        first = min(tied, key=lambda where: _first_named(text, where, seen))
         most_named = [named and where == first for where, named in zip(places, most_named)]
     return favoured(probabilities, most_named, DISAMBIGUATOR_NAMED_FACTOR[d.from_open_kb])
 
 
-def placed_by_text(d: LinkDecision, title: str, text: str | None, seen: dict[str, int]) -> bool:
+def placed_by_text(d: LinkDecision, title: str, text: str | None, seen: dict[str, list[int]]) -> bool:
     """Whether `text` names the place that `title`, one of `d`'s candidates, is in
     ("Dalton,_Minnesota" in a text that says Minnesota), other than the mention itself."""
     where = place_disambiguator(title)
     return text is not None and where is not None and not spells(where, d.surface) and _times_named(text, where, seen) > 0
 
 
-def _times_named(text: str, name: str, seen: dict[str, int]) -> int:
-    """How often `text` holds `name` (`_named_at`)."""
+def _times_named(text: str, name: str, seen: dict[str, list[int]]) -> int:
+    """How often `text` holds `name` (`_named_at`, cached in `seen`)."""
     if name not in seen:
-        seen[name] = len(_named_at(text, name))
-    return seen[name]
+        seen[name] = _named_at(text, name)
+    return len(seen[name])
 
 
-def _first_named(text: str, name: str) -> int:
-    """Where `text` first holds `name` (`_named_at`), its length when it does not."""
-    return min(_named_at(text, name), default=len(text))
+def _first_named(text: str, name: str, seen: dict[str, list[int]]) -> int:
+    """Where `text` first holds `name` (`_named_at`, cached in `seen`), its length when it does not."""
+    _times_named(text, name, seen)
+    return min(seen[name], default=len(text))
 
 
 def _named_at(text: str, name: str) -> list[int]:

@@ -116,16 +116,18 @@ def same_name(title: str, name: str) -> bool:
 def begins_name(title: str, name: str) -> bool:
     """Whether `name` is `title`'s name and more words after it, as `same_name` compares
     names: "Toyota Motor" begins with ``Toyota``'s, "Nissan Motor" with ``Nissan``'s."""
-    title_words, words = title.replace("_", " ").split(), name.split()
-    if len(title_words) > 1 and title_words[0].casefold() == "the":  # as `same_name` reads it
-        title_words = title_words[1:]
+    title_words, words = _name_words(title), name.split()
     return 0 < len(title_words) < len(words) and same_name(title, " ".join(words[:len(title_words)]))
 
 
-def _name_key(name: str) -> str:
+def _name_words(name: str) -> list[str]:
+    """The words of a name (spaces or "_"), without a leading "The"."""
     words = name.replace("_", " ").split()
-    if len(words) > 1 and words[0].casefold() == "the":
-        words = words[1:]
+    return words[1:] if len(words) > 1 and words[0].casefold() == "the" else words
+
+
+def _name_key(name: str) -> str:
+    words = _name_words(name)
     return re.sub(r"[-.]", "", open_key(" ".join(words)))
 
 

@@ -337,6 +337,16 @@ def test_build_progress_is_readable_by_other_processes_and_gone_after(tmp_path: 
     assert read_progress(path) is None
 
 
+def test_a_build_into_a_cache_directory_not_yet_made_records_its_progress(tmp_path: Path, source: DbpediaSource,
+                                                                        lexicon_path: Path) -> None:
+    path = tmp_path / "fresh_cache" / "open_kb" / "open_kb.sqlite"  # as `scripts.open_kb build` on a new machine
+    progress = BuildProgress(progress_path(path))
+    build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED, progress=progress)
+    progress.close()
+    with OpenKnowledgeBase.open(path) as kb:
+        assert kb.candidates("angela merkel")
+
+
 def test_progress_of_a_dead_builder_is_not_reported(tmp_path: Path) -> None:
     path = tmp_path / "open_kb.sqlite"
     progress_path(path).write_text('{"step": "writing the index", "started": 0, "pid": 999999999}')

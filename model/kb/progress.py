@@ -43,6 +43,8 @@ class BuildProgress:
         if (step, hundredth) != self._written or done == total:
             self._written = (step, hundredth)
             tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+            # The first step comes before the index's directory exists on a fresh cache.
+            tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(json.dumps(record))
             tmp.replace(self.path)  # readers never see half a record
         tenth = -1 if not total else int((done or 0) / total / LOG_EVERY)

@@ -122,7 +122,8 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     """The surface (or, when another spelling found it, the title: "Pennzoil Co" → Pennzoil)
     spells the title of its one candidate, and is a name: several words ("Rico Lebrun"), or
     one capitalised word that running text does not write in lowercase (`common_words`,
-    `model.kb.casing.CasingLexicon`): "Spotify" is a name, "Marketing" or "Environment" at
+    `model.kb.casing.CasingLexicon`), or one in lowercase with capitals inside ("eBay",
+    "iPhone": Wikipedia titles them `EBay`, `IPhone`): "Spotify" is a name, "Marketing" or "Environment" at
     the head of a phrase is a capitalised common noun with a page of its own. A redirect is
     no such evidence (AIDA validation 87.10 → 86.74 with redirects too), except for a
     company named with its legal forms whose name is the title's ("Caterpillar Inc" →
@@ -145,6 +146,8 @@ def is_unique_name(tokens: list[str], found, variant: list[bool], common_words: 
     if len(tokens) >= 2:
         return True
     word = tokens[0]
+    if word[:1].islower():  # "eBay", "iPhone": a capital inside a word that begins in lowercase is a brand's name
+        return word.isalpha() and any(c.isupper() for c in word[1:])
     return word[:1].isupper() and not word.isupper() and word_key(word) not in common_words
 
 

@@ -195,6 +195,11 @@ def test_a_unique_name_is_several_words_or_one_word_running_text_does_not_write_
     assert not is_unique_name(["Marketing"], [Found("Marketing", "title", 0)], [False], common)
     assert not is_unique_name(["spotify"], title, [False], common)  # lowercase: no name
     assert not is_unique_name(["SPOTIFY"], title, [False], common)  # a headline says nothing
+    # a brand written in lowercase with capitals inside is a name; its title begins in uppercase
+    assert is_unique_name(["iPhone"], [Found("IPhone", "title", 0)], [False], common)
+    assert is_unique_name(["eBay"], [Found("EBay", "title", 0)], [False], common)
+    assert not is_unique_name(["iphone"], [Found("IPhone", "title", 0)], [False], common)
+    assert not is_unique_name(["e-Bay"], [Found("E-Bay", "title", 0)], [False], common)
     # an acronym is a name when its one title is a page something points to, not a listed redirect
     assert is_unique_name(["RCA"], [Found("RCA", "title", 5)], [False], common)
     assert not is_unique_name(["CIA"], [Found("CIA", "title", 0)], [False], common)

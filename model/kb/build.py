@@ -38,7 +38,7 @@ from model.kb.keys import abbreviates, acronym, has_disambiguator, open_key, tit
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_SURNAME, MATCH_TIERS,
                              MATCH_TITLE, default_index_path, is_established)
-from model.kb.places import (City, PlacedCities, geonames_cities, place_cities, qualified_keys, us_county_names,
+from model.kb.places import (COUNTY_FORMS, City, PlacedCities, geonames_cities, place_cities, qualified_keys, us_county_names,
                               us_place_titles)
 from model.kb.surnames import famous_bearers
 from model.kb.progress import EXPECTED_BUILD, BuildProgress, progress_path
@@ -98,6 +98,15 @@ def _entity_keys(source: DbpediaSource, workers: int,
     titles.difference_update(redirects)
     titles.update(redirects.values())
     return {t for t in titles if t and not t.endswith(DISAMBIGUATION_PAGE)}, redirects
+
+
+def _bare_name_taken(title: str, keys: set[str], redirects: Mapping[str, str]) -> bool:
+    """Whether a town's title by convention ("Salt_Lake_City,_Utah") has its bare name
+    ("Salt_Lake_City") as an entity or a redirect already: the city titled by its name alone,
+    as Wikipedia titles the largest ones, or a page the name means before the town. A
+    county's name is never its title alone."""
+    name = without_disambiguator(title)
+    return not name.endswith(COUNTY_FORMS) and (title_key(name) in keys or title_key(name) in redirects)
 
 
 def _popularity_order(redirect_count: int, title: str, in_links: int | None) -> tuple:
@@ -188,7 +197,8 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     by_convention = {title_key(t): t for t in us_place_titles(cities, us_county_names() if counties is None else counties)}
     # The convention checked where PPRforNED knows the real title: how many it spells right.
     checked = [by_convention[k] == pprforned_by_key[k] for k in by_convention.keys() & pprforned_by_key.keys()]
-    constructed = {k: t for k, t in by_convention.items() if k not in keys and k not in redirects}
+    constructed = {k: t for k, t in by_convention.items() if k not in keys and k not in redirects
+                   and not _bare_name_taken(t, keys, redirects)}
     keys.update(constructed)
     log.info("%d US places titled by Wikipedia's convention (%d of %d PPRforNED holds spelled so)",
              len(constructed), sum(checked), len(checked))

@@ -26,8 +26,8 @@ from model.config import LinkingConfig
 from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
-from model.span_rules import (conjunction_parts, connector_parts, in_angle_brackets, qualified_place_pairs,
-                              article_trimmed, role_trimmed, symbol_trimmed, title_extensions)
+from model.span_rules import (article_trimmed, case_parts, conjunction_parts, connector_parts, in_angle_brackets,
+                              in_capitals, qualified_place_pairs, role_trimmed, symbol_trimmed, title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -169,12 +169,18 @@ class Annotator:
     def _name_parts(self, words: list[str], d: LinkDecision) -> list[tuple[int, int]] | None:
         """The parts of mention `d` (token ranges in it) when no entity is named like it: names
         joined by a conjunction, each with candidates ("Google and Facebook", found as one
-        ORG: `conjunction_parts`), else titles run together across a preposition ("National
+        ORG: `conjunction_parts`), a name and a dateline in capitals after it ("Richard Finn
+        NEW YORK": `case_parts`), else titles run together across a preposition ("National
         Art School in Sydney": `connector_parts`); None when it is no such mention."""
         if d.candidates:
             return None
         parts = conjunction_parts(d.words)
         if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
+            return parts
+        parts = case_parts(d.words)
+        # the capitals name something; so does a name after them (a byline before a dateline may not)
+        if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts
+                         if in_capitals(d.words[a:b]) or a > 0):
             return parts
         return connector_parts(d.words, lambda a, b: self._names_entity(words, d.start + a, d.start + b, exact=True))
 

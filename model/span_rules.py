@@ -10,7 +10,7 @@ from itertools import combinations
 from typing import Callable, Sequence
 
 from model.candidate_set import PERSON_TYPE
-from model.kb.keys import open_key, spells
+from model.kb.keys import open_key, spells, without_company_forms
 from model.tokenizer import has_letter_or_digit, is_symbol
 
 Span = tuple[int, int]  # a token range [start, end) of one sentence
@@ -30,6 +30,41 @@ def conjunction_parts(words: Sequence[str]) -> list[tuple[int, int]] | None:
     if any(b <= a or not words[a][:1].isupper() for a, b in parts):
         return None
     return parts
+
+
+# Roman numerals after a name ("Henry VIII", "Leopold III"): capitals that belong to it.
+_ROMAN_NUMERAL = frozenset("IVXLC")
+MIN_CAPITALS_PART_LETTERS = 3  # fewer are a legal form or an initialism inside a name ("Ruch SA")
+MIN_LEADING_CAPITALS_LETTERS = 4  # fewer begin many names ("SC Freiburg", "PGA Tour", "U.S. Open")
+
+
+def case_parts(words: Sequence[str]) -> list[Span] | None:
+    """Token ranges of a mention whose words in mixed case and words in capitals follow each
+    other in two runs, as no name writes them: a name, then a dateline in capitals after it
+    ("Richard Finn NEW YORK": a byline and its dateline, when a wire text's lines are read as
+    one sentence; "American League DETROIT" in a table of standings), or a word in capitals
+    before a name ("KOMPAS Indonesian": a newspaper quoted in a list). None when it is no such
+    mention: capitals at the end that are a Roman numeral ("Henry VIII"), a legal form ("Rio
+    Tinto PLC") or a short form ("Ruch SA"); capitals at the start of fewer than
+    `MIN_LEADING_CAPITALS_LETTERS` letters ("SC Freiburg", "PT Timor Putra Nasional"). The
+    caller checks that the whole names nothing and the capitals name something."""
+    lettered = [any(c.isalpha() for c in w) for w in words]
+    kinds = ["U" if has and w.isupper() else ("T" if has and any(c.islower() for c in w) else "") for w, has in
+             zip(words, lettered)]
+    runs = [i for i in range(1, len(words)) if kinds[i] and kinds[i - 1] and kinds[i] != kinds[i - 1]]
+    if len(runs) != 1 or not words[0][:1].isupper() or any(not k and has for k, has in zip(kinds, lettered)):
+        return None
+    cut = runs[0]
+    head, tail = words[:cut], words[cut:]
+    capitals = [w for w in (tail if kinds[cut] == "U" else head) if any(c.isalpha() for c in w)]
+    letters = sum(c.isalpha() for w in capitals for c in w)
+    if kinds[cut] == "U":
+        if (letters < MIN_CAPITALS_PART_LETTERS or all(set(w) <= _ROMAN_NUMERAL for w in capitals)
+                or without_company_forms(" ".join(words)) is not None):
+            return None
+    elif letters < MIN_LEADING_CAPITALS_LETTERS:
+        return None
+    return [(0, cut), (cut, len(words))]
 
 
 # Prepositions a found mention may run across between two names ("National Art School in

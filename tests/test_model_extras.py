@@ -677,6 +677,24 @@ def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
     assert conjunction_parts(["and", "Uber"]) is None and conjunction_parts(["Uber", "and"]) is None
 
 
+def test_a_mention_running_a_name_and_words_in_capitals_together_splits_into_them():
+    from model.span_rules import case_parts
+
+    def parts(text):
+        return case_parts(text.split())
+
+    # a byline and its dateline read as one sentence; a league and a team in a table
+    assert parts("Richard Finn NEW YORK") == [(0, 2), (2, 4)]
+    assert parts("Liutauras Stremaitis URUS-MARTAN") == [(0, 2), (2, 3)]
+    assert parts("American League DETROIT") == [(0, 2), (2, 3)]
+    assert parts("KOMPAS Indonesian") == [(0, 1), (1, 2)]  # capitals first: four letters at least
+    # names that mix them so
+    for name in ("Henry VIII", "Rio Tinto PLC", "Ruch SA", "PGA Tour", "SC Freiburg", "U.S. Open",
+                 "PT Timor Putra Nasional", "NEW YORK", "New York", "Mladost ( BJ )"):
+        assert parts(name) is None, name
+    assert parts("Richard Finn NEW YORK Mets") is None  # more than two runs: not this shape
+
+
 def test_a_mention_running_two_titles_together_across_a_preposition_splits_into_them():
     from model.span_rules import connector_parts
 

@@ -67,6 +67,23 @@ def case_parts(words: Sequence[str]) -> list[Span] | None:
     return [(0, cut), (cut, len(words))]
 
 
+def adjacent_names(words: Sequence[str], spells_title: Callable[[int, int], bool]) -> list[Span] | None:
+    """Token ranges of two names in capitals that a found mention runs together with nothing
+    between them ("DETROIT CHICAGO" on a line of a table of standings, once GERBIL has joined
+    the table's lines; "TORONTO MINNESOTA"): the first cut at which both parts spell a page's
+    title (`spells_title`), None when there is none or the words are not all in capitals. In
+    mixed case a name is as often built of titles ("Iowa District Court", "Brigham Young
+    Academy": OKE 63.60 → 62.68 when any case split, AIDA validation +0.13 against +0.48 for
+    capitals only). The caller asks only for a mention that names nothing whole."""
+    if not in_capitals(words):
+        return None
+    for cut in range(1, len(words)):
+        parts = [(0, cut), (cut, len(words))]
+        if all(spells_title(a, b) for a, b in parts):
+            return parts
+    return None
+
+
 # Prepositions a found mention may run across between two names ("National Art School in
 # Sydney", "Louisiana State University of Louisiana State University System").
 SPLIT_CONNECTORS = ("of", "in", "at", "from")

@@ -715,6 +715,21 @@ def test_a_mention_running_two_titles_together_across_a_preposition_splits_into_
     assert parts("of National Art School") is None
 
 
+def test_two_names_in_capitals_run_together_split_into_them():
+    from model.span_rules import adjacent_names
+
+    titles = {"DETROIT", "CHICAGO", "NEW YORK", "COLORADO", "Iowa", "District Court"}
+
+    def parts(text):
+        words = text.split()
+        return adjacent_names(words, lambda a, b: " ".join(words[a:b]) in titles)
+
+    assert parts("DETROIT CHICAGO") == [(0, 1), (1, 2)]
+    assert parts("NEW YORK COLORADO") == [(0, 2), (2, 3)]
+    assert parts("DETROIT GARDENS") is None  # a part that spells no title
+    assert parts("Iowa District Court") is None  # in mixed case a name is often built of titles
+
+
 def test_a_name_and_the_place_after_its_comma_join_when_the_joined_surface_names_an_entity():
     from model.span_rules import qualified_place_pairs
 

@@ -27,8 +27,8 @@ from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
 from model.span_rules import (adjacent_names, article_trimmed, case_parts, conjunction_parts, connector_parts,
-                              in_angle_brackets, in_capitals, qualified_place_pairs, role_trimmed, symbol_trimmed,
-                              title_extensions)
+                              in_angle_brackets, in_capitals, name_start, qualified_place_pairs, role_trimmed,
+                              symbol_trimmed, title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -171,7 +171,8 @@ class Annotator:
         """The parts of mention `d` (token ranges in it) when no entity is named like it: names
         joined by a conjunction, each with candidates ("Google and Facebook", found as one
         ORG: `conjunction_parts`), a name and a dateline in capitals after it ("Richard Finn
-        NEW YORK": `case_parts`), else titles run together across a preposition ("National
+        NEW YORK": `case_parts`), the name after words no name begins with ("Seattle-based
+        Amazon": `name_start`), else titles run together across a preposition ("National
         Art School in Sydney": `connector_parts`) or, in capitals, with nothing between them
         ("DETROIT CHICAGO": `adjacent_names`); None when it is no such mention."""
         if d.candidates:
@@ -184,6 +185,9 @@ class Annotator:
         if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts
                          if in_capitals(d.words[a:b]) or a > 0):
             return parts
+        start = name_start(d.words)
+        if start is not None and len(self.model.candidates(list(d.words[start:]))):
+            return [(start, len(d.words))]
         spells_title = lambda a, b: self._names_entity(words, d.start + a, d.start + b, exact=True)  # noqa: E731
         return connector_parts(d.words, spells_title) or adjacent_names(d.words, spells_title)
 

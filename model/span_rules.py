@@ -84,6 +84,26 @@ def adjacent_names(words: Sequence[str], spells_title: Callable[[int, int], bool
     return None
 
 
+MAX_NAME_PARTICLE = 3  # a short word in lowercase may begin a name: "de Silva", "van Gogh", "al-Assad"
+
+
+def name_start(words: Sequence[str]) -> int | None:
+    """Where a name begins in a found mention that opens with words no name begins with: a
+    number ("100 Air France", "1,000 Air Force"), a word in lowercase ("pakistan Saeed Anwar")
+    or a name made an adjective ("Seattle-based Amazon", "British-ruled Northern Ireland");
+    None when the mention opens with a name. The caller asks only for a mention that names
+    nothing whole, and keeps the rest when it names something."""
+    def no_name(word: str) -> bool:
+        letters = [c for c in word if c.isalpha()]
+        return not letters or word[:1].isdigit() or (word.islower() and len(word) > MAX_NAME_PARTICLE) or (
+            "-" in word.strip("-") and word.rsplit("-", 1)[1].islower())
+
+    start = 0
+    while start < len(words) - 1 and no_name(words[start]):
+        start += 1
+    return start or None
+
+
 # Prepositions a found mention may run across between two names ("National Art School in
 # Sydney", "Louisiana State University of Louisiana State University System").
 SPLIT_CONNECTORS = ("of", "in", "at", "from")

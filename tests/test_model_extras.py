@@ -715,6 +715,17 @@ def test_a_mention_running_two_titles_together_across_a_preposition_splits_into_
     assert parts("of National Art School") is None
 
 
+def test_a_name_begins_after_the_numbers_lowercase_words_and_adjectives_a_mention_opens_with():
+    from model.span_rules import name_start
+
+    assert name_start("Seattle-based Amazon".split()) == 1
+    assert name_start("100 Air France".split()) == 1 and name_start("1,000 Air Force".split()) == 1
+    assert name_start("pakistan Saeed Anwar".split()) == 1
+    # names: one that opens so, a particle, a hyphen inside the name, a lone word
+    for name in ("Air France", "de Silva", "van Gogh", "Coca-Cola Co", "X-ray", "100"):
+        assert name_start(name.split()) is None, name
+
+
 def test_two_names_in_capitals_run_together_split_into_them():
     from model.span_rules import adjacent_names
 

@@ -27,8 +27,8 @@ from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
 from model.span_rules import (adjacent_names, article_trimmed, case_parts, conjunction_parts, connector_parts,
-                              in_angle_brackets, in_capitals, name_start, qualified_place_pairs, role_trimmed,
-                              symbol_trimmed, title_extensions)
+                              dateline_follows, in_angle_brackets, in_capitals, name_start, qualified_place_pairs,
+                              role_trimmed, symbol_trimmed, title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -184,6 +184,8 @@ class Annotator:
         # the capitals name something; so does a name after them (a byline before a dateline may not)
         if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts
                          if in_capitals(d.words[a:b]) or a > 0):
+            if parts[1][0] > 0 and in_capitals(d.words[parts[1][0]:]) and dateline_follows(words, d.end):
+                return parts[1:]  # a byline: the reporter, whom no gold links and namesakes would take
             return parts
         start = name_start(d.words)
         if start is not None and len(self.model.candidates(list(d.words[start:]))):

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from model.candidate_set import PERSON_TYPE
 from model.kb.keys import open_key, spells, without_company_forms
-from model.tokenizer import has_letter_or_digit, is_symbol
+from model.tokenizer import DATELINE_DATE, has_letter_or_digit, is_symbol
 
 Span = tuple[int, int]  # a token range [start, end) of one sentence
 
@@ -102,6 +102,30 @@ def name_start(words: Sequence[str]) -> int | None:
     while start < len(words) - 1 and no_name(words[start]):
         start += 1
     return start or None
+
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+MAX_DATELINE_REGION = 3  # tokens of ", Italy" or ", N.H." between a dateline's place and its date
+
+
+def dateline_follows(words: Sequence[str], end: int) -> bool:
+    """Whether a dateline's date follows the token range ending at `end`: an ISO date
+    ("NEW YORK 1996-08-30", as CoNLL writes Reuters' datelines) or a month ("NEW YORK, Aug
+    30"), perhaps after a comma and a region ("VENICE, Italy 1996-08-31")."""
+    position = end
+    if position < len(words) and words[position] == ",":
+        position += 1
+        stop = min(len(words), position + MAX_DATELINE_REGION)
+        while position < stop and words[position][:1].isupper() and not _is_date(words[position]):
+            position += 1
+    return position < len(words) and _is_date(words[position])
+
+
+def _is_date(word: str) -> bool:
+    month = word.rstrip(".").lower()
+    return DATELINE_DATE.fullmatch(word) is not None or (len(month) >= 3 and any(m.startswith(month) for m in MONTHS)
+                                                          and word[:1].isupper())
 
 
 # Prepositions a found mention may run across between two names ("National Art School in

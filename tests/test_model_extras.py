@@ -726,6 +726,16 @@ def test_a_name_begins_after_the_numbers_lowercase_words_and_adjectives_a_mentio
         assert name_start(name.split()) is None, name
 
 
+def test_a_dateline_follows_a_place_in_capitals_with_its_date():
+    from model.span_rules import dateline_follows
+
+    assert dateline_follows("Richard Finn NEW YORK 1996-08-31 This".split(), 4)  # CoNLL's Reuters datelines
+    assert dateline_follows("Vera Haller VENICE , Italy 1996-08-31".split(), 3)  # after its region
+    assert dateline_follows("Jim Adams WASHINGTON , Aug. 30".split(), 3)  # as wires write the date
+    assert not dateline_follows("American League DETROIT 75 59 .560".split(), 3)  # a table's line
+    assert not dateline_follows("Richard Finn NEW YORK".split(), 4)  # nothing after it
+
+
 def test_two_names_in_capitals_run_together_split_into_them():
     from model.span_rules import adjacent_names
 

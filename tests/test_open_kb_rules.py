@@ -210,6 +210,9 @@ def test_an_organisation_prefers_the_company_page_of_its_name() -> None:
     assert not is_company_page("Leinster_Group", "Leinster")  # a geological group as well as a company
     assert not is_company_page("Research_Corporation", "research")  # a common noun
     assert not is_company_page("Tesla_Motors", "Tesla")
+    # a disambiguator that says company
+    assert is_company_page("Noranda_(mining_company)", "Noranda") and is_company_page("Apex_(company)", "Apex")
+    assert not is_company_page("Apex_(album)", "Apex") and not is_company_page("Apex_(accompany)", "Apex")
 
     def decision(ner_type, from_open_kb):
         return LinkDecision(0, 1, ner_type, 1.0, nil_score=0.0, words=("Tesla",), from_open_kb=from_open_kb,

@@ -222,9 +222,15 @@ def company_pages(surface: str, forms: Sequence[str] = COMPANY_FORMS) -> list[st
 
 
 def is_company_page(title: str, surface: str) -> bool:
-    """Whether `title` is a company's page named `surface` (`COMPANY_PAGE_FORMS`), case aside;
+    """Whether `title` is a company's page named `surface` (`COMPANY_PAGE_FORMS`, or a
+    disambiguator that says so: ``Noranda_(mining_company)``, ``Apex_(company)``), case aside;
     never for a surface in lowercase (a common noun: "research")."""
-    return not surface.islower() and any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS))
+    if surface.islower():
+        return False
+    disambiguator = _DISAMBIGUATOR.search(title)
+    if disambiguator and disambiguator.group(0)[2:-1].split("_")[-1] == "company":
+        return spells(without_disambiguator(title), surface)
+    return any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS))
 
 
 # How Wikipedia titles end, or begin, for a sports club named after its town (`Luton_Town_F.C.`,

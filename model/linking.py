@@ -17,7 +17,7 @@ import numpy as np
 from model.candidate_set import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
 from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, acronym, has_parenthetical, is_acronym_surface,
-                           is_company_page, is_sports_club, place_disambiguator, same_name, singulars,
+                           is_company_page, is_sports_club, open_key, place_disambiguator, same_name, singulars,
                            without_company_forms, without_disambiguator)
 from model.link_decision import LinkDecision, favoured, spelled
 from model.place_linking import (favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place,
@@ -35,7 +35,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     (`favour_named_disambiguators`), a name followed by its place keeps the candidates that
     add that place (`favour_the_qualified_place`), a place qualifier's own page gains
     (`favour_the_place_itself`), an organisation's company page (`favour_company_pages`), the
-    page a lowercase mention spells (`favour_common_nouns`), a person's or an organisation's
+    page a lowercase mention spells (`favour_common_nouns`), any candidate but a numbered
+    thing named after the mention (`favour_unnumbered`), a person's or an organisation's
     candidates that are no place (`favour_non_places`) and a place's that are no sports club
     (`favour_places`);
     the best candidate links unless P(NIL) is above the threshold (`nil_threshold`), or whatever
@@ -69,6 +70,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     probabilities = [favour_the_place_itself(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_company_pages(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_common_nouns(d, probs) for d, probs in zip(linked, probabilities)]
+    probabilities = [favour_unnumbered(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_non_places(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_places(d, probs) for d, probs in zip(linked, probabilities)]
     placed = set()  # ids of decisions whose best candidate is in a place the text names
@@ -111,6 +113,29 @@ def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarr
         return probabilities
     name = without_company_forms(d.surface) or d.surface  # "Tesla Inc" names the company Tesla
     return favoured(probabilities, [is_company_page(title, name) for title, _ in d.candidates], COMPANY_PAGE_FACTOR)
+
+
+# How much more the candidates that are no numbered thing named after the mention become
+# (`favour_unnumbered`): the numbered one is out of the running unless nothing else is.
+UNNUMBERED_FACTOR = 100.0
+
+
+def favour_unnumbered(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
+    """For a mention with no digit, the candidates other than numbered things named after it
+    (`_numbered_after`: "Air France" → `Air_France_Flight_8969`, "Boeing" → `Boeing_747`) ×
+    `UNNUMBERED_FACTOR`, renormalised: a text that means a numbered thing writes its number."""
+    if any(c.isdigit() for c in d.surface):
+        return probabilities
+    return favoured(probabilities, [not _numbered_after(title, d.words) for title, _ in d.candidates],
+                    UNNUMBERED_FACTOR)
+
+
+def _numbered_after(title: str, words: tuple[str, ...]) -> bool:
+    """Whether `title` begins with `words` and continues with a word holding a digit."""
+    title_words = without_disambiguator(title).split("_")
+    keys = [open_key(w) for w in words if open_key(w)]
+    return (len(title_words) > len(keys) and [open_key(w) for w in title_words[:len(keys)]] == keys
+            and any(c.isdigit() for w in title_words[len(keys):] for c in w))
 
 
 # How much more the page a lowercase mention spells becomes (`favour_common_nouns`): it wins

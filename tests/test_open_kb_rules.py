@@ -201,6 +201,21 @@ def test_open_candidates_add_the_entities_other_spellings_find(kb) -> None:
     assert army.titles == ["U.S._Army", "United_States_Army"] and army.priors[1] > army.priors[0]
 
 
+def test_a_mention_without_a_number_is_no_numbered_thing_named_after_it() -> None:
+    from model.config import LinkingConfig
+    from model.linking import LinkDecision, decide_links
+
+    def decision(words):
+        return LinkDecision(0, len(words), "ORG", 1.0, nil_score=0.0, words=words, from_open_kb=False,
+                            candidates=[("Air_France_Flight_8969", 0.6), ("Air_France", 0.3), ("1998_Air_France", 0.1)])
+
+    airline, flight = decision(("Air", "France")), decision(("Air", "France", "8969"))
+    decide_links([airline], LinkingConfig(nil_threshold=0.5))
+    decide_links([flight], LinkingConfig(nil_threshold=0.5))
+    assert airline.entity == "Air_France"  # the flight's title continues the name with its number
+    assert flight.entity == "Air_France_Flight_8969"  # a mention that writes a number may mean it
+
+
 def test_an_organisation_prefers_the_company_page_of_its_name() -> None:
     from model.config import LinkingConfig
     from model.kb.keys import is_company_page

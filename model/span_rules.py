@@ -106,6 +106,8 @@ def name_start(words: Sequence[str]) -> int | None:
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
+# A month as a dateline writes it: in full or cut to three letters ("Aug", "Aug."), or "Sept."
+_MONTH_FORMS = frozenset(MONTHS) | {m[:3] for m in MONTHS} | {"sept"}
 MAX_DATELINE_REGION = 3  # tokens of ", Italy" or ", N.H." between a dateline's place and its date
 
 
@@ -123,9 +125,8 @@ def dateline_follows(words: Sequence[str], end: int) -> bool:
 
 
 def _is_date(word: str) -> bool:
-    month = word.rstrip(".").lower()
-    return DATELINE_DATE.fullmatch(word) is not None or (len(month) >= 3 and any(m.startswith(month) for m in MONTHS)
-                                                          and word[:1].isupper())
+    return DATELINE_DATE.fullmatch(word) is not None or (word[:1].isupper()
+                                                          and word.rstrip(".").lower() in _MONTH_FORMS)
 
 
 # Prepositions a found mention may run across between two names ("National Art School in

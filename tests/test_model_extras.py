@@ -734,6 +734,8 @@ def test_a_dateline_follows_a_place_in_capitals_with_its_date():
     assert dateline_follows("Jim Adams WASHINGTON , Aug. 30".split(), 3)  # as wires write the date
     assert not dateline_follows("American League DETROIT 75 59 .560".split(), 3)  # a table's line
     assert not dateline_follows("Richard Finn NEW YORK".split(), 4)  # nothing after it
+    assert dateline_follows("Jim Adams WASHINGTON , Sept. 3".split(), 3)
+    assert not dateline_follows("Jim Adams WASHINGTON Marc Smith".split(), 3)  # a name, not a month
 
 
 def test_two_names_in_capitals_run_together_split_into_them():

@@ -107,6 +107,10 @@ class Annotator:
         for rule in (self._trim_symbols, self._split_joined_names, self._join_place_qualifiers, self._extend_to_titles,
                      self._trim_leading_words):
             self._decode_again(sentences, by_sentence, rule(sentences, by_sentence), contextual)
+        for index, decisions in enumerate(by_sentence):
+            words = [t.text for t in sentences[index]]
+            for d in decisions:
+                d.dateline = in_capitals(d.words) and dateline_follows(words, d.end)
         decoded = [DecodedText(text) for text in texts]
         for index, decisions in enumerate(by_sentence):
             decoded[owner[index]].found.extend((sentences[index], d) for d in decisions)

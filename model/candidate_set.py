@@ -13,7 +13,8 @@ PLACE_TYPE = "LOC"
 PERSON_TYPE = "PER"
 ORGANISATION_TYPE = "ORG"
 # PPRforNED's entity types (`predicted_type`) that are no person (most entities are UNK: unknown).
-NOT_PEOPLE = ("GPE", "ORG")
+PLACE_ENTITY_TYPE = "GPE"  # PPRforNED's type of a geopolitical entity: a country, a region, a city
+NOT_PEOPLE = (PLACE_ENTITY_TYPE, "ORG")
 
 
 @dataclass
@@ -38,6 +39,9 @@ class CandidateSet:
     # A one-word person's famous bearer of that surname (`model.kb.surnames`: "Merkel" →
     # Angela_Merkel), among the candidates; what a lone surname links (`model.linking`).
     famous_bearer: str | None = None
+    # The candidates known as places: PPRforNED's type GPE, the open knowledge base's cities with
+    # their people (`model.kb.places`); what a dateline names (`model.linking.favour_dateline_places`).
+    places: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.titles)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import zlib
 
-from model.candidate_set import NOT_PEOPLE, PERSON_TYPE, PLACE_TYPE, CandidateSet, CandidateSource
+from model.candidate_set import NOT_PEOPLE, PERSON_TYPE, PLACE_ENTITY_TYPE, PLACE_TYPE, CandidateSet, CandidateSource
 from model.data.knowledge_base import KnowledgeBase
 from model.kb.keys import abbreviates, abbreviation_variants, is_acronym_surface
 from model.kb.places import ap_state
@@ -40,7 +40,9 @@ class CandidateLookup:
 
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
         found = [(t, p) for t, p in self.kb.candidates(" ".join(tokens)) if t in self.entity_rows][: self.limit]
-        return CandidateSet([t for t, _ in found], [self.entity_rows[t] for t, _ in found], [p for _, p in found])
+        places = frozenset(t for t, _ in found if self.kb.entities[t].predicted_type == PLACE_ENTITY_TYPE)
+        return CandidateSet([t for t, _ in found], [self.entity_rows[t] for t, _ in found], [p for _, p in found],
+                            places=places)
 
     def for_document(self, index: int) -> "CandidateLookup":
         """The lookup for document `index` of the examples being built: this one."""

@@ -183,7 +183,7 @@ def _score_candidates(model: TransitionModel, examples: list[SentenceExample], e
     for r, c in found:  # also when it found none (`model.linking.document_coreference`)
         r.decision.from_open_kb, r.decision.unique_name = c.from_open_kb, c.unique_name
         r.decision.one_name_title, r.decision.named_page = c.one_name_title, c.named_page
-        r.decision.famous_bearer = c.famous_bearer
+        r.decision.famous_bearer, r.decision.places = c.famous_bearer, c.places
     found = [(r, c, MentionTarget(r.decision.start, r.decision.end, c.rows, c.priors, vectors=c.vectors))
              for r, c in found if len(c)]
     if not found:

@@ -35,6 +35,9 @@ class LinkDecision:
     one_name_title: str | None = None  # a one-word title redirects name: a person known by one name
     named_page: str | None = None  # the dictionary's candidate the surface names for sure (`CandidateSet.named_page`)
     famous_bearer: str | None = None  # the surname's famous bearer (`CandidateSet.famous_bearer`)
+    places: frozenset[str] = frozenset()  # the candidates known as places (`CandidateSet.places`)
+    # A place in capitals before a dateline's date ("NEW YORK 1996-08-31"): where the story was filed.
+    dateline: bool = False
     given_span: bool = False  # the caller gave the span (D2KB) rather than the model finding it
     # A place right after a name and its comma ("Preston , Lancashire"): the region that places
     # the name (`mark_place_qualifiers`), so the place's own page is meant.

@@ -36,7 +36,8 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     add that place (`favour_the_qualified_place`), a place qualifier's own page gains
     (`favour_the_place_itself`), an organisation's company page (`favour_company_pages`), the
     page a lowercase mention spells (`favour_common_nouns`), any candidate but a numbered
-    thing named after the mention (`favour_unnumbered`), a person's or an organisation's
+    thing named after the mention (`favour_unnumbered`), a dateline's places
+    (`favour_dateline_places`), a person's or an organisation's
     candidates that are no place (`favour_non_places`) and a place's that are no sports club
     (`favour_places`);
     the best candidate links unless P(NIL) is above the threshold (`nil_threshold`), or whatever
@@ -71,6 +72,7 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
     probabilities = [favour_company_pages(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_common_nouns(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_unnumbered(d, probs) for d, probs in zip(linked, probabilities)]
+    probabilities = [favour_dateline_places(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_non_places(d, probs) for d, probs in zip(linked, probabilities)]
     probabilities = [favour_places(d, probs) for d, probs in zip(linked, probabilities)]
     placed = set()  # ids of decisions whose best candidate is in a place the text names
@@ -136,6 +138,20 @@ def _numbered_after(title: str, words: tuple[str, ...]) -> bool:
     keys = [open_key(w) for w in words if open_key(w)]
     return (len(title_words) > len(keys) and [open_key(w) for w in title_words[:len(keys)]] == keys
             and any(c.isdigit() for w in title_words[len(keys):] for c in w))
+
+
+# How much more a dateline's candidates known as places become (`favour_dateline_places`): AIDA
+# validation A2KB 88.54 → 88.62 at × 100, 88.42 at × ∞ (the places alone).
+DATELINE_PLACE_FACTOR = 100.0
+
+
+def favour_dateline_places(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
+    """For a dateline ("NEW YORK 1996-08-31"), the candidates known as places ×
+    `DATELINE_PLACE_FACTOR`, renormalised: the story was filed from a city, whatever team of
+    that name the sports page reports on (`New_York_Yankees`)."""
+    if not d.dateline:
+        return probabilities
+    return favoured(probabilities, [title in d.places for title, _ in d.candidates], DATELINE_PLACE_FACTOR)
 
 
 # How much more the page a lowercase mention spells becomes (`favour_common_nouns`): it wins

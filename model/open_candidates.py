@@ -224,7 +224,8 @@ class OpenCandidates:
             priors = [priors[i] / total for i in kept]
         result = CandidateSet(priors=priors,
                               from_open_kb=True,
-                              unique_name=unique, one_name_title=one_name_title(tokens, found, self.common_words))
+                              unique_name=unique, one_name_title=one_name_title(tokens, found, self.common_words),
+                              places=frozenset(c.title for c in found if c.population > 0))
         if ner_type == ORGANISATION_TYPE:
             result.named_page = redirected_longer_name(" ".join(tokens), found, variant)
         bearer = self.famous_bearer(tokens, ner_type)

@@ -216,6 +216,21 @@ def test_a_mention_without_a_number_is_no_numbered_thing_named_after_it() -> Non
     assert flight.entity == "Air_France_Flight_8969"  # a mention that writes a number may mean it
 
 
+def test_a_dateline_prefers_its_candidates_known_as_places() -> None:
+    from model.config import LinkingConfig
+    from model.linking import LinkDecision, decide_links
+
+    def decision(dateline):
+        return LinkDecision(0, 2, "LOC", 1.0, nil_score=0.0, words=("NEW", "YORK"), from_open_kb=False,
+                            candidates=[("New_York_Yankees", 0.9), ("New_York_City", 0.09), ("New_York", 0.01)],
+                            places=frozenset({"New_York_City"}), dateline=dateline)
+
+    filed, named = decision(True), decision(False)
+    decide_links([filed, named], LinkingConfig(nil_threshold=0.5))
+    assert filed.entity == "New_York_City"  # "NEW YORK 1996-08-30": where the story was filed
+    assert named.entity == "New_York_Yankees"  # elsewhere the scores decide
+
+
 def test_an_organisation_prefers_the_company_page_of_its_name() -> None:
     from model.config import LinkingConfig
     from model.kb.keys import is_company_page

@@ -134,6 +134,8 @@ def favour_unnumbered(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
 
 def _numbered_after(title: str, words: tuple[str, ...]) -> bool:
     """Whether `title` begins with `words` and continues with a word holding a digit."""
+    if not any(c.isdigit() for c in title):  # most titles: spared the keys below, on every mention's candidates
+        return False
     title_words = without_disambiguator(title).split("_")
     keys = [open_key(w) for w in words if open_key(w)]
     return (len(title_words) > len(keys) and [open_key(w) for w in title_words[:len(keys)]] == keys

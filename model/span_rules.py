@@ -49,8 +49,7 @@ def case_parts(words: Sequence[str]) -> list[Span] | None:
     `MIN_LEADING_CAPITALS_LETTERS` letters ("SC Freiburg", "PT Timor Putra Nasional"). The
     caller checks that the whole names nothing and the capitals name something."""
     lettered = [any(c.isalpha() for c in w) for w in words]
-    kinds = ["U" if has and w.isupper() else ("T" if has and any(c.islower() for c in w) else "") for w, has in
-             zip(words, lettered)]
+    kinds = ["U" if in_capitals([w]) else ("T" if any(c.islower() for c in w) else "") for w in words]
     runs = [i for i in range(1, len(words)) if kinds[i] and kinds[i - 1] and kinds[i] != kinds[i - 1]]
     if len(runs) != 1 or not words[0][:1].isupper() or any(not k and has for k, has in zip(kinds, lettered)):
         return None

@@ -172,6 +172,20 @@ def test_a_company_name_without_its_legal_forms() -> None:
     assert without_company_forms("Marks and Spencer") is None
 
 
+def test_every_countrys_legal_forms_come_off_a_company_name() -> None:
+    # cleanco's terms: Nordic, Italian, Spanish, European, Malaysian forms, one word or several
+    from model.kb.keys import surface_variants, without_company_forms
+
+    assert without_company_forms("Norsk Hydro ASA") == "Norsk Hydro"
+    assert without_company_forms("Fiat SpA") == "Fiat" and without_company_forms("Banco Santander S.A.") == "Banco Santander"
+    assert without_company_forms("Stora Enso Oyj") == "Stora Enso" and without_company_forms("Maybank Sdn Bhd") == "Maybank"
+    assert without_company_forms("Bosch GmbH & Co. KG") == "Bosch" and without_company_forms("SAP SE") == "SAP"
+    assert without_company_forms("Airbus UK") is None  # a branch in a country, not a legal form
+    assert without_company_forms("Statoil as") is None  # a word in lowercase is English
+    assert surface_variants("Norsk Hydro ASA", "ORG") == ["Norsk Hydro"]  # looked up by its name
+    assert surface_variants("Bohemia and", "ORG")[:1] != ["Bohemia"]  # a trailing "and" is no legal form
+
+
 # --- casing --------------------------------------------------------------------------------------
 
 def test_casing_rules(lexicon_path: Path) -> None:

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from typing import Sequence
 
+from cleanco import prepare_default_terms
+
 _DISAMBIGUATOR = re.compile(r"_\([^()]*\)$")
 _DOTTED_ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.){2,}$")  # U.S., U.K., U.N.
 _SHORT_CAPITALS = re.compile(r"^[A-Z]{2,4}$")  # US, UK, UN: may be written dotted
@@ -230,7 +232,11 @@ def is_company_page(title: str, surface: str) -> bool:
     disambiguator = _DISAMBIGUATOR.search(title)
     if disambiguator and disambiguator.group(0)[2:-1].split("_")[-1] == "company":
         return spells(without_disambiguator(title), surface)
-    return any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS))
+    if any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS)):
+        return True
+    words = title.split("_")  # another country's legal form: `Axel_Springer_SE`, `Stora_Enso_Oyj`
+    legal_form = _legal_form_at_end(words)
+    return legal_form > 0 and spells("_".join(words[:-legal_form]), surface)
 
 
 # How Wikipedia titles end, or begin, for a sports club named after its town (`Luton_Town_F.C.`,
@@ -362,7 +368,9 @@ def _conjunction_variant(text: str) -> str | None:
 def _company_variants(text: str) -> list[str]:
     match = _COMPANY_SUFFIX.match(text)
     if not match or match["suffix"].lower() not in COMPANY_SUFFIXES:
-        return []
+        # another country's legal form: "Norsk Hydro ASA" → "Norsk Hydro"
+        name = without_company_forms(text) if _legal_form_at_end(text.replace(",", " ").split()) else None
+        return [name] if name else []
     base = match["base"]
     spellings = COMPANY_SUFFIXES[match["suffix"].lower()]
     name = without_company_forms(text)
@@ -375,16 +383,45 @@ def _company_variants(text: str) -> list[str]:
 # Words after a company's name that are its legal form or kind, not its name: the suffixes,
 # the "& Co" of partnerships, "Group" and "Holdings" ("Goldman Sachs Group Inc").
 _COMPANY_TAIL = frozenset(COMPANY_SUFFIXES) | {"group", "holdings", "&", "and"}
+# Every country's legal forms, from the library `cleanco` (321 terms, normalised as it does:
+# "S.p.A." → ``spa``, "Oyj", "GmbH & Co. KG", "Sdn Bhd"), as tuples of words. Not the country
+# and union codes news writes after a company's name as its branch ("Airbus UK").
+LEGAL_FORMS = frozenset(tuple(words) for _, words in prepare_default_terms()) - {(code,) for code in NAME_ABBREVIATIONS}
+_LEGAL_FORM_WORDS = max(len(form) for form in LEGAL_FORMS)
+
+
+def _legal_form_key(word: str) -> str:
+    """A written word as `cleanco` normalises its terms: case-folded, accents folded, without
+    dots, commas and hyphens ("S.A." → ``sa``)."""
+    return re.sub(r"[.,\-]", "", ascii_fold(word).casefold())
+
+
+def _legal_form_at_end(words: Sequence[str]) -> int:
+    """How many of the last `words` are a legal form (the longest), 0 if none. A word in
+    lowercase is no legal form but for `COMPANY_SUFFIXES` ("as", "private" are English)."""
+    for length in range(min(_LEGAL_FORM_WORDS, len(words) - 1), 0, -1):
+        tail = words[len(words) - length:]
+        if any(word.islower() for word in tail if word.isalpha()):
+            continue
+        if tuple(_legal_form_key(word) for word in tail) in LEGAL_FORMS:
+            return length
+    return 0
 
 
 def without_company_forms(surface: str) -> str | None:
     """The company's name without the legal forms after it, when it has any and a name is
     left: "Goldman Sachs Group Inc" → "Goldman Sachs", "JPMorgan Chase & Co" → "JPMorgan
-    Chase", "Rio Tinto PLC" → "Rio Tinto"; None for "Apple" or "Group"."""
+    Chase", "Rio Tinto PLC" → "Rio Tinto", "Norsk Hydro ASA" → "Norsk Hydro" (`LEGAL_FORMS`);
+    None for "Apple" or "Group"."""
     words = surface.replace(",", " ").split()
     end = len(words)
-    while end > 1 and words[end - 1].rstrip(".").lower() in _COMPANY_TAIL:
-        end -= 1
+    while end > 1:
+        if words[end - 1].rstrip(".").lower() in _COMPANY_TAIL:
+            end -= 1
+        elif legal_form := _legal_form_at_end(words[:end]):
+            end -= legal_form
+        else:
+            break
     if end == len(words) or words[end - 1].lower() in ("&", "and"):
         return None
     return " ".join(words[:end])

@@ -250,7 +250,27 @@ HELD_OUT_SURNAME_CASES: list[Case] = [
     ("Hollande raised taxes on the rich in France.", [("Hollande", "François_Hollande")]),
     ("Abbas addressed the Palestinian parliament.", [("Abbas", "Mahmoud_Abbas")]),
 ]
+# Written 2026-12-06 (twelfth session) before it was run, after the legal-form rule was tried
+# on other companies (`model.kb.keys.LEGAL_FORMS`): companies named with their own country's
+# legal form, as wires write them.
+LEGAL_FORM_CASES: list[Case] = [
+    ("Ericsson AB said it would cut 3,000 jobs in Sweden.", [("Ericsson AB", "Ericsson"), ("Sweden", "Sweden")]),
+    ("Electrolux AB raised its forecast.", [("Electrolux AB", "Electrolux")]),
+    ("Skanska AB won a contract to build the bridge.", [("Skanska AB", "Skanska")]),
+    ("Atlas Copco AB bought a German rival.", [("Atlas Copco AB", "Atlas_Copco")]),
+    ("Telenor ASA sold its stake in the Indian venture.", [("Telenor ASA", "Telenor")]),
+    ("Yara International ASA cut fertiliser output.", [("Yara International ASA", "Yara_International")]),
+    ("Neste Oyj expanded its renewable diesel plant.", [("Neste Oyj", "Neste")]),
+    ("Fortum Oyj agreed to buy the utility.", [("Fortum Oyj", "Fortum")]),
+    ("Eni SpA found gas off the coast of Egypt.", [("Eni SpA", "Eni"), ("Egypt", "Egypt")]),
+    ("Enel SpA and Mediaset SpA led the gains in Milan.", [("Enel SpA", "Enel"), ("Mediaset SpA", "Mediaset"),
+                                                          ("Milan", "Milan")]),
+    ("Telecom Italia SpA rejected the offer.", [("Telecom Italia SpA", "Telecom_Italia")]),
+    ("Novo Nordisk A/S raised the price of insulin.", [("Novo Nordisk A/S", "Novo_Nordisk")]),
+    ("Danske Bank A/S faced a money laundering inquiry.", [("Danske Bank A/S", "Danske_Bank")]),
+    ("Saab AB delivered the fighter jets to Brazil.", [("Saab AB", "Saab_AB"), ("Brazil", "Brazil")]),
+]
 CASE_SETS: dict[str, list[Case]] = {"first": CASES, "second": SECOND_CASES, "lone surnames": LONE_SURNAME_CASES,
                                     "acronyms": ACRONYM_CASES, "acronyms, held out": HELD_OUT_ACRONYM_CASES,
                                     "surnames in short sentences": SHORT_SENTENCE_SURNAME_CASES,
-                                    "surnames, held out": HELD_OUT_SURNAME_CASES}
+                                    "surnames, held out": HELD_OUT_SURNAME_CASES, "legal forms": LEGAL_FORM_CASES}

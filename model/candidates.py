@@ -21,8 +21,9 @@ import zlib
 
 from model.candidate_set import NOT_PEOPLE, PERSON_TYPE, PLACE_ENTITY_TYPE, PLACE_TYPE, CandidateSet, CandidateSource
 from model.data.knowledge_base import KnowledgeBase
-from model.kb.keys import abbreviates, abbreviation_variants, is_acronym_surface
+from model.kb.keys import abbreviates, is_acronym_surface
 from model.kb.places import ap_state
+from model.kb.variants import abbreviation_variants
 from model.open_candidates import OpenCandidates, OpenEntityVectors
 from model.settings import kb_mode
 

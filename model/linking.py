@@ -16,9 +16,10 @@ import numpy as np
 
 from model.candidate_set import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
-from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, acronym, has_parenthetical, is_acronym_surface,
-                           is_company_page, is_sports_club, open_key, place_disambiguator, same_name, singulars,
-                           without_company_forms, without_disambiguator)
+from model.kb.companies import is_company_page, without_company_forms
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, acronym, has_parenthetical, is_acronym_surface, is_sports_club,
+                           open_key, place_disambiguator, same_name, without_disambiguator)
+from model.kb.variants import singulars
 from model.link_decision import LinkDecision, favoured, spelled
 from model.place_linking import (favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place,
                                  in_the_qualifying_place, placed_by_text)
@@ -109,7 +110,7 @@ COMPANY_PAGE_FACTOR = 100.0
 
 def favour_company_pages(d: LinkDecision, probabilities: np.ndarray) -> np.ndarray:
     """For an organisation left to the open knowledge base, the company's page
-    (`model.kb.keys.is_company_page`: "Tesla" → `Tesla,_Inc.`, "Chevron" →
+    (`model.kb.companies.is_company_page`: "Tesla" → `Tesla,_Inc.`, "Chevron" →
     `Chevron_Corporation`) × `COMPANY_PAGE_FACTOR`, renormalised."""
     if d.ner_type != ORGANISATION_TYPE or not d.from_open_kb:
         return probabilities

@@ -20,15 +20,16 @@ from model.data.entity_embeddings import GRAPH_DIM, title_vector
 from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
-from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, company_pages, is_acronym_surface, open_key,
-                           same_name, singulars, spells, surface_variants, title_key, without_company_forms,
-                           without_disambiguator)
+from model.kb.companies import company_pages, without_company_forms
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, is_acronym_surface, open_key, same_name, spells,
+                           title_key, without_disambiguator)
 from model.kb.lookup import ACRONYM_ENTITIES, OpenCandidate, is_established
 from model.kb.places import ap_state, with_state_spelled_out
+from model.kb.variants import singulars, surface_variants
 
 # How much a way of naming an entity counts in its open prior (the exact title most).
 MATCH_WEIGHTS = {"title": 1.0, "redirect": 0.6, "acronym": 0.5, "name": 0.3}
-VARIANT_WEIGHT = 0.8  # a candidate found only through another spelling of the surface (model.kb.keys.surface_variants)
+VARIANT_WEIGHT = 0.8  # a candidate found only through another spelling of the surface (model.kb.variants.surface_variants)
 # How much an acronym's expansion gains by GloVe's affinity between the acronym and its words
 # (`acronym_affinities`): × exp(scale × cosine). Chosen on the dev suite and AIDA validation.
 ACRONYM_AFFINITY_SCALE = 5.0
@@ -278,13 +279,13 @@ class OpenCandidates:
         """The open knowledge base's candidates of `surface` and, when none of them is a page
         that anything points to (`model.kb.lookup.is_established`), those of its other
         spellings (a US state's abbreviation spelled out, `model.kb.places.with_state_spelled_out`:
-        "Columbia, Mo." → "Columbia, Missouri"; `model.kb.keys.surface_variants`: "Western
+        "Columbia, Mo." → "Columbia, Missouri"; `model.kb.variants.surface_variants`: "Western
         Digital Corp" → "Western Digital", "Sen. Warren" → "Warren", "Marks and Spencer" →
         "Marks & Spencer") not found already,
         up to `limit`; else, for an organisation, the titles of its company pages
-        (`model.kb.keys.company_pages`: "Chevron" → Chevron_Corporation beside the page
+        (`model.kb.companies.company_pages`: "Chevron" → Chevron_Corporation beside the page
         Chevron); then, for a common noun in the plural, its singular's page
-        (`model.kb.keys.singulars`: "walls" → Wall beside the town Walls); and which of them
+        (`model.kb.variants.singulars`: "walls" → Wall beside the town Walls); and which of them
         came from a variant."""
         found = self.open_kb.candidates(surface, limit=self.limit, acronyms=ACRONYM_ENTITIES)
         variant = [False] * len(found)

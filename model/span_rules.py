@@ -10,7 +10,8 @@ from itertools import combinations
 from typing import Callable, Sequence
 
 from model.candidate_set import PERSON_TYPE
-from model.kb.keys import open_key, spells, without_company_forms
+from model.kb.companies import without_company_forms
+from model.kb.keys import open_key, spells
 from model.tokenizer import DATELINE_DATE, has_letter_or_digit, is_symbol
 
 Span = tuple[int, int]  # a token range [start, end) of one sentence

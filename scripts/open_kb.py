@@ -22,9 +22,9 @@ from pathlib import Path
 from model.kb.build import build_index, input_signature, pprforned_entities
 from model.kb.casing import build_lexicon, measure_casing, read_text_word_forms, CasingLexicon, HELD_OUT_BUCKETS
 from model.kb.dbpedia import installed_source
-from model.kb.keys import surface_variants
 from model.kb.lookup import CASING_LEXICON, OpenKnowledgeBase, default_index_path
 from model.kb.progress import BuildProgress, progress_path
+from model.kb.variants import surface_variants
 from model.settings import data_dir, model_path
 from scripts.options import add_checkpoint, add_data_dir
 

@@ -16,10 +16,11 @@ from model.kb.build import build_index, ensure_open_kb, index_signature, input_s
 from model.kb.casing import CasingLexicon, build_lexicon, is_held_out, measure_casing, read_text_word_forms
 from model.kb.dbpedia import (DbpediaDataError, DbpediaSource, iter_redirects, iter_titles, read_dict_literal,
                               read_titles)
-from model.kb.keys import has_disambiguator, open_key, surface_variants, title_key, without_disambiguator
+from model.kb.keys import has_disambiguator, open_key, title_key, without_disambiguator
 from model.kb import lookup as kb_lookup
 from model.kb.lookup import OpenKnowledgeBase, spelled_like
 from model.kb.progress import BuildProgress, describe, progress_path, read_progress
+from model.kb.variants import surface_variants
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
 TITLE_MODULES = {
@@ -154,7 +155,7 @@ def test_surface_variants_of_news_mentions() -> None:
 
 
 def test_the_singular_of_a_common_noun_in_the_plural() -> None:
-    from model.kb.keys import singulars
+    from model.kb.variants import singulars
 
     assert singulars("walls") == ["wall"] and singulars("cities") == ["city"] and singulars("churches") == ["church"]
     assert singulars("dizzy spells") == ["dizzy spell"] and singulars("houses") == ["house"]
@@ -166,7 +167,7 @@ def test_the_singular_of_a_common_noun_in_the_plural() -> None:
 
 
 def test_a_company_name_without_its_legal_forms() -> None:
-    from model.kb.keys import without_company_forms
+    from model.kb.companies import without_company_forms
 
     assert without_company_forms("Goldman Sachs Group Inc") == "Goldman Sachs"
     assert without_company_forms("JPMorgan Chase & Co.") == "JPMorgan Chase"
@@ -177,7 +178,7 @@ def test_a_company_name_without_its_legal_forms() -> None:
 
 def test_every_countrys_legal_forms_come_off_a_company_name() -> None:
     # cleanco's terms: Nordic, Italian, Spanish, European, Malaysian forms, one word or several
-    from model.kb.keys import surface_variants, without_company_forms
+    from model.kb.companies import without_company_forms
 
     assert without_company_forms("Norsk Hydro ASA") == "Norsk Hydro"
     assert without_company_forms("Fiat SpA") == "Fiat" and without_company_forms("Banco Santander S.A.") == "Banco Santander"

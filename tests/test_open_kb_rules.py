@@ -13,10 +13,10 @@ from model.embeddings.glove import GloveVectors
 from model.kb.build import build_index
 from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
-from model.kb.keys import (abbreviates, acronym, acronym_title_case, is_acronym_surface, surface_variants, with_umlauts,
-                           without_honorific)
+from model.kb.keys import abbreviates, acronym, acronym_title_case, is_acronym_surface
 from model.kb.lookup import OpenKnowledgeBase, cased_title, sentence_case, spelled_like, with_inner_capitals
 from model.kb.places import City, us_place_titles
+from model.kb.variants import surface_variants, with_umlauts, without_honorific
 from model.kb.surnames import famous_bearers, lowercase_articles, person_words
 from tests.test_candidates import Found
 
@@ -233,7 +233,7 @@ def test_a_dateline_prefers_its_candidates_known_as_places() -> None:
 
 def test_an_organisation_prefers_the_company_page_of_its_name() -> None:
     from model.config import LinkingConfig
-    from model.kb.keys import is_company_page
+    from model.kb.companies import is_company_page
     from model.linking import LinkDecision, decide_links
 
     assert is_company_page("Tesla,_Inc.", "Tesla") and is_company_page("Chevron_Corporation", "Chevron")

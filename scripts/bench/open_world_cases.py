@@ -251,7 +251,7 @@ HELD_OUT_SURNAME_CASES: list[Case] = [
     ("Abbas addressed the Palestinian parliament.", [("Abbas", "Mahmoud_Abbas")]),
 ]
 # Written 2026-12-06 (twelfth session) before it was run, after the legal-form rule was tried
-# on other companies (`model.kb.keys.LEGAL_FORMS`): companies named with their own country's
+# on other companies (`model.kb.companies.LEGAL_FORMS`): companies named with their own country's
 # legal form, as wires write them.
 LEGAL_FORM_CASES: list[Case] = [
     ("Ericsson AB said it would cut 3,000 jobs in Sweden.", [("Ericsson AB", "Ericsson"), ("Sweden", "Sweden")]),

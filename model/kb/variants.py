@@ -78,31 +78,14 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
     if stripped and stripped != text:
         found.append(stripped)
         bases.append(stripped)
-    for base in list(bases) if ner_type in (None, "PER") else ():  # General Motors is no general
-        name = without_honorific(base)
-        if name:
-            found.append(name)
-            bases.append(name)
-    for base in list(bases):
-        no_article = _LEADING_THE.sub("", base)
-        if no_article and no_article != base:
-            found.append(no_article)
-            bases.append(no_article)
-    for base in list(bases):
-        conjunction = _conjunction_variant(base)
-        if conjunction:
-            found.append(conjunction)
-            bases.append(conjunction)
-    for base in list(bases):
-        expanded = _expanded_abbreviation(base)
-        if expanded:
-            found.append(expanded)
-            bases.append(expanded)
-    for base in list(bases):
-        umlauts = with_umlauts(base)
-        if umlauts:
-            found.append(umlauts)
-            bases.append(umlauts)
+    # each spelling also from the spellings before it: "the U.S. Army's" → "United States Army"
+    honorific = (without_honorific,) if ner_type in (None, "PER") else ()  # General Motors is no general
+    for spell in honorific + (_without_article, _conjunction_variant, _expanded_abbreviation, with_umlauts):
+        for base in list(bases):
+            variant = spell(base)
+            if variant:
+                found.append(variant)
+                bases.append(variant)
     for base in bases:
         company = company_variants(base)
         found.extend(company)
@@ -142,6 +125,12 @@ def _expanded_abbreviation(text: str) -> str | None:
         return None
     full = NAME_ABBREVIATIONS.get(first.replace(".", "").lower())
     return f"{full} {rest}" if full else None
+
+
+def _without_article(text: str) -> str | None:
+    """``the Federal Reserve`` → ``Federal Reserve``; None without a leading "the"."""
+    bare = _LEADING_THE.sub("", text)
+    return bare if bare and bare != text else None
 
 
 def _conjunction_variant(text: str) -> str | None:

@@ -21,14 +21,15 @@ from model.annotation import Mention, Token
 from model.features import SentenceExample
 from model.joint_model import TrainedSystem
 from model.kb.keys import spells
+from model.kb.lookup import common_words
 from model.kb.places import ap_state, country_keys, state_keys
 from model.config import LinkingConfig
 from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
 from model.span_rules import (adjacent_names, article_trimmed, case_parts, conjunction_parts, connector_parts,
-                              dateline_follows, in_angle_brackets, in_capitals, name_start, qualified_place_pairs,
-                              role_trimmed, symbol_trimmed, title_extensions)
+                              dateline_follows, headline_parts, in_angle_brackets, in_capitals, in_title_case,
+                              name_start, qualified_place_pairs, role_trimmed, symbol_trimmed, title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -174,8 +175,9 @@ class Annotator:
     def _name_parts(self, words: list[str], d: LinkDecision) -> list[tuple[int, int]] | None:
         """The parts of mention `d` (token ranges in it) when no entity is named like it: names
         joined by a conjunction, each with candidates ("Google and Facebook", found as one
-        ORG: `conjunction_parts`), a name and a dateline in capitals after it ("Richard Finn
-        NEW YORK": `case_parts`), the name after words no name begins with ("Seattle-based
+        ORG: `conjunction_parts`), in a headline written in title case its names apart from
+        its verbs and nouns ("Apple Beats": `headline_parts`), a name and a dateline in
+        capitals after it ("Richard Finn NEW YORK": `case_parts`), the name after words no name begins with ("Seattle-based
         Amazon": `name_start`), else titles run together across a preposition ("National
         Art School in Sydney": `connector_parts`) or, in capitals, with nothing between them
         ("DETROIT CHICAGO": `adjacent_names`); None when it is no such mention."""
@@ -184,6 +186,14 @@ class Annotator:
         parts = conjunction_parts(d.words)
         if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
             return parts
+        if in_title_case(words, common_words()):  # a headline: its names apart from its other words
+            found = lambda a, b: self.model.candidates(list(d.words[a:b]))  # noqa: E731
+            parts = headline_parts(d.words, common_words(),
+                                   lambda a, b: self._names_entity(words, d.start + a, d.start + b, exact=True),
+                                   lambda a, b: len(found(a, b)) > 0,
+                                   lambda a, b: len(found(a, b)) > 0 and not found(a, b).from_open_kb)
+            if parts:
+                return parts
         parts = case_parts(d.words)
         # the capitals name something; so does a name after them (a byline before a dateline may not)
         if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts

@@ -110,14 +110,13 @@ def _open_candidates(kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
     `model.kb`): entities of the table keep their rows, and every entity treated as unseen."""
     from model.embeddings.glove import shared_glove
     from model.kb.build import ensure_open_kb
-    from model.kb.casing import CasingLexicon
-    from model.kb.lookup import CASING_LEXICON, OpenKnowledgeBase
+    from model.kb.lookup import OpenKnowledgeBase, common_words
 
     open_kb = OpenKnowledgeBase.open(ensure_open_kb(open_kb_path, pprforned=kb.in_links()))
     vectors = OpenEntityVectors.for_table(shared_glove(), kb)
     if table_dim is not None and vectors.dim != table_dim:
         raise ValueError(f"open entity vectors have {vectors.dim} dimensions, the entity table {table_dim}")
-    common = CasingLexicon.load(CASING_LEXICON).common_words
+    common = common_words()
     return (OpenCandidates(open_kb, entity_rows, vectors, limit, common_words=common),
             OpenCandidates(open_kb, entity_rows, vectors, limit, use_table=False, common_words=common))
 

@@ -10,6 +10,7 @@ from itertools import combinations
 from typing import Callable, Sequence
 
 from model.candidate_set import PERSON_TYPE
+from model.kb.casing import word_key
 from model.kb.companies import without_company_forms
 from model.kb.keys import open_key, spells
 from model.tokenizer import DATELINE_DATE, has_letter_or_digit, is_symbol
@@ -220,6 +221,50 @@ def article_trimmed(words: Sequence[str], best_title: str | None) -> Span | None
     if spells(best_title, " ".join(words)) or best_title.split("_", 1)[0].casefold() == "the":
         return None
     return 1, len(words)
+
+
+# A sentence is in title case when at least this many words after its first that running text
+# writes in lowercase are capitalised, and no fewer than this share of such words.
+TITLE_CASE_WORDS = 2
+TITLE_CASE_SHARE = 0.75
+
+
+def in_title_case(words: Sequence[str], common: frozenset[str]) -> bool:
+    """Whether a sentence is written in title case, as headlines and page titles are ("Apple
+    Beats Estimates As iPhone Sales Soar In China"): its words that running text writes in
+    lowercase (`common`, the casing lexicon's) are capitalised after its first word, where
+    prose capitalises them only inside names ("Bank of England")."""
+    common_after_first = [w for w in words[1:] if w.isalpha() and word_key(w) in common]
+    capitalised = [w for w in common_after_first if w[:1].isupper() and not w.isupper()]
+    return len(capitalised) >= TITLE_CASE_WORDS and len(capitalised) >= TITLE_CASE_SHARE * len(common_after_first)
+
+
+def headline_parts(words: Sequence[str], common: frozenset[str], spells_title: Callable[[int, int], bool],
+                   names: Callable[[int, int], bool], known_name: Callable[[int, int], bool]) -> list[Span] | None:
+    """In a title-case sentence, the names a headline's capitals run together with its verbs and
+    nouns ("Apple Beats" → Apple; "iPhone Sales Soar In China" → iPhone, China): from the left,
+    the longest span that begins with a word that is no common word (`common`) and spells a
+    page's title (`spells_title(a, b)`) or, of such words only, names something (`names(a, b)`:
+    "Cupertino" → `Cupertino,_California`), or that spells a title and is a name AIDA's
+    dictionary knows (`known_name(a, b)`: "New York" in "New York Newsdesk", though "New" is
+    a common word; not "Health Care Bill", a page nothing points to); None when there is none
+    or the whole mention is the one."""
+    def name_word(i: int) -> bool:
+        return has_letter_or_digit(words[i]) and word_key(words[i]) not in common
+
+    def part(i: int, j: int) -> bool:
+        if name_word(i):
+            return spells_title(i, j) or all(name_word(k) for k in range(i, j)) and names(i, j)
+        return any(name_word(k) for k in range(i, j)) and spells_title(i, j) and known_name(i, j)
+
+    parts, i = [], 0
+    while i < len(words):
+        end = next((j for j in range(len(words), i, -1) if part(i, j)), None)
+        parts.append((i, end)) if end is not None else None
+        i = end if end is not None else i + 1
+    if not parts or parts == [(0, len(words))]:
+        return None
+    return parts
 
 
 def in_angle_brackets(words: Sequence[str], start: int, end: int) -> bool:

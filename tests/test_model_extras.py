@@ -677,6 +677,33 @@ def test_a_mention_joining_names_with_a_conjunction_splits_into_them():
     assert conjunction_parts(["and", "Uber"]) is None and conjunction_parts(["Uber", "and"]) is None
 
 
+def test_a_headline_in_title_case_splits_its_names_from_its_other_words():
+    from model.span_rules import headline_parts, in_title_case
+
+    common = frozenset({"beats", "estimates", "as", "sales", "soar", "in", "new", "health", "care", "into", "law",
+                        "signs", "the", "of", "bank", "said", "on"})
+    headline = "Apple Beats Estimates As iPhone Sales Soar In China".split()
+    assert in_title_case(headline, common)
+    assert not in_title_case("The Bank of England said on Tuesday that Apple sales rose".split(), common)  # prose
+    assert not in_title_case("APPLE BEATS ESTIMATES".split(), common)  # capitals: `case_parts`' business
+    titles = {"Apple", "iPhone", "China", "New York", "Health Care Bill"}
+    dictionary = {"Apple", "China", "New York"}
+
+    def parts(text):
+        words = text.split()
+        phrase = lambda a, b: " ".join(words[a:b])  # noqa: E731
+        return [phrase(a, b) for a, b in headline_parts(words, common, lambda a, b: phrase(a, b) in titles,
+                                                        lambda a, b: phrase(a, b) in titles | {"Cupertino"},
+                                                        lambda a, b: phrase(a, b) in dictionary) or []]
+
+    assert parts("Apple Beats") == ["Apple"]
+    assert parts("iPhone Sales Soar In China") == ["iPhone", "China"]
+    assert parts("New York Newsdesk") == ["New York"]  # a name the dictionary knows may begin with a common word
+    assert parts("Health Care Bill Into Law") == []  # a page nothing points to, begun by common words
+    assert parts("Cupertino Event") == ["Cupertino"]  # names something, though no title spells it
+    assert parts("Apple") == []  # the whole mention is the name: nothing to split
+
+
 def test_a_mention_running_a_name_and_words_in_capitals_together_splits_into_them():
     from model.span_rules import case_parts
 

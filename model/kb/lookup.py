@@ -9,6 +9,7 @@ process that did not open the connection opens its own on first use.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -24,6 +25,15 @@ from model.settings import DEFAULT_CHECKPOINT, cache_dir
 # 8: surnames' famous bearers (model.kb.surnames); 9: 50 expansions per acronym, none of comma-disambiguated titles
 INDEX_FORMAT = 10
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """The word keys CoNLL's running text writes mostly in lowercase (the shipped casing
+    lexicon's `common_words`): "sales", "in", "beats" are no names."""
+    from model.kb.casing import CasingLexicon
+
+    return CasingLexicon.load(CASING_LEXICON).common_words
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 
 # How an alias names its entity; the number is its tier in the ranking (exact title first).

@@ -270,7 +270,30 @@ LEGAL_FORM_CASES: list[Case] = [
     ("Danske Bank A/S faced a money laundering inquiry.", [("Danske Bank A/S", "Danske_Bank")]),
     ("Saab AB delivered the fighter jets to Brazil.", [("Saab AB", "Saab_AB"), ("Brazil", "Brazil")]),
 ]
+# Written 2026-12-06 (twelfth session) before it was run, after the headline rule was tried on
+# other headlines (`model.span_rules.headline_parts`): headlines in title case, as feeds and
+# page titles write them.
+HEADLINE_CASES: list[Case] = [
+    ("Microsoft Buys LinkedIn In $26 Billion Deal", [("Microsoft", "Microsoft"), ("LinkedIn", "LinkedIn")]),
+    ("Tesla Shares Slide After Musk Sells Stock", [("Tesla", "Tesla,_Inc.")]),
+    ("Netflix Adds Subscribers As Disney Launches Rival Service", [("Netflix", "Netflix"),
+                                                                   ("Disney", "The_Walt_Disney_Company")]),
+    ("Merkel Meets Macron In Berlin To Discuss Budget", [("Merkel", "Angela_Merkel"), ("Macron", "Emmanuel_Macron"),
+                                                        ("Berlin", "Berlin")]),
+    ("Real Madrid Beat Barcelona To Go Top Of La Liga", [("Real Madrid", "Real_Madrid_C.F."),
+                                                         ("Barcelona", "FC_Barcelona"), ("La Liga", "La_Liga")]),
+    ("Boeing Halts 737 Max Deliveries Amid Safety Review", [("Boeing", "Boeing")]),
+    ("Amazon Opens New Warehouse Near Seattle", [("Amazon", "Amazon_(company)"), ("Seattle", "Seattle")]),
+    ("Samsung Unveils Folding Phone At Event In San Francisco", [("Samsung", "Samsung"),
+                                                                 ("San Francisco", "San_Francisco")]),
+    ("Oil Rises As OPEC Agrees To Cut Output", [("OPEC", "OPEC")]),
+    ("Nadal Wins French Open For Record Title", [("Nadal", "Rafael_Nadal"), ("French Open", "French_Open")]),
+    ("Uber Sues Google Over Self-Driving Technology", [("Uber", "Uber"), ("Google", "Google")]),
+    ("Toyota Recalls Cars In Japan And United States", [("Toyota", "Toyota"), ("Japan", "Japan"),
+                                                       ("United States", "United_States")]),
+]
 CASE_SETS: dict[str, list[Case]] = {"first": CASES, "second": SECOND_CASES, "lone surnames": LONE_SURNAME_CASES,
                                     "acronyms": ACRONYM_CASES, "acronyms, held out": HELD_OUT_ACRONYM_CASES,
                                     "surnames in short sentences": SHORT_SENTENCE_SURNAME_CASES,
-                                    "surnames, held out": HELD_OUT_SURNAME_CASES, "legal forms": LEGAL_FORM_CASES}
+                                    "surnames, held out": HELD_OUT_SURNAME_CASES, "legal forms": LEGAL_FORM_CASES,
+                                    "headlines": HEADLINE_CASES}

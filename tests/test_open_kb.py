@@ -294,6 +294,8 @@ def test_the_mention_spells_restored_titles_unless_all_caps(index: Path) -> None
     assert spelled_like("Mcdonald's_(band)", "McDonald") == "Mcdonald's_(band)"  # not the name: unchanged
     assert spelled_like("Sao_Paulo_(band)", "São Paulo") == "São_Paulo_(band)"
     assert spelled_like("Tim_cook", "TIM COOK") == "Tim_cook"
+    assert spelled_like("Bank_of_England", "Bank Of England") == "Bank_of_England"  # a headline's title case
+    assert spelled_like("The_Lord_of_the_Rings", "The Lord Of The Rings") == "The_Lord_of_the_Rings"
 
 
 class _Builds(list):

@@ -256,6 +256,13 @@ def sentence_case(title: str) -> str:
     return "_".join(words) + title[len(name):]
 
 
+# English function words that Wikipedia's titles write in lowercase inside a name, whatever a
+# headline in title case does ("Bank Of England" → `Bank_of_England`); not "van" or "de",
+# which names write both ways ("Dick Van Dyke").
+TITLE_CASE_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "from", "by",
+                                       "with", "or"})
+
+
 def spelled_like(title: str, surface: str) -> str:
     """`title` with its name part spelled as `surface`, when the surface spells exactly that name.
 
@@ -274,4 +281,8 @@ def spelled_like(title: str, surface: str) -> str:
     name = without_disambiguator(title)
     if title_key(name) != title_key(spelled):
         return title
+    if spelled.count("_") == name.count("_"):  # a headline's "Of", "The" inside a name stay the title's
+        spelled = "_".join(word if word.lower() != own or own not in TITLE_CASE_FUNCTION_WORDS else own
+                           for word, own in zip(spelled.split("_"), name.split("_")))
     return spelled[:1].upper() + spelled[1:] + title[len(name):]
+

@@ -27,9 +27,11 @@ from model.config import LinkingConfig
 from model.candidate_set import PLACE_TYPE
 from model.linking import LinkDecision
 from model.settings import kb_mode, model_path, set_threads
+from model.given_spans import align_to_spans, non_overlapping_layers, token_spans, trimmed
 from model.span_rules import (adjacent_names, article_trimmed, case_parts, conjunction_parts, connector_parts,
-                              dateline_follows, headline_parts, in_angle_brackets, in_capitals, in_title_case,
-                              name_start, qualified_place_pairs, role_trimmed, symbol_trimmed, title_extensions)
+                              dateline_follows, headline_names, headline_parts, in_angle_brackets, in_capitals,
+                              in_title_case, name_start, qualified_place_pairs, role_trimmed, symbol_trimmed,
+                              title_extensions)
 from model.tokenizer import tokenize
 
 Redo = dict[int, list[tuple[int, int]]]  # sentence index → the token spans to decode it on again
@@ -105,8 +107,8 @@ class Annotator:
         contextual = self._contextual(sentences)  # once: a rule's new spans do not change the words
         for index, decision in self._decode(sentences, None, contextual):
             by_sentence[index].append(decision)
-        for rule in (self._trim_symbols, self._split_joined_names, self._join_place_qualifiers, self._extend_to_titles,
-                     self._trim_leading_words):
+        for rule in (self._trim_symbols, self._find_headline_names, self._split_joined_names,
+                     self._join_place_qualifiers, self._extend_to_titles, self._trim_leading_words):
             self._decode_again(sentences, by_sentence, rule(sentences, by_sentence), contextual)
         for index, decisions in enumerate(by_sentence):
             words = [t.text for t in sentences[index]]
@@ -140,6 +142,20 @@ class Annotator:
             by_sentence[index] = kept
             if any((d.start, d.end) != span for d, span in zip(kept, spans)):
                 redo[index] = spans
+        return redo
+
+    def _find_headline_names(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]]) -> Redo:
+        """Sentences written in title case (`in_title_case`), decoded again with the names AIDA's
+        dictionary knows that the NER missed (`headline_names`: "OPEC" in "Oil Rises As OPEC
+        Agrees"): CoNLL taught it names among words in lowercase."""
+        redo: Redo = {}
+        for index, decisions in enumerate(by_sentence):
+            words = [t.text for t in sentences[index]]
+            if in_title_case(words, common_words()):
+                spans = [(d.start, d.end) for d in decisions]
+                missed = headline_names(words, spans, common_words(), partial(self._known_name, words))
+                if missed:
+                    redo[index] = sorted(spans + missed)
         return redo
 
     def _decode_again(self, sentences: list[list[Token]], by_sentence: list[list[LinkDecision]], redo: Redo,
@@ -177,21 +193,21 @@ class Annotator:
         joined by a conjunction, each with candidates ("Google and Facebook", found as one
         ORG: `conjunction_parts`), in a headline written in title case its names apart from
         its verbs and nouns ("Apple Beats": `headline_parts`), a name and a dateline in
-        capitals after it ("Richard Finn NEW YORK": `case_parts`), the name after words no name begins with ("Seattle-based
-        Amazon": `name_start`), else titles run together across a preposition ("National
-        Art School in Sydney": `connector_parts`) or, in capitals, with nothing between them
-        ("DETROIT CHICAGO": `adjacent_names`); None when it is no such mention."""
+        capitals after it ("Richard Finn NEW YORK": `case_parts`), the name after words no
+        name begins with ("Seattle-based Amazon": `name_start`), else titles run together
+        across a preposition ("National Art School in Sydney": `connector_parts`) or, in
+        capitals, with nothing between them ("DETROIT CHICAGO": `adjacent_names`); None when
+        it is no such mention."""
         if d.candidates:
             return None
         parts = conjunction_parts(d.words)
         if parts and all(len(self.model.candidates(list(d.words[a:b]))) for a, b in parts):
             return parts
         if in_title_case(words, common_words()):  # a headline: its names apart from its other words
-            found = lambda a, b: self.model.candidates(list(d.words[a:b]))  # noqa: E731
             parts = headline_parts(d.words, common_words(),
                                    lambda a, b: self._names_entity(words, d.start + a, d.start + b, exact=True),
-                                   lambda a, b: len(found(a, b)) > 0,
-                                   lambda a, b: len(found(a, b)) > 0 and not found(a, b).from_open_kb)
+                                   lambda a, b: self._names_entity(words, d.start + a, d.start + b, exact=False),
+                                   lambda a, b: self._known_name(words, d.start + a, d.start + b))
             if parts:
                 return parts
         parts = case_parts(d.words)
@@ -269,16 +285,22 @@ class Annotator:
         surface = " ".join(words[start:end]).replace(" , ", ", ").replace(" 's ", "'s ")  # as titles write them
         return any(spells(title, surface) for title in titles)
 
+    def _known_name(self, words: list[str], start: int, end: int) -> bool:
+        """Whether AIDA's dictionary knows `words[start:end]` as a name (candidates not from the
+        open knowledge base)."""
+        found = self.model.candidates(words[start:end])
+        return len(found) > 0 and not found.from_open_kb
+
     def decode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> DecodedText:
         """The given spans of `text` decoded as mentions, links not yet decided (D2KB)."""
         decoded = DecodedText(text, spans=list(spans))
-        for layer in _non_overlapping_layers(spans):
-            sentences = _align_to_spans(tokenize(text), [spans[i] for i in layer], text)
+        for layer in non_overlapping_layers(spans):
+            sentences = align_to_spans(tokenize(text), [spans[i] for i in layer], text)
             wanted = {}
             for i in layer:
-                start, end = _trim(text, *spans[i])
+                start, end = trimmed(text, *spans[i])
                 wanted[(start, end)] = i
-            by_sentence = [[(s, e) for s, e in _token_spans(sent, wanted)] for sent in sentences]
+            by_sentence = [[(s, e) for s, e in token_spans(sent, wanted)] for sent in sentences]
             for index, decision in self._decode(sentences, by_sentence, self._contextual(sentences)):
                 tokens = sentences[index]
                 decision.given_span = True
@@ -289,7 +311,8 @@ class Annotator:
     def decide(self, decoded: DecodedText, linking: LinkingConfig | None = None) -> list[Mention]:
         """Decide the links of a decoded text (with `linking`, default this system's) and return
         its mentions; deciding again with other settings starts from the same scores."""
-        self.model.link([d for _, d in decoded.found], linking or self.linking, decoded.text)  # coherence over the document
+        # coherence over the document
+        self.model.link([d for _, d in decoded.found], linking or self.linking, decoded.text)
         mentions = [self._mention(decoded.text, tokens, d) for tokens, d in decoded.found]
         if decoded.spans is None:
             return mentions
@@ -330,60 +353,6 @@ class Annotator:
         shown = sorted(d.candidates, key=lambda c: -c[1])[:self.candidates_shown]  # the chosen one among them
         return Mention(start, end, text[start:end], d.ner_type, d.entity, ner_score=d.ner_score,
                        el_score=d.el_score, nil_score=d.nil_score, candidates=shown)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without surrounding whitespace (tokens never include whitespace)."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _non_overlapping_layers(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """Span indices grouped so that no two spans of a group overlap."""
-    layers: list[list[int]] = []
-    ends: list[int] = []
-    for i in sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1])):
-        start, end = spans[i]
-        for layer, last_end in enumerate(ends):
-            if start >= last_end:
-                layers[layer].append(i)
-                ends[layer] = end
-                break
-        else:
-            layers.append([i])
-            ends.append(end)
-    return layers
-
-
-def _align_to_spans(sentences: list[list[Token]], spans: list[tuple[int, int]], text: str) -> list[list[Token]]:
-    """Split tokens at span edges and merge sentences that a span crosses."""
-    edges = {edge for s, e in spans for edge in _trim(text, s, e)}
-    split: list[list[Token]] = []
-    for sentence in sentences:
-        pieces = []
-        for token in sentence:
-            cuts = sorted(e for e in edges if token.start < e < token.end)
-            bounds = [token.start] + cuts + [token.end]
-            pieces.extend(Token(text[a:b], a, b) for a, b in zip(bounds, bounds[1:]))
-        split.append(pieces)
-    merged: list[list[Token]] = []
-    for sentence in split:
-        if merged and any(s < merged[-1][-1].end and e > sentence[0].start
-                          for s, e in (_trim(text, *sp) for sp in spans) if s < e):
-            merged[-1].extend(sentence)
-        else:
-            merged.append(sentence)
-    return merged
-
-
-def _token_spans(sentence: list[Token], wanted: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
-    """Token index ranges of the wanted character spans that lie in this sentence."""
-    starts = {t.start: i for i, t in enumerate(sentence)}
-    ends = {t.end: i + 1 for i, t in enumerate(sentence)}
-    return [(starts[s], ends[e]) for s, e in wanted if s in starts and e in ends and s < e]
 
 
 def _best_title(d: LinkDecision) -> str:

@@ -267,6 +267,28 @@ def headline_parts(words: Sequence[str], common: frozenset[str], spells_title: C
     return parts
 
 
+def headline_names(words: Sequence[str], spans: Sequence[Span], common: frozenset[str],
+                   known_name: Callable[[int, int], bool]) -> list[Span]:
+    """In a title-case sentence, the names the NER missed: from the left, the longest run of
+    capitalised words that are no common words (`common`), that no found span covers and that
+    AIDA's dictionary knows as a name (`known_name(a, b)`: "OPEC" in "Oil Rises As OPEC Agrees
+    To Cut Output")."""
+    def name_word(i: int) -> bool:
+        return words[i][:1].isupper() and has_letter_or_digit(words[i]) and word_key(words[i]) not in common
+
+    covered = {k for a, b in spans for k in range(a, b)}
+    missed, i = [], 0
+    while i < len(words):
+        run_end = i
+        while run_end < len(words) and name_word(run_end) and run_end not in covered:
+            run_end += 1
+        end = next((j for j in range(run_end, i, -1) if known_name(i, j)), None)
+        if end is not None:
+            missed.append((i, end))
+        i = end if end is not None else i + 1
+    return missed
+
+
 def in_angle_brackets(words: Sequence[str], start: int, end: int) -> bool:
     """Whether the token range [start, end) of `words` is enclosed in "<" and ">": a stock
     ticker after a company's name ("Texaco Inc <TX>") or markup, no name."""

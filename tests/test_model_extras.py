@@ -704,6 +704,21 @@ def test_a_headline_in_title_case_splits_its_names_from_its_other_words():
     assert parts("Apple") == []  # the whole mention is the name: nothing to split
 
 
+def test_a_headline_in_title_case_finds_the_names_the_dictionary_knows_that_the_ner_missed():
+    from model.span_rules import headline_names
+
+    common = frozenset({"oil", "rises", "as", "agrees", "to", "cut", "output", "new", "beats"})
+    words = "Oil Rises As OPEC Agrees To Cut Output In New York".split()
+    known = {"OPEC", "New York", "York", "Output"}
+
+    def missed(found):
+        return [" ".join(words[a:b]) for a, b in headline_names(words, found, common,
+                                                                lambda a, b: " ".join(words[a:b]) in known)]
+
+    assert missed([]) == ["OPEC", "York"]  # names only; "Output" is a common word, "New" begins no run
+    assert missed([(3, 4)]) == ["York"]  # a name the NER found is not found again
+
+
 def test_a_mention_running_a_name_and_words_in_capitals_together_splits_into_them():
     from model.span_rules import case_parts
 

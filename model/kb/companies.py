@@ -40,9 +40,10 @@ def company_pages(surface: str, forms: Sequence[str] = COMPANY_FORMS) -> list[st
 
 
 def is_company_page(title: str, surface: str) -> bool:
-    """Whether `title` is a company's page named `surface` (`COMPANY_PAGE_FORMS`, or a
-    disambiguator that says so: ``Noranda_(mining_company)``, ``Apex_(company)``), case aside;
-    never for a surface in lowercase (a common noun: "research")."""
+    """Whether `title` is a company's page named `surface` (`COMPANY_PAGE_FORMS`, another
+    country's legal form, `LEGAL_FORMS`: ``Axel_Springer_SE``, or a disambiguator that says so:
+    ``Noranda_(mining_company)``, ``Apex_(company)``), case aside; never for a surface in
+    lowercase (a common noun: "research")."""
     if surface.islower():
         return False
     disambiguator = parenthetical(title)

@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.kb.casing import CasingLexicon
 from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, acronym_title_case, is_acronym_surface, open_key,
                            title_key, without_disambiguator)
 from model.kb.surnames import lowercase_articles
@@ -25,15 +26,6 @@ from model.settings import DEFAULT_CHECKPOINT, cache_dir
 # 8: surnames' famous bearers (model.kb.surnames); 9: 50 expansions per acronym, none of comma-disambiguated titles
 INDEX_FORMAT = 10
 CASING_LEXICON = DEFAULT_CHECKPOINT.parent / "open_kb_casing.json.gz"
-
-
-@functools.cache
-def common_words() -> frozenset[str]:
-    """The word keys CoNLL's running text writes mostly in lowercase (the shipped casing
-    lexicon's `common_words`): "sales", "in", "beats" are no names."""
-    from model.kb.casing import CasingLexicon
-
-    return CasingLexicon.load(CASING_LEXICON).common_words
 MMAP_BYTES = 1 << 30  # pages are mapped, i.e. shared through the page cache, not copied per worker
 
 # How an alias names its entity; the number is its tier in the ranking (exact title first).
@@ -56,6 +48,13 @@ DEFAULT_LIMIT = 30
 
 FLAG_PPRFORNED = 1  # the title is a PPRforNED candidate: spelled as PPRforNED spells it
 FLAG_DISAMBIGUATOR = 2  # the title has a (…) or comma disambiguator
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """The word keys CoNLL's running text writes mostly in lowercase (the shipped casing
+    lexicon's `common_words`): "sales", "in", "beats" are no names."""
+    return CasingLexicon.load(CASING_LEXICON).common_words
 
 
 def is_established(redirects: int, in_pprforned: bool) -> bool:

@@ -13,6 +13,7 @@ from model.candidate_set import PERSON_TYPE
 from model.kb.casing import word_key
 from model.kb.companies import without_company_forms
 from model.kb.keys import open_key, spells
+from model.kb.lookup import TITLE_CASE_FUNCTION_WORDS
 from model.tokenizer import DATELINE_DATE, has_letter_or_digit, is_symbol
 
 Span = tuple[int, int]  # a token range [start, end) of one sentence
@@ -233,10 +234,14 @@ def in_title_case(words: Sequence[str], common: frozenset[str]) -> bool:
     """Whether a sentence is written in title case, as headlines and page titles are ("Apple
     Beats Estimates As iPhone Sales Soar In China"): its words that running text writes in
     lowercase (`common`, the casing lexicon's) are capitalised after its first word, where
-    prose capitalises them only inside names ("Bank of England")."""
+    prose capitalises them only inside names ("Bank of England"), and so are its function
+    words (`TITLE_CASE_FUNCTION_WORDS`), which a list of names keeps in lowercase ("State
+    Street Bank and Trust Company PaineWebber Incorporated")."""
     common_after_first = [w for w in words[1:] if w.isalpha() and word_key(w) in common]
     capitalised = [w for w in common_after_first if w[:1].isupper() and not w.isupper()]
-    return len(capitalised) >= TITLE_CASE_WORDS and len(capitalised) >= TITLE_CASE_SHARE * len(common_after_first)
+    function_words = [w for w in words[1:] if w.lower() in TITLE_CASE_FUNCTION_WORDS]
+    return (len(capitalised) >= TITLE_CASE_WORDS and len(capitalised) >= TITLE_CASE_SHARE * len(common_after_first)
+            and bool(function_words) and all(w[:1].isupper() for w in function_words))
 
 
 def headline_parts(words: Sequence[str], common: frozenset[str], spells_title: Callable[[int, int], bool],

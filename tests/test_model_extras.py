@@ -686,6 +686,7 @@ def test_a_headline_in_title_case_splits_its_names_from_its_other_words():
     assert in_title_case(headline, common)
     assert not in_title_case("The Bank of England said on Tuesday that Apple sales rose".split(), common)  # prose
     assert not in_title_case("APPLE BEATS ESTIMATES".split(), common)  # capitals: `case_parts`' business
+    assert not in_title_case("State Street Bank and Trust Company Beats Inc".split(), common | {"street", "trust"})
     titles = {"Apple", "iPhone", "China", "New York", "Health Care Bill"}
     dictionary = {"Apple", "China", "New York"}
 

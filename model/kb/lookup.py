@@ -255,11 +255,12 @@ def sentence_case(title: str) -> str:
     return "_".join(words) + title[len(name):]
 
 
-# English function words that Wikipedia's titles write in lowercase inside a name, whatever a
-# headline in title case does ("Bank Of England" → `Bank_of_England`); not "van" or "de",
-# which names write both ways ("Dick Van Dyke").
+# English function words of up to four letters, which Wikipedia's titles write in lowercase
+# inside a name whatever a headline in title case does ("Bank Of England" → `Bank_of_England`;
+# `model.span_rules.in_title_case`); not "van" or "de", which names write both ways ("Dick Van
+# Dyke"), nor longer prepositions, which titles of works capitalise ("Life After People").
 TITLE_CASE_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "from", "by",
-                                       "with", "or"})
+                                       "with", "or", "as", "into", "over"})
 
 
 def spelled_like(title: str, surface: str) -> str:

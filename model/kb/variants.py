@@ -4,7 +4,6 @@ German umlauts written back, a company's legal forms spelled as titles write the
 (`model.kb.companies`), a dotted abbreviation undotted and back, a plural's singular."""
 from __future__ import annotations
 
-import functools
 import re
 
 from model.kb.companies import company_pages, company_variants
@@ -33,26 +32,19 @@ def without_honorific(surface: str) -> str | None:
     return " ".join(kept) if len(kept) < len(words) else None
 
 
-@functools.cache
-def _plurals():
-    """`inflect`'s engine, made on first use: importing it takes a second and a half, which a
-    server that never sees a plural common noun need not pay."""
-    import inflect
-
-    return inflect.engine()
-
-
 def singulars(surface: str) -> list[str]:
-    """The singular of a common noun in the plural, its last word changed by the library
-    `inflect` ("walls" → "wall", "movies" → "movie", "women" → "woman", "analyses" →
-    "analysis"); none for a surface not in lowercase, or whose last word is short or no plural
-    ("news", "glass", "status": inflect would make "bus" a "bu")."""
+    """The singular of a common noun in the plural, its last word changed ("walls" → "wall",
+    "cities" → "city", "churches" → "church"); none for a surface not in lowercase, or whose
+    last word is short or no regular plural ("news", "glass", "status")."""
     head, _, last = surface.rpartition(" ")
-    if not surface.islower() or len(last) < 5 or last.endswith(("ss", "us", "is")):
+    if not surface.islower() or len(last) < 5 or not last.endswith("s") or last.endswith(("ss", "us", "is")):
         return []
-    form = _plurals().singular_noun(last)
-    if not form or form == last:
-        return []
+    if last.endswith("ies"):
+        form = last[:-3] + "y"
+    elif last.endswith(("sses", "shes", "ches", "xes", "zes")):
+        form = last[:-2]
+    else:
+        form = last[:-1]
     return [f"{head} {form}" if head else form]
 
 

@@ -29,7 +29,9 @@ from model.kb.variants import singulars, surface_variants
 
 # How much a way of naming an entity counts in its open prior (the exact title most).
 MATCH_WEIGHTS = {"title": 1.0, "redirect": 0.6, "acronym": 0.5, "name": 0.3}
-VARIANT_WEIGHT = 0.8  # a candidate found only through another spelling of the surface (model.kb.variants.surface_variants)
+# the prior's weight of a candidate found only through another spelling of the surface
+# (`model.kb.variants.surface_variants`)
+VARIANT_WEIGHT = 0.8
 # How much an acronym's expansion gains by GloVe's affinity between the acronym and its words
 # (`acronym_affinities`): × exp(scale × cosine). Chosen on the dev suite and AIDA validation.
 ACRONYM_AFFINITY_SCALE = 5.0

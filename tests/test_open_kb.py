@@ -178,8 +178,10 @@ def test_every_countrys_legal_forms_come_off_a_company_name() -> None:
     from model.kb.companies import without_company_forms
 
     assert without_company_forms("Norsk Hydro ASA") == "Norsk Hydro"
-    assert without_company_forms("Fiat SpA") == "Fiat" and without_company_forms("Banco Santander S.A.") == "Banco Santander"
-    assert without_company_forms("Stora Enso Oyj") == "Stora Enso" and without_company_forms("Maybank Sdn Bhd") == "Maybank"
+    assert without_company_forms("Fiat SpA") == "Fiat"
+    assert without_company_forms("Banco Santander S.A.") == "Banco Santander"
+    assert without_company_forms("Stora Enso Oyj") == "Stora Enso"
+    assert without_company_forms("Maybank Sdn Bhd") == "Maybank"
     assert without_company_forms("Bosch GmbH & Co. KG") == "Bosch" and without_company_forms("SAP SE") == "SAP"
     assert without_company_forms("Airbus UK") is None  # a branch in a country, not a legal form
     assert without_company_forms("Statoil as") is None  # a word in lowercase is English

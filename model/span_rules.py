@@ -255,18 +255,14 @@ def headline_parts(words: Sequence[str], common: frozenset[str], spells_title: C
     a common word; not "Health Care Bill", a page nothing points to); None when there is none
     or the whole mention is the one."""
     def name_word(i: int) -> bool:
-        return has_letter_or_digit(words[i]) and word_key(words[i]) not in common
+        return _no_common_word(words[i], common)
 
     def part(i: int, j: int) -> bool:
         if name_word(i):
             return spells_title(i, j) or all(name_word(k) for k in range(i, j)) and names(i, j)
         return any(name_word(k) for k in range(i, j)) and spells_title(i, j) and known_name(i, j)
 
-    parts, i = [], 0
-    while i < len(words):
-        end = next((j for j in range(len(words), i, -1) if part(i, j)), None)
-        parts.append((i, end)) if end is not None else None
-        i = end if end is not None else i + 1
+    parts = _leftmost_longest(len(words), lambda i: next((j for j in range(len(words), i, -1) if part(i, j)), None))
     if not parts or parts == [(0, len(words))]:
         return None
     return parts
@@ -278,20 +274,35 @@ def headline_names(words: Sequence[str], spans: Sequence[Span], common: frozense
     capitalised words that are no common words (`common`), that no found span covers and that
     AIDA's dictionary knows as a name (`known_name(a, b)`: "OPEC" in "Oil Rises As OPEC Agrees
     To Cut Output")."""
-    def name_word(i: int) -> bool:
-        return words[i][:1].isupper() and has_letter_or_digit(words[i]) and word_key(words[i]) not in common
-
     covered = {k for a, b in spans for k in range(a, b)}
-    missed, i = [], 0
-    while i < len(words):
+
+    def longest_known(i: int) -> int | None:
         run_end = i
-        while run_end < len(words) and name_word(run_end) and run_end not in covered:
+        while (run_end < len(words) and run_end not in covered and words[run_end][:1].isupper()
+               and _no_common_word(words[run_end], common)):
             run_end += 1
-        end = next((j for j in range(run_end, i, -1) if known_name(i, j)), None)
-        if end is not None:
-            missed.append((i, end))
-        i = end if end is not None else i + 1
-    return missed
+        return next((j for j in range(run_end, i, -1) if known_name(i, j)), None)
+
+    return _leftmost_longest(len(words), longest_known)
+
+
+def _no_common_word(word: str, common: frozenset[str]) -> bool:
+    """A word with letters or digits that running text does not write in lowercase (`common`)."""
+    return has_letter_or_digit(word) and word_key(word) not in common
+
+
+def _leftmost_longest(length: int, longest_from: Callable[[int], int | None]) -> list[Span]:
+    """Spans chosen from the left: at each position the span `longest_from(start)` ends (None:
+    none starts there, move on), the next search after its end."""
+    spans, start = [], 0
+    while start < length:
+        end = longest_from(start)
+        if end is None:
+            start += 1
+        else:
+            spans.append((start, end))
+            start = end
+    return spans
 
 
 def in_angle_brackets(words: Sequence[str], start: int, end: int) -> bool:

@@ -26,9 +26,10 @@ from torch.nn.utils.rnn import pad_sequence
 from model.annotation import NER_TYPES
 from model.checkpoint import read_checkpoint, write_checkpoint
 from model.coherence import CoherenceReranker
+from model.country_qualifiers import qualify_institutions
 from model.config import LinkingConfig, ModelConfig
 from model.data.knowledge_base import KnowledgeBase
-from model.candidate_set import CandidateSource
+from model.candidate_set import ORGANISATION_TYPE, CandidateSource
 from model.candidates import CandidateLookup, candidate_source
 from model.decoder import SentencePrediction, greedy_decode
 from model.embeddings.glove import shared_glove
@@ -261,9 +262,12 @@ class JointNerElModel(nn.Module):
         return view
 
     def link(self, document: list[LinkDecision], linking: LinkingConfig, text: str | None = None) -> None:
-        """Decide the links of one document's mentions (`model.linking.decide_links`); `text`:
-        the document's, whose words may confirm a candidate's disambiguator."""
+        """Decide the links of one document's mentions (`model.linking.decide_links`), then
+        qualify the institutions it names without their country by the country its links
+        name most (`model.country_qualifiers`); `text`: the document's, whose words may
+        confirm a candidate's disambiguator."""
         decide_links(document, linking, self.coherence() if linking.coherence_weight > 0 else None, text)
+        qualify_institutions(document, lambda tokens: self.candidates(tokens, ORGANISATION_TYPE))
 
     def coherence(self) -> CoherenceReranker:
         """The document-coherence re-ranker over this model's entity table (built once)."""

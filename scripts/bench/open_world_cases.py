@@ -292,8 +292,39 @@ HEADLINE_CASES: list[Case] = [
     ("Toyota Recalls Cars In Japan And United States", [("Toyota", "Toyota"), ("Japan", "Japan"),
                                                        ("United States", "United_States")]),
 ]
+# Written 2026-12-07 (thirteenth session) before it was run, after the country rule was tried on
+# the dev suite (`model.country_qualifiers`): institutions news names without their country.
+INSTITUTION_CASES: list[Case] = [
+    ("The Senate voted 52-48 to confirm the nominee, a vote Democrats in the United States had opposed.",
+     [("Senate", "United_States_Senate"), ("United States", "United_States")]),
+    ("The U.S. economy grew, and the House of Representatives passed the spending bill on Friday.",
+     [("U.S.", "United_States"), ("House of Representatives", "United_States_House_of_Representatives")]),
+    ("The Supreme Court ruled against the Trump administration, a setback for the U.S. president.",
+     [("Supreme Court", "Supreme_Court_of_the_United_States"), ("Trump", "Donald_Trump"), ("U.S.", "United_States")]),
+    ("Canada's Parliament passed the law, and the Supreme Court will hear the challenge.",
+     [("Canada", "Canada"), ("Parliament", "Parliament_of_Canada"), ("Supreme Court", "Supreme_Court_of_Canada")]),
+    ("India's Supreme Court struck down the law, and the Army said it would comply.",
+     [("India", "India"), ("Supreme Court", "Supreme_Court_of_India"), ("Army", "Indian_Army")]),
+    ("Pakistan's Parliament met as the Army chief flew to Islamabad.",
+     [("Pakistan", "Pakistan"), ("Parliament", "Parliament_of_Pakistan"), ("Army", "Pakistan_Army"),
+      ("Islamabad", "Islamabad")]),
+    ("The Central Bank raised rates as the rouble fell, Russian officials said in Moscow.",
+     [("Central Bank", "Central_Bank_of_Russia"), ("Russian", "Russia"), ("Moscow", "Moscow")]),
+    ("Nigeria's Central Bank devalued the naira.", [("Nigeria", "Nigeria"), ("Central Bank", "Central_Bank_of_Nigeria")]),
+    ("Australia's High Court ruled that the Senate election was void.",
+     [("Australia", "Australia"), ("High Court", "High_Court_of_Australia"), ("Senate", "Australian_Senate")]),
+    ("The Navy and the Coast Guard searched for the missing sailors off the U.S. coast.",
+     [("Navy", "United_States_Navy"), ("Coast Guard", "United_States_Coast_Guard"), ("U.S.", "United_States")]),
+    ("Britain's Parliament rejected the deal and the Treasury warned of a recession in Britain.",
+     [("Britain", "United_Kingdom"), ("Parliament", "Parliament_of_the_United_Kingdom"),
+      ("Treasury", "HM_Treasury"), ("Britain", "United_Kingdom")]),
+    ("South Korea's National Assembly voted to impeach the president.",
+     [("South Korea", "South_Korea"), ("National Assembly", "National_Assembly_(South_Korea)")]),
+    ("In the Philippines, the Senate opened an inquiry into the killings.",
+     [("Philippines", "Philippines"), ("Senate", "Senate_of_the_Philippines")]),
+]
 CASE_SETS: dict[str, list[Case]] = {"first": CASES, "second": SECOND_CASES, "lone surnames": LONE_SURNAME_CASES,
                                     "acronyms": ACRONYM_CASES, "acronyms, held out": HELD_OUT_ACRONYM_CASES,
                                     "surnames in short sentences": SHORT_SENTENCE_SURNAME_CASES,
                                     "surnames, held out": HELD_OUT_SURNAME_CASES, "legal forms": LEGAL_FORM_CASES,
-                                    "headlines": HEADLINE_CASES}
+                                    "headlines": HEADLINE_CASES, "institutions": INSTITUTION_CASES}

@@ -1,0 +1,122 @@
+"""An institution named without its country is the one of the country the text is about.
+
+News writes "the Senate", "the House of Representatives", "Parliament", "the Supreme Court",
+"the Central Bank" and lets the story say whose; Wikipedia titles each country's with the
+country's name (`United_States_Senate`, `Supreme_Court_of_the_United_States`,
+`Senate_of_the_Philippines`, `Republican_Party_(Tunisia)`). AIDA's dictionary knows such a name
+by the 1996 stories it was built from ("Senate" → a US Senate committee, "House of
+Representatives" → a state's), and its NIL classifier learned that AIDA's annotators left most of
+them unlinked.
+
+`qualify_institutions` runs after the document's links are decided: the country its links name
+most often qualifies each organisation that names no country. The countries, their demonyms and
+short codes come from the library `countryinfo` (MIT).
+"""
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from model.candidate_set import ORGANISATION_TYPE, CandidateSet
+from model.kb.keys import title_key
+from model.link_decision import LinkDecision
+
+# A surface form's tokens → its candidates (the model's candidate source, asked as for an organisation).
+Lookup = Callable[[list[str]], CandidateSet]
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country's names, as its institutions' titles and the text write them."""
+
+    name: str  # "United States"
+    demonym: str | None  # "American"
+    codes: tuple[str, ...]  # two- and three-letter codes, which disambiguators use: "US", "UK"
+    long_names: tuple[str, ...]  # other names of the country: "United States of America"
+
+    def forms(self, surface: str, demonym: bool) -> list[str]:
+        """The titles that would name `surface`'s institution of this country, most usual first
+        ("United States Senate", "Senate of the Philippines", "Republican Party (Tunisia)");
+        with `demonym`, also the demonym before it ("Australian Senate")."""
+        forms = [f"{self.name} {surface}", f"{surface} of the {self.name}", f"{surface} of {self.name}"]
+        forms += [f"{surface} ({name})" for name in (self.name, *self.codes)]
+        if demonym and self.demonym:
+            forms.append(f"{self.demonym} {surface}")
+        return forms
+
+    def named_in(self, text: str) -> bool:
+        """Whether `text` (words separated by spaces) names this country or its people:
+        "British Airways", "U.S. Senate", "Labour Party UK"."""
+        padded = f" {text} "
+        names = [self.name, *self.long_names, *self.codes] + ([self.demonym] if self.demonym else [])
+        return any(f" {name} " in padded or f" {'.'.join(name)}. " in padded for name in names)
+
+
+@functools.cache
+def countries() -> dict[str, Country]:
+    """Title key of each name a country's page may have (`United_States`, `Republic_of_Ireland`)
+    → the country."""
+    import countryinfo  # 256 small records, read on first use
+
+    by_key: dict[str, Country] = {}
+    for info in countryinfo.all_countries():
+        spellings = info.alt_spellings() or []
+        codes = tuple(s for s in spellings if s.isalpha() and s.isupper() and len(s) in (2, 3))
+        long_names = tuple(s for s in spellings if len(s) > 3 and s.isascii())
+        country = Country(info.name(), info.demonym(), codes, long_names)
+        for name in (country.name, *long_names):
+            by_key.setdefault(title_key(name.replace(" ", "_")), country)
+    return by_key
+
+
+@functools.cache
+def _all_countries() -> tuple[Country, ...]:
+    return tuple(set(countries().values()))
+
+
+def country_of(title: str | None) -> Country | None:
+    """The country `title` is the page of (`United_States`, `Republic_of_Ireland`), else None."""
+    return countries().get(title_key(title)) if title else None
+
+
+def document_country(decisions: Iterable[LinkDecision]) -> Country | None:
+    """The country the document's links name most often ("Britain", "British" → the United
+    Kingdom); None when they name none, or two as often."""
+    counts = Counter(country for country in (country_of(d.entity) for d in decisions) if country is not None)
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
+    """Link each organisation that names no country ("Senate") to the page that adds the
+    document's country (`United_States_Senate`), in place, when the knowledge base has one.
+
+    Left alone: a mention naming a country or people ("British Airways"), one linked to a page
+    that already names the document's country (`United_States_Department_of_Justice`), and
+    any in a document without a country. The demonym form ("Australian Senate") only for a
+    mention left NIL: before a word the text linked it makes a namesake (`Brazilian_Real` for
+    "Real", `American_Eagles` for "Eagles"). A page in AIDA's dictionary comes before one only
+    the open knowledge base spells, whose titles include redirect pages
+    (`National_Assembly_of_South_Korea`)."""
+    country = document_country(decisions)
+    if country is None:
+        return
+    for d in decisions:
+        if d.ner_type != ORGANISATION_TYPE or any(c.named_in(d.surface) for c in _all_countries()):
+            continue
+        if d.entity and country.named_in(d.entity.replace("_", " ").replace("(", "").replace(")", "")):
+            continue
+        found = []  # (only in the open knowledge base, form order, title)
+        for order, form in enumerate(country.forms(d.surface, demonym=d.entity is None)):
+            key = title_key(form.replace(" ", "_"))
+            candidates = lookup(form.split())
+            title = next((t for t in candidates.titles if title_key(t) == key), None)
+            if title:
+                found.append((candidates.from_open_kb, order, title))
+        if found:
+            d.entity = min(found)[2]
+            d.el_score = dict(d.candidates).get(d.entity)  # None when the rule found a page the mention's candidates lack

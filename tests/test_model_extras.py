@@ -758,6 +758,22 @@ def test_a_mention_running_two_titles_together_across_a_preposition_splits_into_
     assert parts("of National Art School") is None
 
 
+def test_a_company_and_its_officer_run_together_across_a_roles_acronym_split_into_them():
+    from model.span_rules import connector_parts
+
+    titles = {"Facebook", "Sheryl Sandberg", "NEW", "YORK CITY", "Walt Disney"}
+
+    def parts(text):
+        words = text.split()
+        return connector_parts(words, lambda a, b: " ".join(words[a:b]) in titles)
+
+    assert parts("Facebook COO Sheryl Sandberg") == [(0, 1), (2, 4)]
+    assert parts("Facebook Sheryl Sandberg") is None  # no acronym between them: not this rule's
+    assert parts("Facebook CHIEF Sheryl Sandberg") is None  # five letters: a word, not a role's acronym
+    assert parts("NEW AT YORK CITY") is None  # in capitals every word is in capitals, none a role
+    assert parts("Walt Disney CFO Christine McCarthy") is None  # a part that spells no title
+
+
 def test_a_name_begins_after_the_numbers_lowercase_words_and_adjectives_a_mention_opens_with():
     from model.span_rules import name_start
 

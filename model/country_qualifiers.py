@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from model.candidate_set import ORGANISATION_TYPE, CandidateSet
-from model.kb.keys import title_key
+from model.kb.keys import open_key, title_key
+from model.kb.places import state_keys
+from model.kb.variants import singulars
 from model.link_decision import LinkDecision
 
 # A surface form's tokens → its candidates (the model's candidate source, asked as for an organisation).
@@ -108,7 +110,7 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
     for d in decisions:
         if d.ner_type != ORGANISATION_TYPE or any(c.named_in(d.surface) for c in _all_countries()):
             continue
-        if d.entity and country.named_in(d.entity.replace("_", " ").replace("(", "").replace(")", "")):
+        if not _replaceable(d, country):
             continue
         found = []  # (only in the open knowledge base, form order, title)
         for order, form in enumerate(country.forms(d.surface, demonym=d.entity is None)):
@@ -120,3 +122,25 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
         if found:
             d.entity = min(found)[2]
             d.el_score = dict(d.candidates).get(d.entity)  # None when the rule found a page the mention's candidates lack
+
+
+def _replaceable(d: LinkDecision, country: Country) -> bool:
+    """Whether `d`'s link may give way to its institution of `country`: NIL, the bare page the
+    mention spells (`Parliament`, `House_of_Commons`; "municipalities" `Municipality`), or a namesake of another place, whose
+    title's other words name a country or a US state (`Senate_(France)`,
+    `Florida_House_of_Representatives`), or for a name of several words any page whose title
+    holds them all (Mexico's `Supreme_Court_of_Justice_of_the_Nation` for "Supreme Court");
+    not a page that names `country` already, nor any other page (`Victoria_cricket_team` for
+    "Victoria" in a cricket story about Australia)."""
+    if d.entity is None:
+        return True
+    words = d.entity.replace("(", "").replace(")", "").replace(",", "").split("_")
+    mentioned = {word.casefold() for form in [d.surface, *singulars(d.surface)] for word in form.split()}
+    rest = " ".join(word for word in words if word.casefold() not in mentioned)
+    if not rest:
+        return True
+    if country.named_in(rest):
+        return False
+    if len(d.words) > 1 and all(word.casefold() in {w.casefold() for w in words} for word in d.words):
+        return True  # a longer name of the same kind of institution: `Supreme_Court_of_Justice_of_the_Nation`
+    return any(c.named_in(rest) for c in _all_countries()) or open_key(rest) in state_keys(codes=False)

@@ -6,7 +6,7 @@ from model.country_qualifiers import country_of, document_country, qualify_insti
 from model.link_decision import LinkDecision
 
 # Titles a fixture knowledge base holds: by AIDA's dictionary (False) or the open KB alone (True).
-PAGES = {"United_States_Senate": False, "Senate_of_the_Philippines": False, "Australian_Senate": False,
+PAGES = {"Supreme_Court_of_India": False, "United_States_Senate": False, "United_States_House_of_Representatives": False, "Victoria_(Australia)": True, "Senate_of_the_Philippines": False, "Australian_Senate": False,
          "Senate_(Philippines)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
          "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False}
 
@@ -79,3 +79,15 @@ def test_left_alone_without_a_country_or_when_one_is_named() -> None:
     qualify_institutions([country("United_States"), justice], lookup)
     assert person.entity is None
     assert justice.entity == "United_States_Department_of_Justice"  # its page names the country
+
+
+def test_a_namesake_of_another_place_gives_way_but_no_other_page() -> None:
+    house = mention("House of Representatives", entity="Florida_House_of_Representatives")  # a US state's
+    qualify_institutions([country("United_States"), house], lookup)
+    assert house.entity == "United_States_House_of_Representatives"
+    court = mention("Supreme Court", entity="Supreme_Court_of_Justice_of_the_Nation")  # Mexico's, by no country's name
+    qualify_institutions([country("India"), court], lookup)
+    assert court.entity == "Supreme_Court_of_India"
+    team = mention("Victoria", entity="Victoria_cricket_team")  # a cricket story about Australia
+    qualify_institutions([country("Australia"), team], lookup)
+    assert team.entity == "Victoria_cricket_team"  # not the state `Victoria_(Australia)`

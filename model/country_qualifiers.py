@@ -40,10 +40,15 @@ class Country:
 
     def forms(self, surface: str, demonym: bool) -> list[str]:
         """The titles that would name `surface`'s institution of this country, most usual first
-        ("United States Senate", "Senate of the Philippines", "Republican Party (Tunisia)");
-        with `demonym`, also the demonym before it ("Australian Senate")."""
+        ("United States Senate", "Senate of the Philippines", "Republican Party (Tunisia)"), for
+        one word also its party ("Labour Party (UK)", "Liberal Party of Canada"); with
+        `demonym`, also the demonym before it ("Australian Senate")."""
         forms = [f"{self.name} {surface}", f"{surface} of the {self.name}", f"{surface} of {self.name}"]
         forms += [f"{surface} ({name})" for name in (self.name, *self.codes)]
+        if " " not in surface:  # a party by one word ("Labour", "Liberal", "Conservatives")
+            stem = surface[:-1] if surface.endswith("s") else surface
+            forms += [f"{stem} Party ({name})" for name in (self.name, *self.codes)]
+            forms += [f"{stem} Party of the {self.name}", f"{stem} Party of {self.name}"]
         if demonym and self.demonym:
             forms.append(f"{self.demonym} {surface}")
         return forms

@@ -6,7 +6,7 @@ from model.country_qualifiers import country_of, document_country, qualify_insti
 from model.link_decision import LinkDecision
 
 # Titles a fixture knowledge base holds: by AIDA's dictionary (False) or the open KB alone (True).
-PAGES = {"Supreme_Court_of_India": False, "United_States_Senate": False, "United_States_House_of_Representatives": False, "Victoria_(Australia)": True, "Senate_of_the_Philippines": False, "Australian_Senate": False,
+PAGES = {"Liberal_Party_of_Canada": False, "Liberal_Party_(UK)": False, "Supreme_Court_of_India": False, "United_States_Senate": False, "United_States_House_of_Representatives": False, "Victoria_(Australia)": True, "Senate_of_the_Philippines": False, "Australian_Senate": False,
          "Senate_(Philippines)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
          "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False}
 
@@ -91,3 +91,9 @@ def test_a_namesake_of_another_place_gives_way_but_no_other_page() -> None:
     team = mention("Victoria", entity="Victoria_cricket_team")  # a cricket story about Australia
     qualify_institutions([country("Australia"), team], lookup)
     assert team.entity == "Victoria_cricket_team"  # not the state `Victoria_(Australia)`
+
+
+def test_a_party_named_by_one_word_is_the_documents_countrys() -> None:
+    liberal = mention("Liberal", entity="Liberal_Party_(UK)")  # another country's: gives way
+    qualify_institutions([country("Canada"), liberal], lookup)
+    assert liberal.entity == "Liberal_Party_of_Canada"

@@ -102,9 +102,10 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
     """Link each organisation that names no country ("Senate") to the page that adds the
     document's country (`United_States_Senate`), in place, when the knowledge base has one.
 
-    Left alone: a mention naming a country or people ("British Airways"), one linked to a page
-    that already names the document's country (`United_States_Department_of_Justice`), and
-    any in a document without a country. The demonym form ("Australian Senate") only for a
+    Left alone: a mention naming a country or people ("British Airways"), one whose link is no
+    page to give way (`_replaceable`: `United_States_Department_of_Justice` names the country,
+    `Victoria_cricket_team` is another thing), and any in a document without a country. The
+    demonym form ("Australian Senate") only for a
     mention left NIL: before a word the text linked it makes a namesake (`Brazilian_Real` for
     "Real", `American_Eagles` for "Eagles"). A page in AIDA's dictionary comes before one only
     the open knowledge base spells, whose titles include redirect pages
@@ -126,17 +127,18 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
                 found.append((candidates.from_open_kb, order, title))
         if found:
             d.entity = min(found)[2]
-            d.el_score = dict(d.candidates).get(d.entity)  # None when the rule found a page the mention's candidates lack
+            # None when the page is none of the mention's own candidates (as for a famous bearer)
+            d.el_score = dict(d.candidates).get(d.entity)
 
 
 def _replaceable(d: LinkDecision, country: Country) -> bool:
     """Whether `d`'s link may give way to its institution of `country`: NIL, the bare page the
-    mention spells (`Parliament`, `House_of_Commons`; "municipalities" `Municipality`), or a namesake of another place, whose
-    title's other words name a country or a US state (`Senate_(France)`,
-    `Florida_House_of_Representatives`), or for a name of several words any page whose title
-    holds them all (Mexico's `Supreme_Court_of_Justice_of_the_Nation` for "Supreme Court");
-    not a page that names `country` already, nor any other page (`Victoria_cricket_team` for
-    "Victoria" in a cricket story about Australia)."""
+    mention spells (`Parliament`, `House_of_Commons`; `Municipality` for "municipalities"), a
+    namesake of another place, whose title's other words name a country or a US state
+    (`Senate_(France)`, `Florida_House_of_Representatives`), or for a name of several words any
+    page whose title holds them all (Mexico's `Supreme_Court_of_Justice_of_the_Nation` for
+    "Supreme Court"); not a page that names `country` already, nor any other page
+    (`Victoria_cricket_team` for "Victoria" in a cricket story about Australia)."""
     if d.entity is None:
         return True
     words = d.entity.replace("(", "").replace(")", "").replace(",", "").split("_")

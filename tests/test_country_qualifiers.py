@@ -6,8 +6,10 @@ from model.country_qualifiers import country_of, document_country, qualify_insti
 from model.link_decision import LinkDecision
 
 # Titles a fixture knowledge base holds: by AIDA's dictionary (False) or the open KB alone (True).
-PAGES = {"Liberal_Party_of_Canada": False, "Liberal_Party_(UK)": False, "Supreme_Court_of_India": False, "United_States_Senate": False, "United_States_House_of_Representatives": False, "Victoria_(Australia)": True, "Senate_of_the_Philippines": False, "Australian_Senate": False,
-         "Senate_(Philippines)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
+PAGES = {"United_States_Senate": False, "United_States_House_of_Representatives": False,
+         "Senate_of_the_Philippines": False, "Senate_(Philippines)": True, "Australian_Senate": False,
+         "Supreme_Court_of_India": False, "Liberal_Party_of_Canada": False, "Liberal_Party_(UK)": False,
+         "Victoria_(Australia)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
          "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False}
 
 

@@ -57,8 +57,8 @@ class Country:
         """Whether `text` (words separated by spaces) names this country or its people:
         "British Airways", "U.S. Senate", "Labour Party UK"."""
         padded = f" {text} "
-        names = [self.name, *self.long_names, *self.codes] + ([self.demonym] if self.demonym else [])
-        return any(f" {name} " in padded or f" {'.'.join(name)}. " in padded for name in names)
+        names = [self.name, *self.long_names, *self.codes, *(".".join(code) + "." for code in self.codes)]
+        return any(f" {name} " in padded for name in names + ([self.demonym] if self.demonym else []))
 
 
 @functools.cache

@@ -53,12 +53,17 @@ class Country:
             forms.append(f"{self.demonym} {surface}")
         return forms
 
+    def phrases(self) -> list[str]:
+        """The phrases that name this country or its people: names, codes (also dotted,
+        "U.S."), demonym."""
+        dotted = [".".join(code) + "." for code in self.codes]
+        return [self.name, *self.long_names, *self.codes, *dotted] + ([self.demonym] if self.demonym else [])
+
     def named_in(self, text: str) -> bool:
         """Whether `text` (words separated by spaces) names this country or its people:
         "British Airways", "U.S. Senate", "Labour Party UK"."""
         padded = f" {text} "
-        names = [self.name, *self.long_names, *self.codes, *(".".join(code) + "." for code in self.codes)]
-        return any(f" {name} " in padded for name in names + ([self.demonym] if self.demonym else []))
+        return any(f" {phrase} " in padded for phrase in self.phrases())
 
 
 @functools.cache
@@ -81,6 +86,22 @@ def countries() -> dict[str, Country]:
 @functools.cache
 def _all_countries() -> tuple[Country, ...]:
     return tuple(set(countries().values()))
+
+
+@functools.cache
+def _country_phrases() -> tuple[frozenset[str], int]:
+    """Every country's names, codes and demonym as phrases, and the most words one has."""
+    phrases = frozenset(phrase for c in _all_countries() for phrase in c.phrases())
+    return phrases, max(len(phrase.split()) for phrase in phrases)
+
+
+def names_a_country(text: str) -> bool:
+    """Whether `text` (words separated by spaces) names any country or its people ("British
+    Airways", "U.S. Senate", "Senate of the Philippines")."""
+    phrases, longest = _country_phrases()
+    words = text.split()
+    return any(" ".join(words[i:j]) in phrases
+               for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest) + 1))
 
 
 def country_of(title: str | None) -> Country | None:
@@ -113,15 +134,18 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
     country = document_country(decisions)
     if country is None:
         return
+    looked_up: dict[str, CandidateSet] = {}  # a document names its Senate more than once
     for d in decisions:
-        if d.ner_type != ORGANISATION_TYPE or any(c.named_in(d.surface) for c in _all_countries()):
+        if d.ner_type != ORGANISATION_TYPE or names_a_country(d.surface):
             continue
         if not _replaceable(d, country):
             continue
         found = []  # (only in the open knowledge base, form order, title)
         for order, form in enumerate(country.forms(d.surface, demonym=d.entity is None)):
             key = title_key(form.replace(" ", "_"))
-            candidates = lookup(form.split())
+            if form not in looked_up:
+                looked_up[form] = lookup(form.split())
+            candidates = looked_up[form]
             title = next((t for t in candidates.titles if title_key(t) == key), None)
             if title:
                 found.append((candidates.from_open_kb, order, title))
@@ -150,4 +174,4 @@ def _replaceable(d: LinkDecision, country: Country) -> bool:
         return False
     if len(d.words) > 1 and all(word.casefold() in {w.casefold() for w in words} for word in d.words):
         return True  # a longer name of the same kind of institution: `Supreme_Court_of_Justice_of_the_Nation`
-    return any(c.named_in(rest) for c in _all_countries()) or open_key(rest) in state_keys(codes=False)
+    return names_a_country(rest) or open_key(rest) in state_keys(codes=False)

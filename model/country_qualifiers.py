@@ -84,14 +84,9 @@ def countries() -> dict[str, Country]:
 
 
 @functools.cache
-def _all_countries() -> tuple[Country, ...]:
-    return tuple(set(countries().values()))
-
-
-@functools.cache
 def _country_phrases() -> tuple[frozenset[str], int]:
     """Every country's names, codes and demonym as phrases, and the most words one has."""
-    phrases = frozenset(phrase for c in _all_countries() for phrase in c.phrases())
+    phrases = frozenset(phrase for c in set(countries().values()) for phrase in c.phrases())
     return phrases, max(len(phrase.split()) for phrase in phrases)
 
 

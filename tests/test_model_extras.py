@@ -346,6 +346,30 @@ def test_a_company_called_by_its_first_word_is_the_company_even_when_read_as_a_p
     assert sachs.entity == "Jeffrey_Sachs"
 
 
+def test_a_clipped_name_takes_the_organisation_it_cuts_short_when_among_its_candidates():
+    """"Fed" after "Federal Reserve": the document's full name decides, where the EL scorer
+    ranked the US government first in that sentence."""
+    def mention(words, ner_type, entity, candidates):
+        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=False)
+
+    reserve = mention(["Federal", "Reserve"], "ORG", "Federal_Reserve_System", [("Federal_Reserve_System", 0.7)])
+    fed = mention(["Fed"], "ORG", "Federal_government_of_the_United_States",
+                  [("Federal_government_of_the_United_States", 0.86), ("Federal_Reserve_System", 0.01)])
+    document_coreference([fed, reserve])
+    assert fed.entity == "Federal_Reserve_System" and fed.el_score == 0.01
+    # not among its candidates, another type, a two-letter cut, or not a clipping of the first word
+    for words, ner_type in ((["Fed"], "PER"), (["Fe"], "ORG"), (["Res"], "ORG"), (["FED"], "ORG")):
+        other = mention(words, ner_type, "Other", [("Other", 0.9), ("Federal_Reserve_System", 0.1)])
+        document_coreference([other, reserve])
+        assert other.entity == "Other", words
+    alone = mention(["Fed"], "ORG", "Other", [("Other", 1.0)])
+    left_open = mention(["Fed"], "ORG", None, [("Fed_(band)", 1.0)])
+    left_open.from_open_kb = True
+    document_coreference([alone, left_open, reserve])
+    assert alone.entity == "Other" and left_open.entity is None
+
+
 def test_a_place_inside_a_longer_place_name_keeps_its_own_entity():
     """"Burgas" beside "Burgas Airport" is the city: a place named inside another place's name
     does not take that entity when it is not among its own candidates."""

@@ -240,6 +240,8 @@ def test_an_organisation_prefers_the_company_page_of_its_name() -> None:
     assert not is_company_page("Leinster_Group", "Leinster")  # a geological group as well as a company
     assert not is_company_page("Research_Corporation", "research")  # a common noun
     assert not is_company_page("Tesla_Motors", "Tesla")
+    assert is_company_page("The_Walt_Disney_Company", "Walt Disney")  # "Walt Disney Co", NIL at P(NIL) 0.96
+    assert not is_company_page("The_Walt_Disney_Family_Museum", "Walt Disney")
     assert is_company_page("Axel_Springer_SE", "Axel Springer")  # another country's legal form
     assert not is_company_page("Airbus_UK", "Airbus")
     # a disambiguator that says company

@@ -40,8 +40,9 @@ def company_pages(surface: str, forms: Sequence[str] = COMPANY_FORMS) -> list[st
 
 
 def is_company_page(title: str, surface: str) -> bool:
-    """Whether `title` is a company's page named `surface` (`COMPANY_PAGE_FORMS`, another
-    country's legal form, `LEGAL_FORMS`: ``Axel_Springer_SE``, or a disambiguator that says so:
+    """Whether `title` is a company's page named `surface` (`COMPANY_PAGE_FORMS`, with or
+    without "The" before: ``The_Walt_Disney_Company``; another country's legal form,
+    `LEGAL_FORMS`: ``Axel_Springer_SE``; or a disambiguator that says so:
     ``Noranda_(mining_company)``, ``Apex_(company)``), case aside; never for a surface in
     lowercase (a common noun: "research")."""
     if surface.islower():
@@ -49,7 +50,8 @@ def is_company_page(title: str, surface: str) -> bool:
     disambiguator = parenthetical(title)
     if disambiguator and disambiguator.split("_")[-1] == "company":
         return spells(without_disambiguator(title), surface)
-    if any(spells(title, page) for page in company_pages(surface, COMPANY_PAGE_FORMS)):
+    pages = company_pages(surface, COMPANY_PAGE_FORMS)
+    if any(spells(title, page) or spells(title, f"The {page}") for page in pages):  # `The_Walt_Disney_Company`
         return True
     words = title.split("_")  # another country's legal form: `Axel_Springer_SE`, `Stora_Enso_Oyj`
     legal_form = _legal_form_at_end(words)

@@ -10,7 +10,8 @@ PAGES = {"United_States_Senate": False, "United_States_House_of_Representatives"
          "Senate_of_the_Philippines": False, "Senate_(Philippines)": True, "Australian_Senate": False,
          "Supreme_Court_of_India": False, "Liberal_Party_of_Canada": False, "Liberal_Party_(UK)": False,
          "Victoria_(Australia)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
-         "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False}
+         "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False,
+         "American_House": True, "United_States_Army": False}
 
 
 def lookup(tokens: list[str]) -> CandidateSet:
@@ -71,10 +72,22 @@ def test_the_demonym_form_only_for_a_mention_left_nil() -> None:
     assert linked_brazil.entity == "Real_Madrid_C.F."  # not `Brazilian_Real`: the text linked the word
 
 
-def test_left_alone_without_a_country_or_when_one_is_named() -> None:
-    alone = mention("Senate")
-    qualify_institutions([alone], lookup)
-    assert alone.entity is None
+def test_a_document_naming_no_country_is_american() -> None:
+    alone, army = mention("Senate"), mention("army")  # "army" in lowercase: a common noun
+    qualify_institutions([alone, army], lookup)
+    assert alone.entity == "United_States_Senate" and army.entity is None
+    tied = mention("Senate")  # two countries as often: no default either
+    qualify_institutions([country("Philippines"), country("Australia"), tied], lookup)
+    assert tied.entity is None
+
+
+def test_the_open_kbs_demonym_form_is_no_institution() -> None:
+    house = mention("House")  # NIL, in a story about the United States
+    qualify_institutions([country("United_States"), house], lookup)
+    assert house.entity is None  # not `American_House`, which only the open KB spells
+
+
+def test_left_alone_when_a_country_is_named() -> None:
     justice = mention("Justice Department", entity="United_States_Department_of_Justice")
     person = mention("Senate", ner_type="PER")
     qualify_institutions([country("Philippines"), person], lookup)

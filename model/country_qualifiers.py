@@ -31,6 +31,10 @@ from model.link_decision import LinkDecision
 # validation unchanged but for one WNED-WIKI link.
 DEFAULT_COUNTRY = "United_States"
 
+# An office news names by its field first ("Justice Department", "Finance Ministry"), which titles
+# name by the office ("United_States_Department_of_Justice", `Ministry_of_Finance_(Japan)`).
+OFFICE_WORDS = ("Department", "Ministry")
+
 # A surface form's tokens → its candidates (the model's candidate source, asked as for an organisation).
 Lookup = Callable[[list[str]], CandidateSet]
 
@@ -47,7 +51,8 @@ class Country:
     def forms(self, surface: str, demonym: bool) -> list[str]:
         """The titles that would name `surface`'s institution of this country, most usual first
         ("United States Senate", "Senate of the Philippines", "Republican Party (Tunisia)"), for
-        one word also its party ("Labour Party (UK)", "Liberal Party of Canada"); with
+        one word also its party ("Labour Party (UK)", "Liberal Party of Canada"), for an office
+        named by its field the office's name ("Department of Justice"); with
         `demonym`, also the demonym before it ("Australian Senate")."""
         forms = [f"{self.name} {surface}", f"{surface} of the {self.name}", f"{surface} of {self.name}"]
         forms += [f"{surface} ({name})" for name in (self.name, *self.codes)]
@@ -55,6 +60,11 @@ class Country:
             stem = surface[:-1] if surface.endswith("s") else surface
             forms += [f"{stem} Party ({name})" for name in (self.name, *self.codes)]
             forms += [f"{stem} Party of the {self.name}", f"{stem} Party of {self.name}"]
+        words = surface.split()
+        if len(words) >= 2 and words[-1] in OFFICE_WORDS:  # "Justice Department" → "Department of Justice"
+            offices = [f"{words[-1]} of {article}{' '.join(words[:-1])}" for article in ("", "the ")]
+            forms += [f"{self.name} {office}" for office in offices]
+            forms += [f"{office} ({name})" for office in offices for name in (self.name, *self.codes)]
         if demonym and self.demonym:
             forms.append(f"{self.demonym} {surface}")
         return forms

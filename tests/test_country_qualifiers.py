@@ -11,7 +11,7 @@ PAGES = {"United_States_Senate": False, "United_States_House_of_Representatives"
          "Supreme_Court_of_India": False, "Liberal_Party_of_Canada": False, "Liberal_Party_(UK)": False,
          "Victoria_(Australia)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
          "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False,
-         "American_House": True, "United_States_Army": False}
+         "American_House": True, "United_States_Army": False, "Ministry_of_Finance_(Japan)": True}
 
 
 def lookup(tokens: list[str]) -> CandidateSet:
@@ -112,3 +112,11 @@ def test_a_party_named_by_one_word_is_the_documents_countrys() -> None:
     liberal = mention("Liberal", entity="Liberal_Party_(UK)")  # another country's: gives way
     qualify_institutions([country("Canada"), liberal], lookup)
     assert liberal.entity == "Liberal_Party_of_Canada"
+
+
+def test_an_office_named_by_its_field_is_the_countrys_office() -> None:
+    justice, finance = mention("Justice Department"), mention("Finance Ministry")
+    qualify_institutions([justice], lookup)  # a story naming no country
+    qualify_institutions([country("Japan"), finance], lookup)
+    assert justice.entity == "United_States_Department_of_Justice"
+    assert finance.entity == "Ministry_of_Finance_(Japan)"

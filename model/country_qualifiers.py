@@ -27,8 +27,10 @@ from model.link_decision import LinkDecision
 
 # The country of a document whose links name none: English-language news that names no country
 # is most often American ("The Senate confirmed the nominee", "Congress must raise the debt
-# ceiling"). `open_world_check`'s held-out institutions 10 → 14 of 19; dev suite and AIDA
-# validation unchanged but for one WNED-WIKI link.
+# ceiling"), unless its links name another country's capital or a title naming another
+# country (`_names_a_foreign_place`: "National" in a story filed from Wellington).
+# `open_world_check`'s held-out institutions 10 → 14 of 19; dev suite and AIDA validation
+# unchanged but for one WNED-WIKI link.
 DEFAULT_COUNTRY = "United_States"
 
 # An office news names by its field first ("Justice Department", "Finance Ministry"), which titles
@@ -47,6 +49,7 @@ class Country:
     demonym: str | None  # "American"
     codes: tuple[str, ...]  # two- and three-letter codes, which disambiguators use: "US", "UK"
     long_names: tuple[str, ...]  # other names of the country: "United States of America"
+    capital: str | None = None  # "Wellington", "Washington D.C."
 
     def forms(self, surface: str, demonym: bool) -> list[str]:
         """The titles that would name `surface`'s institution of this country, most usual first
@@ -93,26 +96,43 @@ def countries() -> dict[str, Country]:
         spellings = info.alt_spellings() or []
         codes = tuple(s for s in spellings if s.isalpha() and s.isupper() and len(s) in (2, 3))
         long_names = tuple(s for s in spellings if len(s) > 3 and s.isascii())
-        country = Country(info.name(), info.demonym(), codes, long_names)
+        capital = info.capital()  # None for a territory without one, a list for the Vatican
+        country = Country(info.name(), info.demonym(), codes, long_names, capital if isinstance(capital, str) else None)
         for name in (country.name, *long_names):
             by_key.setdefault(title_key(name.replace(" ", "_")), country)
     return by_key
 
 
 @functools.cache
-def _country_phrases() -> tuple[frozenset[str], int]:
-    """Every country's names, codes and demonym as phrases, and the most words one has."""
-    phrases = frozenset(phrase for c in set(countries().values()) for phrase in c.phrases())
-    return phrases, max(len(phrase.split()) for phrase in phrases)
+def _country_phrases() -> tuple[dict[str, frozenset[Country]], int]:
+    """Every country's names, codes, demonym and capital as phrases (→ the countries a phrase
+    names: "Georgia" two), and the most words one has."""
+    phrases: dict[str, set[Country]] = {}
+    for country in set(countries().values()):
+        for phrase in country.phrases() + ([country.capital] if country.capital else []):
+            phrases.setdefault(phrase, set()).add(country)
+    return {p: frozenset(c) for p, c in phrases.items()}, max(len(phrase.split()) for phrase in phrases)
+
+
+def countries_named(text: str, capitals: bool = False) -> set[Country]:
+    """The countries `text` (words separated by spaces) names by their names, codes or
+    people ("British Airways", "U.S. Senate", "Senate of the Philippines"); with `capitals`,
+    also by their capitals ("Wellington")."""
+    phrases, longest = _country_phrases()
+    words = text.split()
+    named = set()
+    for i in range(len(words)):
+        for j in range(i + 1, min(len(words), i + longest) + 1):
+            for country in phrases.get(" ".join(words[i:j]), ()):
+                if capitals or " ".join(words[i:j]) != country.capital:
+                    named.add(country)
+    return named
 
 
 def names_a_country(text: str) -> bool:
     """Whether `text` (words separated by spaces) names any country or its people ("British
     Airways", "U.S. Senate", "Senate of the Philippines")."""
-    phrases, longest = _country_phrases()
-    words = text.split()
-    return any(" ".join(words[i:j]) in phrases
-               for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest) + 1))
+    return bool(countries_named(text))
 
 
 def country_of(title: str | None) -> Country | None:
@@ -134,8 +154,9 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
     """Link each organisation that names no country ("Senate") to the page that adds the
     document's country (`United_States_Senate`), in place, when the knowledge base has one.
 
-    A document whose links name no country is about `DEFAULT_COUNTRY`, for its capitalised
-    mentions (a word in lowercase is a common noun: "army" in a story about an English village).
+    A document whose links name no country, no capital and no title naming either
+    (`_names_a_foreign_place`) is about `DEFAULT_COUNTRY`, for its capitalised mentions (a word
+    in lowercase is a common noun: "army" in a story about an English village).
     Left alone: a mention naming a country or people ("British Airways"), one whose link is no
     page to give way (`_replaceable`: `United_States_Department_of_Justice` names the country,
     `Victoria_cricket_team` is another thing), and any in a document whose links name two
@@ -146,7 +167,7 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
     the open knowledge base spells, whose titles include redirect pages
     (`National_Assembly_of_South_Korea`)."""
     country = document_country(decisions)
-    by_default = country is None and not any(country_of(d.entity) for d in decisions)
+    by_default = country is None and not _names_a_foreign_place(decisions)
     if by_default:
         country = country_of(DEFAULT_COUNTRY)
     if country is None:
@@ -170,6 +191,15 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
             d.entity = min(found)[2]
             # None when the page is none of the mention's own candidates (as for a famous bearer)
             d.el_score = dict(d.candidates).get(d.entity)
+
+
+def _names_a_foreign_place(decisions: Iterable[LinkDecision]) -> bool:
+    """Whether the document's links name a country (`document_country` found none the most),
+    or a title naming a country or its capital other than `DEFAULT_COUNTRY`: `Wellington`,
+    `New_Zealand_First`; a story filed from Wellington is no American story."""
+    default = country_of(DEFAULT_COUNTRY)
+    titles = [d.entity for d in decisions if d.entity]
+    return any(country_of(t) or countries_named(t.replace("_", " "), capitals=True) - {default} for t in titles)
 
 
 def _replaceable(d: LinkDecision, country: Country) -> bool:

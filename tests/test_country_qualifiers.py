@@ -11,7 +11,8 @@ PAGES = {"United_States_Senate": False, "United_States_House_of_Representatives"
          "Supreme_Court_of_India": False, "Liberal_Party_of_Canada": False, "Liberal_Party_(UK)": False,
          "Victoria_(Australia)": True, "Brazilian_Real": False, "United_States_Department_of_Justice": False,
          "National_Assembly_of_South_Korea": True, "National_Assembly_(South_Korea)": False,
-         "American_House": True, "United_States_Army": False, "Ministry_of_Finance_(Japan)": True}
+         "American_House": True, "United_States_Army": False, "Ministry_of_Finance_(Japan)": True,
+         "National_Party_(United_States)": False}
 
 
 def lookup(tokens: list[str]) -> CandidateSet:
@@ -76,6 +77,10 @@ def test_a_document_naming_no_country_is_american() -> None:
     alone, army = mention("Senate"), mention("army")  # "army" in lowercase: a common noun
     qualify_institutions([alone, army], lookup)
     assert alone.entity == "United_States_Senate" and army.entity is None
+    wellington = mention("National")  # a story filed from Wellington naming no country page
+    qualify_institutions([country("Wellington"), mention("New Zealand First", "ORG", "New_Zealand_First"),
+                          wellington], lookup)
+    assert wellington.entity is None  # not `National_Party_(United_States)`
     tied = mention("Senate")  # two countries as often: no default either
     qualify_institutions([country("Philippines"), country("Australia"), tied], lookup)
     assert tied.entity is None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pytest
@@ -259,10 +260,14 @@ def test_contextual_vectors_come_from_one_cache_file_per_split(tmp_path):
     assert cache.features_for(ModelConfig(use_contextual=False), "test", []) is None
 
 
+def _linked(words, ner_type, entity, candidates, from_open_kb=False):
+    """A mention as decoding leaves it, linked to `entity` at its candidate's probability."""
+    return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
+                        nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=from_open_kb)
+
+
 def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
-    def mention(words, ner_type, entity, candidates):
-        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
-                            nil_score=0.0, candidates=candidates, words=tuple(words))
+    mention = _linked
 
     full = mention(["Bill", "Clinton"], "PER", "Bill_Clinton", [("Bill_Clinton", 1.0)])
     short = mention(["Clinton"], "PER", "Hillary_Clinton", [("Hillary_Clinton", 0.6), ("Bill_Clinton", 0.4)])
@@ -278,9 +283,7 @@ def test_a_short_name_takes_the_entity_of_the_full_name_in_the_document():
 def test_a_surname_the_dictionary_does_not_know_takes_the_person_named_in_full():
     """The open knowledge base offers a surname page for "Merkel", and nothing for a rare name:
     neither is evidence against the person the document named in full."""
-    def mention(words, ner_type, entity, candidates, from_open_kb):
-        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
-                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=from_open_kb)
+    mention = _linked
 
     full = mention(["Angela", "Merkel"], "PER", "Angela_Merkel", [("Angela_Merkel", 0.9)], True)
     surname = mention(["Merkel"], "PER", "Merkel", [("Merkel", 1.0)], True)
@@ -296,9 +299,7 @@ def test_a_surname_the_dictionary_does_not_know_takes_the_person_named_in_full()
 
 
 def test_short_names_and_acronyms_of_organisations_take_the_entity_named_in_full():
-    def mention(words, ner_type, entity, candidates, from_open_kb=True):
-        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
-                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=from_open_kb)
+    mention = partial(_linked, from_open_kb=True)
 
     company = mention(["Goldman", "Sachs", "Group", "Inc"], "ORG", "Goldman_Sachs", [("Goldman_Sachs", 0.8)])
     short = mention(["Goldman"], "ORG", "Goldman", [("Goldman", 0.7), ("Goldman_(surname)", 0.3)])
@@ -316,9 +317,7 @@ def test_short_names_and_acronyms_of_organisations_take_the_entity_named_in_full
 
 
 def test_a_company_called_by_its_first_word_is_the_company_even_when_read_as_a_person():
-    def mention(words, ner_type, entity, candidates, from_open_kb=False):
-        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
-                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=from_open_kb)
+    mention = _linked
 
     bank = mention(["Goldman", "Sachs"], "ORG", "Goldman_Sachs", [("Goldman_Sachs", 0.9)])
     short = mention(["Goldman"], "PER", "William_Goldman", [("William_Goldman", 1.0)])  # the dictionary's
@@ -349,9 +348,7 @@ def test_a_company_called_by_its_first_word_is_the_company_even_when_read_as_a_p
 def test_a_clipped_name_takes_the_organisation_it_cuts_short_when_among_its_candidates():
     """"Fed" after "Federal Reserve": the document's full name decides, where the EL scorer
     ranked the US government first in that sentence."""
-    def mention(words, ner_type, entity, candidates):
-        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
-                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=False)
+    mention = _linked
 
     reserve = mention(["Federal", "Reserve"], "ORG", "Federal_Reserve_System", [("Federal_Reserve_System", 0.7)])
     fed = mention(["Fed"], "ORG", "Federal_government_of_the_United_States",
@@ -984,9 +981,7 @@ def test_a_leading_the_leaves_the_span_unless_the_title_keeps_it():
 
 
 def test_a_company_the_dictionary_knows_by_its_first_words_takes_the_entity_named_in_full():
-    def mention(words, ner_type, entity, candidates):
-        return LinkDecision(0, len(words), ner_type, 1.0, entity=entity, el_score=dict(candidates).get(entity),
-                            nil_score=0.0, candidates=candidates, words=tuple(words), from_open_kb=False)
+    mention = _linked
 
     full = mention(["Samsung", "Electronics"], "ORG", "Samsung_Electronics", [("Samsung_Electronics", 1.0)])
     short = mention(["Samsung"], "ORG", "Samsung_Heavy_Industries",

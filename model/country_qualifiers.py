@@ -97,36 +97,37 @@ def countries() -> dict[str, Country]:
         codes = tuple(s for s in spellings if s.isalpha() and s.isupper() and len(s) in (2, 3))
         long_names = tuple(s for s in spellings if len(s) > 3 and s.isascii())
         capital = info.capital()  # None for a territory without one, a list for the Vatican
-        country = Country(info.name(), info.demonym(), codes, long_names, capital if isinstance(capital, str) else None)
+        capital = capital if isinstance(capital, str) else None
+        country = Country(info.name(), info.demonym(), codes, long_names, capital)
         for name in (country.name, *long_names):
             by_key.setdefault(title_key(name.replace(" ", "_")), country)
     return by_key
 
 
 @functools.cache
-def _country_phrases() -> tuple[dict[str, frozenset[Country]], int]:
-    """Every country's names, codes, demonym and capital as phrases (→ the countries a phrase
-    names: "Georgia" two), and the most words one has."""
-    phrases: dict[str, set[Country]] = {}
+def _country_phrases() -> tuple[dict[str, frozenset[Country]], dict[str, frozenset[Country]], int]:
+    """Every country's names, codes and demonym as phrases, and its capital, each → the
+    countries it names ("Georgia" two), and the most words a phrase has."""
+    names: dict[str, set[Country]] = {}
+    capitals: dict[str, set[Country]] = {}
     for country in set(countries().values()):
-        for phrase in country.phrases() + ([country.capital] if country.capital else []):
-            phrases.setdefault(phrase, set()).add(country)
-    return {p: frozenset(c) for p, c in phrases.items()}, max(len(phrase.split()) for phrase in phrases)
+        for phrase in country.phrases():
+            names.setdefault(phrase, set()).add(country)
+        if country.capital:
+            capitals.setdefault(country.capital, set()).add(country)
+    longest = max(len(phrase.split()) for phrase in [*names, *capitals])
+    return ({p: frozenset(c) for p, c in names.items()}, {p: frozenset(c) for p, c in capitals.items()}, longest)
 
 
 def countries_named(text: str, capitals: bool = False) -> set[Country]:
     """The countries `text` (words separated by spaces) names by their names, codes or
     people ("British Airways", "U.S. Senate", "Senate of the Philippines"); with `capitals`,
     also by their capitals ("Wellington")."""
-    phrases, longest = _country_phrases()
+    names, capital_names, longest = _country_phrases()
+    tables = [names, capital_names] if capitals else [names]
     words = text.split()
-    named = set()
-    for i in range(len(words)):
-        for j in range(i + 1, min(len(words), i + longest) + 1):
-            for country in phrases.get(" ".join(words[i:j]), ()):
-                if capitals or " ".join(words[i:j]) != country.capital:
-                    named.add(country)
-    return named
+    return {country for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest) + 1)
+            for table in tables for country in table.get(" ".join(words[i:j]), ())}
 
 
 def names_a_country(text: str) -> bool:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from model.candidate_set import CandidateSet
-from model.country_qualifiers import country_of, document_country, qualify_institutions
+from model.country_qualifiers import (countries_named, country_of, document_country, names_a_country,
+                                      qualify_institutions)
 from model.link_decision import LinkDecision
 
 # Titles a fixture knowledge base holds: by AIDA's dictionary (False) or the open KB alone (True).
@@ -39,6 +40,8 @@ def test_countries_are_known_by_their_pages_names() -> None:
     assert country_of("United_Kingdom").named_in("British Airways")  # such a mention is left alone
     assert country_of("United_States").named_in("U.S. Senate") and country_of("United_States").named_in("US Army")
     assert not country_of("United_States").named_in("Senate")
+    assert names_a_country("Luxembourg Stock Exchange") and not names_a_country("Wellington Zoo")  # a capital alone
+    assert {c.name for c in countries_named("Wellington Zoo", capitals=True)} == {"New Zealand"}
 
 
 def test_the_document_country_is_the_one_its_links_name_most() -> None:

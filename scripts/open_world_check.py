@@ -17,7 +17,7 @@ place them) and "institutions, held out" (19 mentions: "the Senate", "Congress",
 Department" in stories naming no country, and controls naming one). The expected titles are the knowledge base's (2016) names: `Federal_Reserve_System`
 and `Amazon.com`, renamed since, were put right after the first run of "wire".
 
-    python -m scripts.open_world_check                  # open vs aida, a summary per set
+    python -m scripts.open_world_check                  # open vs aida, a summary per set and over all
     python -m scripts.open_world_check --cases second   # one set (see CASE_SETS)
     python -m scripts.open_world_check --json           # one JSON object with every mention
 
@@ -80,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             mark = "ok " if row["right"] else "-- "
             got = row["linked"] if row["detected"] else "(span not detected)"
             print(f"  {mark}{row['surface']!r}: expected {row['expected']}, got {got}")
+    for kb in args.kb:
+        of_kb = [r for r in results if r["kb"] == kb]
+        print(f"kb={kb}, all {len(of_kb)} sets: {sum(r['right'] for r in of_kb)}/{sum(r['mentions'] for r in of_kb)} "
+              "mentions linked right")
     return 0
 
 

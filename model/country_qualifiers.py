@@ -69,8 +69,12 @@ class Country:
             forms += [f"{self.name} {office}" for office in offices]
             forms += [f"{office} ({name})" for office in offices for name in (self.name, *self.codes)]
         if demonym and self.demonym:
-            forms.append(f"{self.demonym} {surface}")
+            forms.append(self.demonym_form(surface))
         return forms
+
+    def demonym_form(self, surface: str) -> str | None:
+        """The demonym before `surface` ("Australian Senate"), or None without a demonym."""
+        return f"{self.demonym} {surface}" if self.demonym else None
 
     def phrases(self) -> list[str]:
         """The phrases that name this country or its people: names, codes (also dotted,
@@ -186,7 +190,7 @@ def qualify_institutions(decisions: list[LinkDecision], lookup: Lookup) -> None:
                 looked_up[form] = lookup(form.split())
             candidates = looked_up[form]
             title = next((t for t in candidates.titles if title_key(t) == key), None)
-            if title and not (candidates.from_open_kb and country.demonym and form.startswith(f"{country.demonym} ")):
+            if title and not (candidates.from_open_kb and form == country.demonym_form(d.surface)):
                 found.append((candidates.from_open_kb, order, title))
         if found:
             d.entity = min(found)[2]

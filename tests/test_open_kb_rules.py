@@ -49,6 +49,8 @@ TITLES = {
     "n2/t/trie_th.py": {"e": ["therese_merkel"]},
     "n1/i/trie_ip.py": {"h": ["iphone"]},
     "n2/i/trie_ip.py": {"h": ["i_phone"]},  # a redirect page listed as a title, spelled as the page but for a space
+    "n1/s/trie_so.py": {"u": ["southport"]},
+    "n2/s/trie_so.py": {"u": ["southport_f.c."]},
 }
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
@@ -431,3 +433,12 @@ def test_a_given_span_no_knowledge_base_knows_links_the_long_title_it_spells() -
     assert found.entity is None  # a long name the NER found and no knowledge base knows is most often no page
     assert company.entity is None  # Wikipedia drops legal forms from titles
     assert dictionary.entity is None  # only where the open knowledge base was asked
+
+
+def test_an_organisation_named_after_a_town_has_its_sports_club_among_its_candidates(kb) -> None:
+    glove = GloveVectors(["southport"], np.eye(1, dtype=np.float32))
+    source = OpenCandidates(kb, {}, OpenEntityVectors(glove, ["UNK"]), limit=30)
+    assert source(["Southport"], "ORG").titles == ["Southport", "Southport_F.C."]  # "Southport beat Chester"
+    assert source(["Southport"], "LOC").titles == ["Southport"]  # "born in Southport"
+    only_one = OpenCandidates(kb, {}, OpenEntityVectors(glove, ["UNK"]), limit=1)
+    assert only_one(["Southport"], "ORG").titles == ["Southport_F.C."]  # the club makes room for itself

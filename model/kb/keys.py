@@ -194,6 +194,18 @@ _SPORTS_CLUB = re.compile(r"(?:F\.C\.|FC|C\.F\.|Cricket_Club|R\.F\.C\.|RFC|Footb
                           r"|^(?:FC|AC|AFC|SC|SV|VfB|VfL|KV|IFK|FK|NK|SK|AS|SS|CF|CD|RC)_")
 
 
+# The titles of a sports club named after its town, most common first ("Southport" →
+# `Southport_F.C.`, "Halifax" → `Halifax_Town_A.F.C.`, "Dorset" → `Dorset_County_Cricket_Club`).
+CLUB_PAGE_FORMS = ("{} F.C.", "{} A.F.C.", "{} City F.C.", "{} Town F.C.", "{} United F.C.", "{} County Cricket Club",
+                   "{} R.F.C.", "{} RLFC", "FC {}")
+
+
+def club_pages(name: str) -> list[str]:
+    """The titles a sports club named `name` may have (`CLUB_PAGE_FORMS`)."""
+    text = " ".join(name.split())
+    return [form.format(text) for form in CLUB_PAGE_FORMS]
+
+
 def is_sports_club(title: str) -> bool:
     """Whether `title` is a sports club's page by its ending or beginning (`Lincoln_City_F.C.`,
     `Lancashire_County_Cricket_Club`, `FC_Groningen`); national teams are not clubs."""

@@ -311,7 +311,8 @@ class OpenCandidates:
         known = {title_key(c.title) for c in found}
         clubs = [c for page in club_pages(surface) for c in self.open_kb.candidates(page, limit=1)
                  if c.match == "title" and title_key(c.title) not in known][:self.limit]
-        keep = min(len(found), self.limit - len(clubs))
+        # an acronym's expansions (more than `limit`) are chosen among by prior afterwards
+        keep = len(found) if len(found) > self.limit else min(len(found), self.limit - len(clubs))
         return found[:keep] + clubs, variant[:keep] + [True] * len(clubs)
 
     def _add_spellings(self, found: list, variant: list[bool], spellings: list[str], titles_only: bool) -> None:

@@ -28,7 +28,7 @@ from model.config import ModelConfig
 from model.encoder import EncodedBatch
 from model.features import MentionTarget, SentenceExample
 from model.linking import LinkDecision
-from model.place_linking import mark_place_qualifiers
+from model.place_linking import mark_listed_divisions, mark_place_qualifiers
 from model.stack_lstm import StackTops
 from model.transitions import NUM_ACTIONS, OUT, REDUCE_OFFSET, SHIFT, legal_action_mask, reduce_type
 
@@ -171,6 +171,7 @@ def greedy_decode(model: TransitionModel, examples: list[SentenceExample], candi
     if candidates is not None and model.config.links:
         for example, prediction in zip(examples, predictions):
             mark_place_qualifiers(example.tokens, prediction.mentions)
+            mark_listed_divisions(example.tokens, prediction.mentions)
         for begin in range(0, len(reduced), EL_CHUNK):
             _score_candidates(model, examples, enc, reduced[begin:begin + EL_CHUNK], candidates)
     return predictions
@@ -179,7 +180,7 @@ def greedy_decode(model: TransitionModel, examples: list[SentenceExample], candi
 def _score_candidates(model: TransitionModel, examples: list[SentenceExample], enc: EncodedBatch,
                       reduced: list[_Reduced], candidates: CandidateSource) -> None:
     """Sentence-level candidate probabilities and P(NIL) of reduced mentions."""
-    found = [(r, candidates(list(r.decision.words), r.decision.ner_type)) for r in reduced]
+    found = [(r, candidates(list(r.decision.lookup_words or r.decision.words), r.decision.ner_type)) for r in reduced]
     for r, c in found:  # also when it found none (`model.linking.document_coreference`)
         r.decision.from_open_kb, r.decision.unique_name = c.from_open_kb, c.unique_name
         r.decision.one_name_title, r.decision.named_page = c.one_name_title, c.named_page

@@ -45,6 +45,9 @@ class LinkDecision:
     # The place qualifier after this mention's comma, as a name ("Lancashire"; "Illinois" for
     # "Ill."): the region Wikipedia's title of this place adds (`favour_the_qualified_place`).
     qualified_by: str | None = None
+    # The words to look the mention up by when its context names what it is: "Rush" in "Rush,
+    # Hancock and Shelby counties" is looked up as "Rush County" (`mark_listed_divisions`).
+    lookup_words: tuple[str, ...] | None = None
 
     @property
     def surface(self) -> str:

@@ -104,6 +104,48 @@ def mark_place_qualifiers(words: Sequence[str], decisions: Sequence[LinkDecision
             before[d.start - 1].qualified_by = ap_state(d.surface, qualifier=True) or d.surface
 
 
+# The administrative divisions a list of names can be followed or introduced by, in the plural,
+# and the word Wikipedia's title of each adds ("Rush, Hancock and Shelby counties" →
+# `Rush_County,_Indiana`, ...).
+LISTED_DIVISIONS = {"counties": "County", "townships": "Township", "parishes": "Parish"}
+# What may stand between the names of such a list, and between the division word and a list it introduces.
+_LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
+_LIST_INTRODUCERS = frozenset({"of", ":", "including", "include", "includes", "the", "following", "are"})
+
+
+def mark_listed_divisions(words: Sequence[str], decisions: Sequence[LinkDecision]) -> None:
+    """Set `lookup_words` on the mentions of one sentence that make up a list of names which
+    a division's plural follows or introduces ("Rush , Hancock , Shelby and Johnson counties",
+    "the counties of Ashland , Barron and Bayfield"): each is looked up with the division's
+    word ("Rush County"), whose titles add the state (`Rush_County,_Indiana`) that
+    `favour_named_disambiguators` finds in the text. Not a mention that writes the word already."""
+    ordered = sorted(decisions, key=lambda d: d.start)
+    runs: list[list[LinkDecision]] = []
+    for d in ordered:
+        if runs and all(w.lower() in _LIST_SEPARATORS for w in words[runs[-1][-1].end:d.start]):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    for run in runs:
+        division = _division_after(words, run[-1].end) or _division_before(words, run[0].start)
+        if division is None or (len(run) < 2 and _division_after(words, run[-1].end) is None):
+            continue
+        for d in run:
+            if d.words and d.words[-1].lower() != division.lower():
+                d.lookup_words = tuple(d.words) + (division,)
+
+
+def _division_after(words: Sequence[str], end: int) -> str | None:
+    return LISTED_DIVISIONS.get(words[end].lower()) if end < len(words) else None
+
+
+def _division_before(words: Sequence[str], start: int) -> str | None:
+    position = start - 1
+    while position >= 0 and words[position].lower() in _LIST_INTRODUCERS:
+        position -= 1
+    return LISTED_DIVISIONS.get(words[position].lower()) if 0 <= position < start - 1 else None
+
+
 def in_the_qualifying_place(d: LinkDecision, title: str) -> bool:
     """Whether `title`, one of `d`'s candidates, is in the place that follows `d` after its
     comma by its title ("Kenosha , Wis" and `Kenosha,_Wisconsin`): the text says it is that

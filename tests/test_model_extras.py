@@ -490,6 +490,32 @@ def test_a_place_after_a_name_and_its_comma_is_the_place_itself():
     assert not alone.place_qualifier
 
 
+def test_a_list_of_names_a_division_follows_or_introduces_is_looked_up_as_those_divisions():
+    from model.place_linking import mark_listed_divisions
+
+    def mentions(words: list[str], names: list[str]) -> list[LinkDecision]:
+        return [LinkDecision(words.index(n), words.index(n) + 1, "LOC", 1.0, words=(n,)) for n in names]
+
+    words = "It flows through Rush , Hancock and Shelby counties past Knightstown .".split()
+    listed = mentions(words, ["Rush", "Hancock", "Shelby", "Knightstown"])
+    mark_listed_divisions(words, listed)
+    assert [d.lookup_words for d in listed] == [("Rush", "County"), ("Hancock", "County"), ("Shelby", "County"), None]
+    words = "It covers the counties of Ashland , Barron and Bayfield in Wisconsin .".split()
+    introduced = mentions(words, ["Ashland", "Barron", "Bayfield", "Wisconsin"])
+    mark_listed_divisions(words, introduced)
+    assert [d.lookup_words for d in introduced][:3] == [("Ashland", "County"), ("Barron", "County"),
+                                                        ("Bayfield", "County")]
+    assert introduced[3].lookup_words is None  # "in" ends the list
+    words = "Salem and Rutland townships".split()
+    townships = mentions(words, ["Salem", "Rutland"])
+    mark_listed_divisions(words, townships)
+    assert townships[0].lookup_words == ("Salem", "Township")
+    words = "Paris , London and Berlin are capitals .".split()
+    capitals = mentions(words, ["Paris", "London", "Berlin"])
+    mark_listed_divisions(words, capitals)
+    assert all(d.lookup_words is None for d in capitals)  # no division names them
+
+
 def test_a_name_followed_by_its_place_is_the_namesake_in_that_place():
     from model.place_linking import mark_place_qualifiers
 

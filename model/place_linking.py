@@ -140,6 +140,9 @@ def _division_after(words: Sequence[str], end: int) -> str | None:
 
 
 def _division_before(words: Sequence[str], start: int) -> str | None:
+    """The division a list starting at `start` is introduced by ("counties of", "the following
+    counties :"); at least one introducing word between them, since a division's word right
+    before a name may begin the name."""
     position = start - 1
     while position >= 0 and words[position].lower() in _LIST_INTRODUCERS:
         position -= 1

@@ -34,7 +34,8 @@ from pathlib import Path
 from model.kb.casing import CasingLexicon
 from model.kb.dbpedia import (DEFAULT_WORKERS, PACKAGE_VERSION, DbpediaSource, installed_source, iter_redirects,
                               iter_titles)
-from model.kb.keys import abbreviates, acronym, has_disambiguator, open_key, title_key, without_disambiguator
+from model.kb.keys import (LISTED_TITLE_WORDS, abbreviates, acronym, has_disambiguator, open_key, title_key,
+                           without_disambiguator)
 from model.kb.lookup import (ACRONYM_ENTITIES, CASING_LEXICON, FLAG_DISAMBIGUATOR, FLAG_PPRFORNED, INDEX_FORMAT,
                              MATCH_ACRONYM, MATCH_KINDS, MATCH_NAME, MATCH_REDIRECT, MATCH_SURNAME, MATCH_TIERS,
                              MATCH_TITLE, default_index_path, is_established)
@@ -190,7 +191,7 @@ def build_index(path: Path, source: DbpediaSource, lexicon: CasingLexicon, pprfo
     matched = len(keys & pprforned_by_key.keys())
     unmatched = [k for k in pprforned_by_key if k not in keys]
     why_unmatched = {"parenthetical": sum("(" in k for k in unmatched),
-                     "four_words_or_more": sum("(" not in k and k.count("_") >= 3 for k in unmatched),
+                     "four_words_or_more": sum("(" not in k and k.count("_") >= LISTED_TITLE_WORDS for k in unmatched),
                      "redirect_in_dbpedia": sum(k in redirects for k in unmatched), "total": len(unmatched)}
     with_parentheses = sum("(" in k for k in keys) + sum("(" in r for r in redirects)
     to_commas = sum("," in target for target in redirects.values())  # none: why `us_place_titles` is needed

@@ -107,7 +107,8 @@ def mark_place_qualifiers(words: Sequence[str], decisions: Sequence[LinkDecision
 # The administrative divisions a list of names can be followed or introduced by, in the plural,
 # and the word Wikipedia's title of each adds ("Rush, Hancock and Shelby counties" →
 # `Rush_County,_Indiana`, ...).
-LISTED_DIVISIONS = {"counties": "County", "townships": "Township", "parishes": "Parish"}
+LISTED_DIVISIONS = {"counties": "County", "townships": "Township", "parishes": "Parish", "provinces": "Province",
+                    "districts": "District"}
 # What may stand between the names of such a list, and between the division word and a list it introduces.
 _LIST_SEPARATORS = frozenset({",", "and", "&", "or"})
 _LIST_INTRODUCERS = frozenset({"of", ":", "including", "include", "includes", "the", "following", "are"})

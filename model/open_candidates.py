@@ -218,6 +218,8 @@ class OpenCandidates:
             spelled_out = with_state_spelled_out(" ".join(tokens))  # "Columbia, Mo." spells Columbia,_Missouri
             unique = is_unique_name(tokens, found, variant, self.common_words) or (
                 spelled_out is not None and len(found) == 1 and spells(found[0].title, spelled_out))
+            if ner_type == ORGANISATION_TYPE:  # after uniqueness: a club named after a unique name ("FC_Bundestag") is no rival
+                found, variant = self._with_clubs(" ".join(tokens), found, variant)
         affinity = acronym_affinities(" ".join(tokens), found, self.vectors.glove)
         priors = open_priors(found, variant, place=ner_type == PLACE_TYPE, affinity=affinity)
         if len(found) > self.limit:  # an acronym's expansions, all looked up: the best by prior stay
@@ -287,8 +289,8 @@ class OpenCandidates:
         up to `limit`; else, for an organisation, the titles of its company pages
         (`model.kb.companies.company_pages`: "Chevron" → Chevron_Corporation beside the page
         Chevron); then, for a common noun in the plural, its singular's page
-        (`model.kb.variants.singulars`: "walls" → Wall beside the town Walls); for an
-        organisation, its sports clubs (`_with_clubs`); and which of them came from a variant."""
+        (`model.kb.variants.singulars`: "walls" → Wall beside the town Walls); and which of them
+        came from a variant."""
         found = self.open_kb.candidates(surface, limit=self.limit, acronyms=ACRONYM_ENTITIES)
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):
@@ -299,8 +301,6 @@ class OpenCandidates:
             variants = ([spelled_out] if spelled_out else []) + surface_variants(surface, ner_type)
             self._add_spellings(found, variant, variants, titles_only=False)
         self._add_spellings(found, variant, singulars(surface), titles_only=True)  # "walls": Wall beside Walls
-        if ner_type == ORGANISATION_TYPE:
-            found, variant = self._with_clubs(surface, found, variant)
         return found, variant
 
     def _with_clubs(self, surface: str, found: list, variant: list[bool]) -> tuple[list, list[bool]]:

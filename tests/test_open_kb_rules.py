@@ -51,6 +51,8 @@ TITLES = {
     "n2/i/trie_ip.py": {"h": ["i_phone"]},  # a redirect page listed as a title, spelled as the page but for a space
     "n1/s/trie_so.py": {"u": ["southport"]},
     "n2/s/trie_so.py": {"u": ["southport_f.c."]},
+    "n1/b/trie_bu.py": {"n": ["bundestag"]},
+    "n2/f/trie_fc.py": {"_": ["fc_bundestag"]},  # the parliament's football team
 }
 REDIRECTS = {
     "n2/c/rev_ce.py": {"central_intel": "central_intelligence_agency", "c.i._agency": "central_intelligence_agency"},
@@ -442,3 +444,5 @@ def test_an_organisation_named_after_a_town_has_its_sports_club_among_its_candid
     assert source(["Southport"], "LOC").titles == ["Southport"]  # "born in Southport"
     only_one = OpenCandidates(kb, {}, OpenEntityVectors(glove, ["UNK"]), limit=1)
     assert only_one(["Southport"], "ORG").titles == ["Southport_F.C."]  # the club makes room for itself
+    parliament = source(["Bundestag"], "ORG")  # a club named after a unique name is no rival to it
+    assert parliament.titles == ["Bundestag", "FC_Bundestag"] and parliament.unique_name

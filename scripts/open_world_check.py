@@ -1,6 +1,6 @@
 """Does the service link post-1996 news? Mentions AIDA never saw, per knowledge base.
 
-Thirteen fixed sets of sentences about people, companies and institutions AIDA (1996) never saw
+Fourteen fixed sets of sentences about people, companies and institutions AIDA (1996) never saw
 (`scripts.bench.open_world_cases`), annotated with the real model, once per knowledge base: the
 first (38 mentions, single sentences), the second (53 mentions: short documents where names
 come back short and companies carry their legal form), "lone surnames" (35 mentions: a
@@ -13,8 +13,9 @@ mentions: companies named with their own country's legal form, "Telenor ASA", "E
 "the Senate", "Parliament", "the Supreme Court" of the country a story is about), "wire" (59
 mentions: business-wire sentences and news-feed headlines), "short ambiguous" (35 mentions:
 short sentences naming people by the surname alone beside the clubs, companies and places that
-place them) and "institutions, held out" (19 mentions: "the Senate", "Congress", "the Justice
-Department" in stories naming no country, and controls naming one). The expected titles are the knowledge base's (2016) names: `Federal_Reserve_System`
+place them), "institutions, held out" (19 mentions: "the Senate", "Congress", "the Justice
+Department" in stories naming no country, and controls naming one) and "running text, held out"
+(25 mentions: brands and institutions inside sentences, "Shares of Twitter", "the Bundestag"). The expected titles are the knowledge base's (2016) names: `Federal_Reserve_System`
 and `Amazon.com`, renamed since, were put right after the first run of "wire".
 
     python -m scripts.open_world_check                  # open vs aida, a summary per set and over all

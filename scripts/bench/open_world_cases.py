@@ -427,10 +427,34 @@ HELD_OUT_INSTITUTION_CASES: list[Case] = [
     ("The Senate Foreign Relations Committee will hold a hearing.",
      [("Senate Foreign Relations Committee", "United_States_Senate_Committee_on_Foreign_Relations")]),
 ]
+# Written in the fifteenth session and run once before any change it prompted (19 of 25 with
+# `open`): names in running text, modern brands and institutions; one rule came after it
+# ("Bundestag" stays a unique name beside the club FC_Bundestag, 20 of 25).
+RUNNING_TEXT_CASES: list[Case] = [
+    ("Users flocked to Threads after Twitter limited how many posts they could read.",
+     [("Threads", "Threads_(social_network)"), ("Twitter", "Twitter")]),
+    ("He streamed the match on YouTube before Netflix bought the rights.", [("YouTube", "YouTube"), ("Netflix", "Netflix")]),
+    ("Analysts said Airbnb and Uber would report results next week.", [("Airbnb", "Airbnb"), ("Uber", "Uber")]),
+    ("The decision angered Hamas, which controls Gaza.", [("Hamas", "Hamas"), ("Gaza", "Gaza_Strip")]),
+    ("Investors moved money into Bitcoin as the dollar weakened.", [("Bitcoin", "Bitcoin")]),
+    ("The Navy said a destroyer had been sent to the Red Sea.", [("Navy", "United_States_Navy"), ("Red Sea", "Red_Sea")]),
+    ("Officials in Brussels said Eurostat would publish the data on Friday.",
+     [("Brussels", "Brussels"), ("Eurostat", "Eurostat")]),
+    ("The startup uses Linux servers rented from Oracle.", [("Linux", "Linux"), ("Oracle", "Oracle_Corporation")]),
+    ("Fans of Liverpool celebrated outside Anfield until midnight.",
+     [("Liverpool", "Liverpool_F.C."), ("Anfield", "Anfield")]),
+    ("She said Wikipedia had corrected the error within an hour.", [("Wikipedia", "Wikipedia")]),
+    ("The company said Spotify would stop paying for tracks with few plays.", [("Spotify", "Spotify")]),
+    ("The Pentagon said Hezbollah had fired rockets at Israel.",
+     [("Pentagon", "The_Pentagon"), ("Hezbollah", "Hezbollah"), ("Israel", "Israel")]),
+    ("Delegates from Interpol met in Lyon.", [("Interpol", "Interpol"), ("Lyon", "Lyon")]),
+    ("The law passed after the Bundestag voted 400 to 200.", [("Bundestag", "Bundestag")]),
+]
 CASE_SETS: dict[str, list[Case]] = {"first": CASES, "second": SECOND_CASES, "lone surnames": LONE_SURNAME_CASES,
                                     "acronyms": ACRONYM_CASES, "acronyms, held out": HELD_OUT_ACRONYM_CASES,
                                     "surnames in short sentences": SHORT_SENTENCE_SURNAME_CASES,
                                     "surnames, held out": HELD_OUT_SURNAME_CASES, "legal forms": LEGAL_FORM_CASES,
                                     "headlines": HEADLINE_CASES, "institutions": INSTITUTION_CASES,
                                     "wire": WIRE_CASES, "short ambiguous": SHORT_AMBIGUOUS_CASES,
-                                    "institutions, held out": HELD_OUT_INSTITUTION_CASES}
+                                    "institutions, held out": HELD_OUT_INSTITUTION_CASES,
+                                    "running text, held out": RUNNING_TEXT_CASES}

@@ -1038,3 +1038,19 @@ def test_an_acronyms_expansion_the_scorer_is_sure_of_links_whatever_p_nil_says()
     assert sure.entity == "Trades_Union_Congress"
     assert unsure.entity is None and word.entity is None  # less sure, or a capitalised word: P(NIL) decides
     assert dictionary.entity is None  # the dictionary's own candidates: its threshold decides
+
+
+def test_an_organisation_named_with_several_words_takes_the_page_its_name_spells():
+    def decision(words, ner_type):
+        return LinkDecision(0, len(words), ner_type, 1.0, nil_score=0.0, words=tuple(words.split()),
+                            candidates=[("Amnesty", 0.6), ("Amnesty_International", 0.27), ("Amnesty_USA", 0.13)])
+
+    organisation, one_word = decision("Amnesty International", "ORG"), decision("Amnesty", "ORG")
+    decide_links([organisation], LinkingConfig(nil_threshold=0.5))
+    decide_links([one_word], LinkingConfig(nil_threshold=0.5))
+    assert organisation.entity == "Amnesty_International"  # the EL scorer had put `Amnesty` first
+    assert one_word.entity == "Amnesty"
+    place = LinkDecision(0, 2, "LOC", 1.0, nil_score=0.0, words=("New", "York"),
+                         candidates=[("New_York_City", 0.7), ("New_York", 0.3)])
+    decide_links([place], LinkingConfig(nil_threshold=0.5))
+    assert place.entity == "New_York_City"  # a place's name is most often the city, not the state it spells

@@ -181,7 +181,7 @@ def _score_candidates(model: TransitionModel, examples: list[SentenceExample], e
                       reduced: list[_Reduced], candidates: CandidateSource) -> None:
     """Sentence-level candidate probabilities and P(NIL) of reduced mentions."""
     found = [(r, candidates(list(r.decision.lookup_words or r.decision.words), r.decision.ner_type)) for r in reduced]
-    for r, c in found:  # also when it found none (`model.linking.document_coreference`)
+    for r, c in found:  # also when it found none (`model.coreference.document_coreference`)
         r.decision.from_open_kb, r.decision.unique_name = c.from_open_kb, c.unique_name
         r.decision.one_name_title, r.decision.named_page = c.one_name_title, c.named_page
         r.decision.famous_bearer, r.decision.places = c.famous_bearer, c.places

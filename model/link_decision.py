@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.kb.keys import spells
+from model.kb.variants import singulars
 
 
 @dataclass
@@ -59,6 +60,11 @@ def spelled(d: LinkDecision, forms: list[str] | None = None) -> list[bool]:
     """For each of `d`'s candidates, whether the mention (or any of `forms`, given instead)
     spells its title ("Lancashire" → `Lancashire`)."""
     return [any(spells(title, form) for form in forms or [d.surface]) for title, _ in d.candidates]
+
+
+def spelled_common_noun(d: LinkDecision) -> list[bool]:
+    """`spelled` for a common noun, whose plural spells its singular's page ("walls" → `Wall`)."""
+    return spelled(d, [d.surface] + singulars(d.surface))
 
 
 def favoured(probabilities: np.ndarray, chosen: list[bool], factor: float) -> np.ndarray:

@@ -37,7 +37,7 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
     With the AIDA dictionary alone (the paper's setting) the first applies to persons; the
     company's first word and the last apply too. Returns the ids of the decisions it linked."""
     fuller = sorted((d for d in decisions if d.entity is not None and d.words), key=lambda d: -len(d.words))
-    persons = [d.words for d in decisions if d.ner_type == "PER" and len(d.words) > 1]
+    persons = [d.words for d in decisions if d.ner_type == PERSON_TYPE and len(d.words) > 1]
     resolved = set()
     for d in decisions:
         if not d.words:
@@ -54,7 +54,7 @@ def document_coreference(decisions: list[LinkDecision]) -> set[int]:
                 break
             probability = dict(d.candidates).get(full.entity)
             same_type = d.ner_type == full.ner_type
-            takes_type = full.ner_type == "PER" or same_type and (d.from_open_kb or _begins_company(d, full)
+            takes_type = full.ner_type == PERSON_TYPE or same_type and (d.from_open_kb or _begins_company(d, full)
                                                                   or clipped)
             if probability is not None and takes_type and (d.entity is not None or d.from_open_kb):
                 d.entity, d.el_score = full.entity, probability

@@ -25,7 +25,7 @@ from model.kb.keys import (ACRONYM_LENGTHS, abbreviates, begins_name, club_pages
                            same_name, spells, title_key, without_disambiguator)
 from model.kb.lookup import ACRONYM_ENTITIES, OpenCandidate, is_established
 from model.kb.places import ap_state, with_state_spelled_out
-from model.kb.variants import singulars, surface_variants
+from model.kb.variants import exclaimed, singulars, surface_variants
 
 # How much a way of naming an entity counts in its open prior (the exact title most).
 MATCH_WEIGHTS = {"title": 1.0, "redirect": 0.6, "acronym": 0.5, "name": 0.3}
@@ -289,8 +289,9 @@ class OpenCandidates:
         up to `limit`; else, for an organisation, the titles of its company pages
         (`model.kb.companies.company_pages`: "Chevron" → Chevron_Corporation beside the page
         Chevron); then, for a common noun in the plural, its singular's page
-        (`model.kb.variants.singulars`: "walls" → Wall beside the town Walls); and which of them
-        came from a variant."""
+        (`model.kb.variants.singulars`: "walls" → Wall beside the town Walls); when nothing is
+        found, the title its name has with an exclamation mark (`model.kb.variants.exclaimed`:
+        "Yahoo" → `Yahoo!`); and which of them came from a variant."""
         found = self.open_kb.candidates(surface, limit=self.limit, acronyms=ACRONYM_ENTITIES)
         variant = [False] * len(found)
         if any(is_established(c.redirects, c.in_pprforned) for c in found):
@@ -301,6 +302,8 @@ class OpenCandidates:
             variants = ([spelled_out] if spelled_out else []) + surface_variants(surface, ner_type)
             self._add_spellings(found, variant, variants, titles_only=False)
         self._add_spellings(found, variant, singulars(surface), titles_only=True)  # "walls": Wall beside Walls
+        if not found:  # "Yahoo": only the title `Yahoo!` (never "Tokyo" → the film `Tokyo!`)
+            self._add_spellings(found, variant, exclaimed(surface), titles_only=True)
         return found, variant
 
     def _with_clubs(self, surface: str, found: list, variant: list[bool]) -> tuple[list, list[bool]]:

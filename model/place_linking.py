@@ -128,8 +128,9 @@ def mark_listed_divisions(words: Sequence[str], decisions: Sequence[LinkDecision
         else:
             runs.append([d])
     for run in runs:
-        division = _division_after(words, run[-1].end) or _division_before(words, run[0].start)
-        if division is None or (len(run) < 2 and _division_after(words, run[-1].end) is None):
+        after = _division_after(words, run[-1].end)
+        division = after or _division_before(words, run[0].start)
+        if division is None or (len(run) < 2 and after is None):
             continue
         for d in run:
             if d.words and d.words[-1].lower() != division.lower():
